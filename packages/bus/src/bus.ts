@@ -1,0 +1,73 @@
+import type { TopicName, TopicValue } from '@ganzhi/schemas';
+
+/** A record to publish. The key decides the partition; records with one key keep their order. */
+export interface BusRecord<T> {
+  readonly key: string;
+  readonly value: T;
+}
+
+/** A record as delivered to a consumer. */
+export interface Delivery<T> {
+  readonly topic: TopicName;
+  readonly partition: number;
+  /** Position in the partition, as a decimal string (Kafka offsets exceed 2^53 in principle). */
+  readonly offset: string;
+  readonly key: string;
+  readonly value: T;
+  /** Append time, ms epoch. */
+  readonly timestamp: number;
+}
+
+/**
+ * A batch handler. Resolving acknowledges every record of the batch: the consumer group's
+ * position moves past them, durably, and they are not delivered again. Throwing acknowledges
+ * nothing: a retryable error (see `isRetryable`) redelivers the batch after a backoff; a
+ * non-retryable one sends each record of the batch to the dead-letter topic and moves on.
+ *
+ * A handler must only resolve once its own outputs are durable (published or written), which is
+ * what makes every stage at-least-once.
+ */
+export type BatchHandler<N extends TopicName> = (batch: readonly Delivery<TopicValue<N>>[]) => Promise<void>;
+
+export type HandlerMap<N extends TopicName> = { readonly [K in N]: BatchHandler<K> };
+
+export interface SubscribeOptions {
+  /** Most records handed to one handler call. */
+  readonly maxBatch?: number;
+  /**
+   * Where a group with no committed position starts: the earliest retained record (default)
+   * or only records appended after the subscription.
+   */
+  readonly start?: 'earliest' | 'latest';
+}
+
+export interface Subscription {
+  /** Stop delivering; resolves when the in-flight handler call (if any) has finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * The bus. Delivery is at-least-once: a record is redelivered until a handler call that contained
+ * it resolves. Records whose value does not match the topic schema are never handed to a handler:
+ * they go to `ganzhi.deadletter.v1` with code GANZHI_ERR_BUS_DECODE.
+ */
+export interface Bus {
+  /** Appends records; resolves once all of them are durable (on disk / acknowledged by the brokers). */
+  publish<N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void>;
+  /** Consumes topics as a consumer group; one handler per topic. */
+  subscribe<N extends TopicName>(group: string, handlers: HandlerMap<N>, options?: SubscribeOptions): Promise<Subscription>;
+  /** A keyed, durable state log (a compacted changelog) for a stateful stage. */
+  stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>>;
+  close(): Promise<void>;
+}
+
+/**
+ * A stage's keyed state, made durable as a changelog: `restore` reads back the latest value for
+ * every key; `put` (and `delete`) resolve once the change is durable. A stage writes its state
+ * after publishing its outputs and before acknowledging its input, so a crash replays input
+ * against the state that produced the outputs, or an older one, never a newer one.
+ */
+export interface StateLog<T> {
+  restore(): Promise<Map<string, T>>;
+  put(entries: readonly { key: string; value: T | null }[]): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export type { Bus, BusRecord, Delivery, BatchHandler, HandlerMap, SubscribeOptions, Subscription, StateLog } from './bus';

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { GanzhiError } from '@ganzhi/schemas';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses an environment with a zod object schema whose keys are the variable names.
+ * Fails with GANZHI_ERR_CFG_INVALID naming every bad variable; the result is deep-frozen.
+ * Nothing is read at import time: callers pass the env (`process.env` in main.ts only).
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Env): Readonly<z.infer<S>> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new GanzhiError('GANZHI_ERR_CFG_INVALID', problems.join('; '), {
+      details: { fields: result.error.issues.map((i) => i.path.join('.')) },
+    });
+  }
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Env helpers: each coerces a string and keeps zod's error naming the variable. */
+export const envPort = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+export const envInt = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+export const envBool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes' || v === 'on');
+export const envList = (def: string[]) =>
+  z
+    .string()
+    .default(def.join(','))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+export const envString = (def: string) => z.string().min(1).default(def);
+export const envOptionalString = () => z.string().min(1).optional();

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { DeviceKindSchema, EpochMsSchema, IdSchema } from './ids';
+import { LevelSchema } from './levels';
+
+/** Workflow state of an alert (DESIGN: open -> acknowledged -> dispatched -> resolved -> closed). */
+export const AlertStatusSchema = z.enum(['open', 'acknowledged', 'dispatched', 'resolved', 'closed']);
+export type AlertStatus = z.infer<typeof AlertStatusSchema>;
+
+/** Whether the underlying condition still holds, tracked beside the workflow state. */
+export const ConditionSchema = z.enum(['active', 'cleared']);
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const AlertEventTypeSchema = z.enum([
+  'raised',
+  'upgraded',
+  'downgraded',
+  'cleared',
+  'reactivated',
+  'acknowledged',
+  'dispatched',
+  'resolved',
+  'closed',
+  'escalated',
+]);
+export type AlertEventType = z.infer<typeof AlertEventTypeSchema>;
+
+/** Who did it: an authenticated operator id, or `system:<stage>` for automatic transitions. */
+export const ActorSchema = z.string().min(1).max(128);
+
+/**
+ * `ganzhi.alerts.v1`: one state change of one alert, carrying the alert's full state after it.
+ * (alertId, seq) identifies the change; re-delivery of the same change is idempotent downstream.
+ */
+export const AlertChangeSchema = z.object({
+  alertId: z.string().min(1).max(200),
+  seq: z.number().int().positive(),
+  deviceId: IdSchema,
+  kind: DeviceKindSchema,
+  site: z.string().max(64).optional(),
+  ruleId: IdSchema,
+  level: LevelSchema,
+  status: AlertStatusSchema,
+  condition: ConditionSchema,
+  value: z.number().finite().optional(),
+  threshold: z.number().finite().optional(),
+  message: z.string().max(512).optional(),
+  assignee: z.string().max(128).optional(),
+  openedAt: EpochMsSchema,
+  event: z.object({
+    type: AlertEventTypeSchema,
+    actor: ActorSchema,
+    at: EpochMsSchema,
+    reason: z.string().max(1024).optional(),
+    fromLevel: LevelSchema.optional(),
+  }),
+});
+export type AlertChange = z.infer<typeof AlertChangeSchema>;
+
+/**
+ * Alert ids embed the device id so that a command naming only the alert can be keyed (and so
+ * partitioned) by device, like every other record about that device.
+ */
+export function makeAlertId(deviceId: string, ruleId: string, openedAt: number): string {
+  return `${deviceId}:${ruleId}:${openedAt.toString(36)}`;
+}
+
+export function deviceIdOfAlert(alertId: string): string | undefined {
+  const i = alertId.indexOf(':');
+  return i > 0 ? alertId.slice(0, i) : undefined;
+}

@@ -1,0 +1,28 @@
+export { IdSchema, DeviceKindSchema, DEVICE_KINDS, EpochMsSchema } from './ids';
+export type { DeviceKind } from './ids';
+export { LevelSchema, LEVELS, SEVERITY, GRADE, compareLevels, maxLevel } from './levels';
+export type { Level } from './levels';
+export { PayloadFormatSchema, RawEnvelopeSchema } from './raw';
+export type { PayloadFormat, RawEnvelope } from './raw';
+export { QualitySchema, MetricValueSchema, ReadingSchema } from './reading';
+export type { Quality, MetricValue, Reading } from './reading';
+export { SignalSchema } from './signal';
+export type { Signal } from './signal';
+export {
+  AlertStatusSchema,
+  ConditionSchema,
+  AlertEventTypeSchema,
+  ActorSchema,
+  AlertChangeSchema,
+  makeAlertId,
+  deviceIdOfAlert,
+} from './alert';
+export type { AlertStatus, Condition, AlertEventType, AlertChange } from './alert';
+export { CommandActionSchema, CommandBodySchema, CommandSchema } from './command';
+export type { CommandAction, CommandBody, Command } from './command';
+export { DeadLetterSchema } from './deadletter';
+export type { DeadLetter } from './deadletter';
+export { TOPICS, TOPIC_NAMES, topicKey } from './topics';
+export type { Topics, TopicName, TopicValue } from './topics';
+export { ERRORS, GanzhiError, isGanzhiError, isRetryable } from './errors';
+export type { ErrorCode } from './errors';

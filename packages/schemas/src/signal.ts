@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { DeviceKindSchema, EpochMsSchema, IdSchema } from './ids';
+import { LevelSchema } from './levels';
+
+/**
+ * `ganzhi.signals.v1`: a rule's verdict for one device. `raise` carries the grade the condition
+ * currently has (a raise at a different grade upgrades or downgrades the alert in place);
+ * `clear` says the condition is gone.
+ */
+export const SignalSchema = z.object({
+  deviceId: IdSchema,
+  kind: DeviceKindSchema,
+  site: z.string().max(64).optional(),
+  ruleId: IdSchema,
+  state: z.enum(['raise', 'clear']),
+  level: LevelSchema.optional(),
+  metric: z.string().optional(),
+  value: z.number().finite().optional(),
+  threshold: z.number().finite().optional(),
+  message: z.string().max(512).optional(),
+  ts: EpochMsSchema,
+  sourceId: z.string().min(1),
+});
+export type Signal = z.infer<typeof SignalSchema>;

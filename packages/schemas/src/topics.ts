@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import { AlertChangeSchema } from './alert';
+import { CommandSchema } from './command';
+import { DeadLetterSchema } from './deadletter';
+import { RawEnvelopeSchema } from './raw';
+import { ReadingSchema } from './reading';
+import { SignalSchema } from './signal';
+
+/**
+ * The typed topic catalogue: the one source of truth for the bus. Every topic is versioned in its
+ * name (a breaking change is a new topic), has a schema, and a key function: records about one
+ * device share a key, so one consumer owns each device's state and per-device order holds.
+ */
+export const TOPICS = {
+  'ganzhi.raw.v1': {
+    schema: RawEnvelopeSchema,
+    key: (v: z.infer<typeof RawEnvelopeSchema>) => v.deviceId,
+    description: 'MQTT telemetry as accepted by the gateway (PUBACK follows the durable append)',
+  },
+  'ganzhi.readings.v1': {
+    schema: ReadingSchema,
+    key: (v: z.infer<typeof ReadingSchema>) => v.deviceId,
+    description: 'normalized readings with units and quality flags',
+  },
+  'ganzhi.signals.v1': {
+    schema: SignalSchema,
+    key: (v: z.infer<typeof SignalSchema>) => v.deviceId,
+    description: 'rule verdicts: raise at a grade, or clear',
+  },
+  'ganzhi.alerts.v1': {
+    schema: AlertChangeSchema,
+    key: (v: z.infer<typeof AlertChangeSchema>) => v.deviceId,
+    description: 'alert state changes (each with the full state after it)',
+  },
+  'ganzhi.commands.v1': {
+    schema: CommandSchema,
+    key: (v: z.infer<typeof CommandSchema>) => v.deviceId,
+    description: 'authenticated operator actions on alerts',
+  },
+  'ganzhi.deadletter.v1': {
+    schema: DeadLetterSchema,
+    key: (v: z.infer<typeof DeadLetterSchema>) => v.deviceId ?? v.stage,
+    description: 'records a stage could not process, with stage, error code and reason',
+  },
+} as const;
+
+export type Topics = typeof TOPICS;
+export type TopicName = keyof Topics;
+export type TopicValue<N extends TopicName> = z.infer<Topics[N]['schema']>;
+export const TOPIC_NAMES = Object.keys(TOPICS) as TopicName[];
+
+export function topicKey<N extends TopicName>(topic: N, value: TopicValue<N>): string {
+  return (TOPICS[topic].key as (v: TopicValue<N>) => string)(value);
+}

@@ -1,0 +1,9 @@
+export type {
+  Store,
+  ReadingRow,
+  LatestQuery,
+  RangeQuery,
+  BucketRow,
+  AlertHistoryQuery,
+  Aggregate,
+} from './store';
