@@ -1,1 +1,2 @@
 export type { Bus, BusRecord, Delivery, BatchHandler, HandlerMap, SubscribeOptions, Subscription, StateLog } from './bus';
+export { StateCache, createSerialQueue } from './state-cache';

@@ -24,6 +24,13 @@ export const AlertEventTypeSchema = z.enum([
 ]);
 export type AlertEventType = z.infer<typeof AlertEventTypeSchema>;
 
+/** Absence (offline) alerts inhibit value alerts of the same device. */
+export const AlertCategorySchema = z.enum(['offline', 'value']);
+export type AlertCategory = z.infer<typeof AlertCategorySchema>;
+
+/** A lowercase hex sha256 digest. */
+export const HashSchema = z.string().regex(/^[0-9a-f]{64}$/);
+
 /** Who did it: an authenticated operator id, or `system:<stage>` for automatic transitions. */
 export const ActorSchema = z.string().min(1).max(128);
 
@@ -53,6 +60,25 @@ export const AlertChangeSchema = z.object({
     reason: z.string().max(1024).optional(),
     fromLevel: LevelSchema.optional(),
   }),
+  // --- lifecycle fields (packages/alerts); optional so that older records still parse ---
+  /** `offline` for absence alerts, `value` for the rest; an active offline alert inhibits its device's value alerts. */
+  category: AlertCategorySchema.optional(),
+  /** How many times the alert was re-notified for lack of acknowledgement since it (re)opened. */
+  escalations: z.number().int().nonnegative().optional(),
+  /** false: recorded but not to be paged (silenced or inhibited). Absent means true. */
+  notify: z.boolean().optional(),
+  /** Ids of the silences (maintenance windows) that matched this change. */
+  silencedBy: z.array(z.string().min(1).max(128)).max(32).optional(),
+  /** Id of the device's active offline alert that inhibits this (value) alert. */
+  inhibitedBy: z.string().min(1).max(200).optional(),
+  /** Position in the device's audit chain (every change of every alert of the device), from 1. */
+  deviceSeq: z.number().int().positive().optional(),
+  /** Hash of the previous change of this alert (absent on seq 1). */
+  prevHash: HashSchema.optional(),
+  /** Hash of the previous change of this device, any alert (absent on deviceSeq 1). */
+  devicePrevHash: HashSchema.optional(),
+  /** sha256 (hex) of the canonical JSON of this change without `hash` (see packages/alerts chain.ts). */
+  hash: HashSchema.optional(),
 });
 export type AlertChange = z.infer<typeof AlertChangeSchema>;
 

@@ -24,3 +24,23 @@ export const CommandSchema = CommandBodySchema.extend({
   at: EpochMsSchema,
 });
 export type Command = z.infer<typeof CommandSchema>;
+
+/**
+ * `ganzhi.command-results.v1`: what became of an operator's command — applied, or refused with a
+ * GANZHI_ERR_* code and a reason (unknown alert, transition not allowed from the current state).
+ * The gateway relays it to the operator on `ops/{operatorId}/replies`.
+ */
+export const CommandResultSchema = z.object({
+  commandId: z.string().min(1).max(128),
+  requestId: z.string().max(128).optional(),
+  alertId: z.string().min(1).max(200),
+  /** Absent when the command could not be read at all. */
+  action: CommandActionSchema.optional(),
+  actor: ActorSchema,
+  ok: z.boolean(),
+  code: z.string().optional(),
+  reason: z.string().max(1024).optional(),
+  status: z.string().optional(),
+  at: EpochMsSchema,
+});
+export type CommandResult = z.infer<typeof CommandResultSchema>;

@@ -12,6 +12,7 @@ export const ERRORS = {
   GANZHI_ERR_GW_FORBIDDEN_PUBLISH: { retryable: false, message: 'publish not allowed on this topic' },
   GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE: { retryable: false, message: 'subscribe not allowed on this topic' },
   GANZHI_ERR_GW_PAYLOAD_TOO_LARGE: { retryable: false, message: 'payload exceeds the size limit' },
+  GANZHI_ERR_GW_BAD_COMMAND: { retryable: false, message: 'operator command is malformed' },
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
@@ -26,6 +27,7 @@ export const ERRORS = {
   GANZHI_ERR_BUS_DECODE: { retryable: false, message: 'record does not match its topic schema' },
   GANZHI_ERR_BUS_CLOSED: { retryable: false, message: 'bus is closed' },
   GANZHI_ERR_BUS_UNAVAILABLE: { retryable: true, message: 'bus is not reachable' },
+  GANZHI_ERR_BUS_REJECTED: { retryable: false, message: 'the brokers refused the records' },
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },

@@ -13,13 +13,15 @@ export {
   ConditionSchema,
   AlertEventTypeSchema,
   ActorSchema,
+  AlertCategorySchema,
+  HashSchema,
   AlertChangeSchema,
   makeAlertId,
   deviceIdOfAlert,
 } from './alert';
-export type { AlertStatus, Condition, AlertEventType, AlertChange } from './alert';
-export { CommandActionSchema, CommandBodySchema, CommandSchema } from './command';
-export type { CommandAction, CommandBody, Command } from './command';
+export type { AlertStatus, Condition, AlertEventType, AlertCategory, AlertChange } from './alert';
+export { CommandActionSchema, CommandBodySchema, CommandSchema, CommandResultSchema } from './command';
+export type { CommandAction, CommandBody, Command, CommandResult } from './command';
 export { DeadLetterSchema } from './deadletter';
 export type { DeadLetter } from './deadletter';
 export { TOPICS, TOPIC_NAMES, topicKey } from './topics';

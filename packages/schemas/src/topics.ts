@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { AlertChangeSchema } from './alert';
-import { CommandSchema } from './command';
+import { CommandResultSchema, CommandSchema } from './command';
 import { DeadLetterSchema } from './deadletter';
 import { RawEnvelopeSchema } from './raw';
 import { ReadingSchema } from './reading';
@@ -19,7 +19,10 @@ export const TOPICS = {
   },
   'ganzhi.readings.v1': {
     schema: ReadingSchema,
-    key: (v: z.infer<typeof ReadingSchema>) => v.deviceId,
+    // Keyed by site (falling back to the device): every device of a site lands on one partition,
+    // so one rule evaluator owns both each device's state and its site's (site-wide composite
+    // rules, e.g. smoke at one detector AND heat at another). Per-device order still holds.
+    key: (v: z.infer<typeof ReadingSchema>) => v.site ?? v.deviceId,
     description: 'normalized readings with units and quality flags',
   },
   'ganzhi.signals.v1': {
@@ -36,6 +39,11 @@ export const TOPICS = {
     schema: CommandSchema,
     key: (v: z.infer<typeof CommandSchema>) => v.deviceId,
     description: 'authenticated operator actions on alerts',
+  },
+  'ganzhi.command-results.v1': {
+    schema: CommandResultSchema,
+    key: (v: z.infer<typeof CommandResultSchema>) => v.actor,
+    description: 'outcome of each operator command (applied, or refused with a code and reason)',
   },
   'ganzhi.deadletter.v1': {
     schema: DeadLetterSchema,

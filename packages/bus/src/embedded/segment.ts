@@ -1,0 +1,193 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GanzhiError } from '@ganzhi/schemas';
+import { scanFrames, type LogRecord } from './frame';
+
+/** One sparse index entry per this many bytes of a segment. */
+export const INDEX_INTERVAL_BYTES = 64 * 1024;
+const SCAN_CHUNK_BYTES = 1024 * 1024;
+const READ_CHUNK_BYTES = 256 * 1024;
+
+export function segmentFileName(base: number): string {
+  return `${String(base).padStart(20, '0')}.log`;
+}
+
+export function parseSegmentFileName(name: string): number | null {
+  const m = /^(\d{20})\.log$/.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+export interface ScanOutcome {
+  /** End of the last complete, valid frame. */
+  readonly validEnd: number;
+  /** Whether every byte up to the limit was valid. */
+  readonly clean: boolean;
+  readonly nextOffset: number;
+  readonly newestTimestamp: number;
+}
+
+/**
+ * One segment file: records with offsets from `base` upwards. Reads go through a lazily opened
+ * read-only handle; the writer (topic-log) owns appends and tells the segment what it appended.
+ */
+export class Segment {
+  readonly base: number;
+  readonly path: string;
+  /** Bytes of complete, durable records: what readers may see. */
+  size: number;
+  /** Offset after the last record; null for a sealed segment not scanned yet. */
+  nextOffset: number | null;
+  /** Newest record's append time; 0 when unknown (retention then uses the file's mtime). */
+  newestTimestamp: number;
+  deleted = false;
+  private indexOffsets: number[] = [];
+  private indexPositions: number[] = [];
+  private lastIndexedPos = Number.NEGATIVE_INFINITY;
+  private indexReady: Promise<void> | null;
+  private fd: Promise<FileHandle> | null = null;
+  private busy = 0;
+
+  constructor(dir: string, base: number, size: number, indexed: boolean) {
+    this.base = base;
+    this.path = join(dir, segmentFileName(base));
+    this.size = size;
+    this.nextOffset = size === 0 ? base : null;
+    this.newestTimestamp = 0;
+    this.indexReady = indexed || size === 0 ? Promise.resolve() : null;
+  }
+
+  /** Records a frame's position in the sparse index (called in offset order). */
+  noteFrame(offset: number, pos: number): void {
+    if (pos - this.lastIndexedPos < INDEX_INTERVAL_BYTES) return;
+    this.indexOffsets.push(offset);
+    this.indexPositions.push(pos);
+    this.lastIndexedPos = pos;
+  }
+
+  /**
+   * Reads the file from the start up to `limit` bytes, checking every frame and building the index.
+   * Stops at the first partial or invalid frame (`clean` false).
+   */
+  async scan(limit: number): Promise<ScanOutcome> {
+    return this.withFd(async (fd) => {
+      let buf = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, Math.max(limit, 1)));
+      let filePos = 0;
+      let expected = this.base;
+      let newest = 0;
+      let clean = true;
+      while (filePos < limit) {
+        const want = Math.min(buf.length, limit - filePos);
+        const { bytesRead } = await fd.read(buf, 0, want, filePos);
+        if (bytesRead === 0) {
+          clean = false;
+          break;
+        }
+        const base = filePos;
+        const r = scanFrames(buf, 0, bytesRead, expected, (rec, frameStart) => {
+          this.noteFrame(rec.offset, base + frameStart);
+          expected = rec.offset + 1;
+          if (rec.timestamp > newest) newest = rec.timestamp;
+          return true;
+        });
+        filePos += r.pos;
+        if (r.stop === 'corrupt') {
+          clean = false;
+          break;
+        }
+        if (r.stop === 'partial') {
+          if (filePos + r.needBytes > limit) {
+            clean = false;
+            break;
+          }
+          if (r.needBytes > buf.length) buf = Buffer.allocUnsafe(r.needBytes);
+        }
+      }
+      this.indexReady = Promise.resolve();
+      this.nextOffset = expected;
+      this.newestTimestamp = Math.max(this.newestTimestamp, newest);
+      return { validEnd: filePos, clean, nextOffset: expected, newestTimestamp: newest };
+    });
+  }
+
+  /**
+   * Reads up to `maxRecords` records with offset >= `fromOffset`, starting the file read at
+   * `hintPos` when the caller knows where `fromOffset` begins. Returns the records and the
+   * position after the last one returned.
+   */
+  async read(fromOffset: number, hintPos: number | null, maxRecords: number): Promise<{ records: LogRecord[]; endPos: number }> {
+    if (this.nextOffset !== null && fromOffset >= this.nextOffset) return { records: [], endPos: hintPos ?? this.size };
+    if (!this.indexReady) this.indexReady = this.scan(this.size).then(() => undefined);
+    await this.indexReady;
+    const limit = this.size;
+    let pos = hintPos ?? this.lookup(fromOffset);
+    const records: LogRecord[] = [];
+    if (pos >= limit) return { records, endPos: pos };
+    return this.withFd(async (fd) => {
+      let buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit - pos));
+      while (pos < limit && records.length < maxRecords) {
+        const want = Math.min(buf.length, limit - pos);
+        const { bytesRead } = await fd.read(buf, 0, want, pos);
+        if (bytesRead === 0) throw this.corrupt(pos, 'file is shorter than its recorded size');
+        const r = scanFrames(buf, 0, bytesRead, null, (rec) => {
+          if (rec.offset >= fromOffset) records.push(rec);
+          return records.length < maxRecords;
+        });
+        pos += r.pos;
+        if (r.stop === 'corrupt') throw this.corrupt(pos, 'invalid frame');
+        if (r.stop === 'partial') {
+          if (pos + r.needBytes > limit) throw this.corrupt(pos, 'frame runs past the end of the segment');
+          if (r.needBytes > buf.length) buf = Buffer.allocUnsafe(r.needBytes);
+        }
+      }
+      return { records, endPos: pos };
+    });
+  }
+
+  /** Marks the segment deleted; its read handle closes once no read is using it. */
+  async retire(): Promise<void> {
+    this.deleted = true;
+    if (this.busy === 0) await this.closeFd();
+  }
+
+  async close(): Promise<void> {
+    await this.closeFd();
+  }
+
+  private lookup(offset: number): number {
+    const offsets = this.indexOffsets;
+    let lo = 0;
+    let hi = offsets.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((offsets[mid] as number) <= offset) {
+        found = this.indexPositions[mid] as number;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private async withFd<R>(fn: (fd: FileHandle) => Promise<R>): Promise<R> {
+    this.busy++;
+    try {
+      if (!this.fd) this.fd = open(this.path, 'r');
+      return await fn(await this.fd);
+    } finally {
+      this.busy--;
+      if (this.deleted && this.busy === 0) await this.closeFd();
+    }
+  }
+
+  private async closeFd(): Promise<void> {
+    const fd = this.fd;
+    this.fd = null;
+    if (fd) await (await fd.catch(() => null))?.close().catch(() => undefined);
+  }
+
+  private corrupt(pos: number, what: string): GanzhiError {
+    return new GanzhiError('GANZHI_ERR_BUS_CORRUPT', `${this.path} at byte ${pos}: ${what}`);
+  }
+}

@@ -1,0 +1,411 @@
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@ganzhi/log';
+import { GanzhiError } from '@ganzhi/schemas';
+import { frameBytes, writeFrame, type LogRecord, type PreparedRecord } from './frame';
+import { Segment, parseSegmentFileName, segmentFileName } from './segment';
+
+/** Counters shared by every log of one bus (see `EmbeddedBus.stats`). */
+export interface LogStats {
+  publishCalls: number;
+  records: number;
+  writes: number;
+  fsyncs: number;
+  bytes: number;
+  segmentsDeleted: number;
+  tornBytesDropped: number;
+}
+
+export interface TopicLogOptions {
+  /** This log's own directory. */
+  readonly dir: string;
+  readonly name: string;
+  readonly sync: 'fsync' | 'write';
+  readonly segmentBytes: number;
+  /** Bytes kept before whole old segments are deleted; Infinity keeps everything. */
+  readonly retentionBytes: number;
+  /** Age after which a sealed segment is deleted; Infinity keeps everything. */
+  readonly retentionMs: number;
+  readonly logger: Logger;
+  readonly stats: LogStats;
+}
+
+/** A consumer's position: the next offset to read and, as a hint, where it starts on disk. */
+export interface ReadCursor {
+  offset: number;
+  segmentBase: number;
+  pos: number;
+}
+
+interface PendingAppend {
+  readonly records: readonly PreparedRecord[];
+  readonly bytes: number;
+  readonly timestamp: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** One group-commit write holds at most this many bytes (a single call is never split). */
+const MAX_WRITE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A durable append-only log: segment files named by base offset, one writer with group commit
+ * (concurrent appends coalesced into one write and one fdatasync), readers that only ever see
+ * durable records.
+ */
+export class TopicLog {
+  readonly name: string;
+  private readonly opts: TopicLogOptions;
+  private segments: Segment[];
+  private active: Segment;
+  private fd: FileHandle;
+  private next: number;
+  private pending: PendingAppend[] = [];
+  private flushing = false;
+  private idle: (() => void)[] = [];
+  private waiters = new Set<() => void>();
+  private closing = false;
+  private failed: GanzhiError | null = null;
+  private retentionRunning = false;
+
+  private constructor(opts: TopicLogOptions, segments: Segment[], fd: FileHandle) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.segments = segments;
+    this.active = segments[segments.length - 1] as Segment;
+    this.fd = fd;
+    this.next = this.active.nextOffset as number;
+  }
+
+  /** Opens (or creates) the log, truncating a torn or corrupt tail of the last segment. */
+  static async open(opts: TopicLogOptions): Promise<TopicLog> {
+    await mkdir(opts.dir, { recursive: true });
+    const bases: number[] = [];
+    for (const entry of await readdir(opts.dir)) {
+      if (entry.endsWith('.tmp')) await unlink(join(opts.dir, entry));
+      const base = parseSegmentFileName(entry);
+      if (base !== null) bases.push(base);
+    }
+    bases.sort((a, b) => a - b);
+    if (bases.length === 0) {
+      await (await open(join(opts.dir, segmentFileName(0)), 'wx')).close();
+      if (opts.sync === 'fsync') await fsyncDir(opts.dir);
+      bases.push(0);
+    }
+    const segments: Segment[] = [];
+    for (const [i, base] of bases.entries()) {
+      const size = (await stat(join(opts.dir, segmentFileName(base)))).size;
+      const seg = new Segment(opts.dir, base, size, false);
+      const nextBase = bases[i + 1];
+      if (nextBase !== undefined) seg.nextOffset = nextBase;
+      segments.push(seg);
+    }
+    const last = segments[segments.length - 1] as Segment;
+    const fileSize = last.size;
+    const scanned = await last.scan(fileSize);
+    const fd = await open(last.path, 'r+');
+    if (!scanned.clean) {
+      await fd.truncate(scanned.validEnd);
+      await fd.datasync();
+      const dropped = fileSize - scanned.validEnd;
+      opts.stats.tornBytesDropped += dropped;
+      opts.logger.warn(
+        { log: opts.name, segment: last.path, droppedBytes: dropped, keptBytes: scanned.validEnd },
+        'truncated a torn or corrupt tail of the last log segment',
+      );
+    }
+    last.size = scanned.validEnd;
+    return new TopicLog(opts, segments, fd);
+  }
+
+  /** Offset the next appended record will get (every record below it is durable). */
+  get nextOffset(): number {
+    return this.next;
+  }
+
+  /** Oldest retained offset. */
+  get earliestOffset(): number {
+    return (this.segments[0] as Segment).base;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get sizeBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.size;
+    return total;
+  }
+
+  /** Appends records; resolves once they are durable. Concurrent calls share one write and sync. */
+  append(records: readonly PreparedRecord[], timestamp: number): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closing) return Promise.reject(new GanzhiError('GANZHI_ERR_BUS_CLOSED', `log ${this.name} is closing`));
+    return new Promise<void>((resolve, reject) => {
+      let bytes = 0;
+      for (const r of records) bytes += frameBytes(r);
+      this.pending.push({ records, bytes, timestamp, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // A microtask, so that every append made in the current tick joins the first write.
+        queueMicrotask(() => void this.flushLoop());
+      }
+    });
+  }
+
+  /** Reads up to `max` durable records at the cursor and advances it past them. */
+  async read(cursor: ReadCursor, max: number): Promise<LogRecord[]> {
+    for (let attempts = 0; attempts < this.segments.length + 1; attempts++) {
+      if (cursor.offset >= this.next) return [];
+      const i = this.segmentIndexOf(cursor.offset);
+      const seg = this.segments[i];
+      if (!seg) return [];
+      const hint = cursor.segmentBase === seg.base ? cursor.pos : null;
+      const { records, endPos } = await seg.read(cursor.offset, hint, max);
+      const last = records[records.length - 1];
+      if (last) {
+        cursor.offset = last.offset + 1;
+        cursor.segmentBase = seg.base;
+        cursor.pos = endPos;
+        return records;
+      }
+      const following = this.segments[i + 1];
+      if (!following) return [];
+      if (cursor.offset < following.base) {
+        this.opts.logger.warn({ log: this.name, from: cursor.offset, to: following.base }, 'skipping offsets missing from a segment');
+      }
+      cursor.offset = following.base;
+      cursor.segmentBase = following.base;
+      cursor.pos = 0;
+    }
+    return [];
+  }
+
+  /** Resolves when a record at or after `offset` is durable, on abort, or after `timeoutMs`. */
+  waitForAppend(offset: number, signal: AbortSignal, timeoutMs: number): Promise<void> {
+    if (this.next > offset || signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  /** Deletes whole sealed segments beyond the size or age limit. Returns how many it deleted. */
+  async enforceRetention(now = Date.now()): Promise<number> {
+    const { retentionBytes, retentionMs } = this.opts;
+    if (this.retentionRunning || (retentionBytes === Infinity && retentionMs === Infinity)) return 0;
+    this.retentionRunning = true;
+    try {
+      const sealed = this.segments.slice(0, -1);
+      const newest = new Map<Segment, number>();
+      for (const seg of sealed) {
+        newest.set(seg, seg.newestTimestamp || (await stat(seg.path).then((s) => s.mtimeMs, () => 0)));
+      }
+      let total = this.sizeBytes;
+      let count = 0;
+      for (const seg of sealed) {
+        if (total <= retentionBytes && now - (newest.get(seg) ?? now) <= retentionMs) break;
+        total -= seg.size;
+        count++;
+      }
+      if (count === 0 || this.segments[0] !== sealed[0]) return 0;
+      const victims = this.segments.splice(0, count);
+      for (const seg of victims) {
+        await seg.retire();
+        await unlink(seg.path).catch(() => undefined);
+      }
+      if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
+      this.opts.stats.segmentsDeleted += count;
+      this.opts.logger.info({ log: this.name, segments: count, earliestOffset: this.earliestOffset }, 'retention deleted old segments');
+      return count;
+    } finally {
+      this.retentionRunning = false;
+    }
+  }
+
+  /**
+   * Replaces the whole log by `records` (given offsets from the current next offset on), written
+   * into a fresh segment atomically (temp file, sync, rename). Only while nothing is appending.
+   */
+  async compact(records: readonly PreparedRecord[], timestamp: number): Promise<void> {
+    if (this.flushing) throw new Error(`log ${this.name}: compact while appending`);
+    const base = this.next;
+    const seg = new Segment(this.opts.dir, base, 0, true);
+    const tmp = `${seg.path}.tmp`;
+    const buf = this.encode([{ records, bytes: 0, timestamp, resolve: noop, reject: noop }], base, seg, 0);
+    const out = await open(tmp, 'w');
+    try {
+      await writeAll(out, buf, 0);
+      await out.datasync();
+    } finally {
+      await out.close();
+    }
+    await this.fd.close();
+    await rename(tmp, seg.path);
+    await fsyncDir(this.opts.dir);
+    const old = this.segments.filter((s) => s.base !== base);
+    for (const s of old) {
+      await s.close();
+      await unlink(s.path);
+    }
+    if (old.length) await fsyncDir(this.opts.dir);
+    seg.size = buf.length;
+    seg.nextOffset = base + records.length;
+    seg.newestTimestamp = timestamp;
+    this.segments = [seg];
+    this.active = seg;
+    this.next = seg.nextOffset;
+    this.fd = await open(seg.path, 'r+');
+  }
+
+  /** Stops accepting appends, writes what is pending, and closes the files. */
+  async close(): Promise<void> {
+    this.closing = true;
+    if (this.flushing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    for (const w of [...this.waiters]) w();
+    await this.fd.close().catch(() => undefined);
+    for (const s of this.segments) await s.close();
+  }
+
+  private segmentIndexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.segments[mid] as Segment).base <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      let take = 0;
+      let bytes = 0;
+      while (take < this.pending.length && (take === 0 || bytes < MAX_WRITE_BYTES)) {
+        bytes += (this.pending[take] as PendingAppend).bytes;
+        take++;
+      }
+      const batch = take === this.pending.length ? this.pending : this.pending.slice(0, take);
+      this.pending = take === this.pending.length ? [] : this.pending.slice(take);
+      await this.writeBatch(batch, bytes);
+    }
+    this.flushing = false;
+    const idle = this.idle;
+    this.idle = [];
+    for (const resolve of idle) resolve();
+  }
+
+  private async writeBatch(batch: PendingAppend[], bytes: number): Promise<void> {
+    const { stats, sync } = this.opts;
+    let stage = 'roll';
+    try {
+      if (this.failed) throw this.failed;
+      if (this.active.size > 0 && this.active.size + bytes > this.opts.segmentBytes) await this.roll();
+      const start = this.active.size;
+      const first = this.next;
+      stage = 'write';
+      const buf = this.encode(batch, first, null, start);
+      await writeAll(this.fd, buf, start);
+      stats.writes++;
+      if (sync === 'fsync') {
+        stage = 'sync';
+        await this.fd.datasync();
+        stats.fsyncs++;
+      }
+      // Durable: make it visible.
+      let count = 0;
+      let newest = 0;
+      for (const call of batch) {
+        count += call.records.length;
+        if (call.timestamp > newest) newest = call.timestamp;
+      }
+      this.indexBatch(batch, first, start);
+      this.active.size = start + buf.length;
+      this.next = first + count;
+      this.active.nextOffset = this.next;
+      if (newest > this.active.newestTimestamp) this.active.newestTimestamp = newest;
+      stats.publishCalls += batch.length;
+      stats.records += count;
+      stats.bytes += buf.length;
+    } catch (err) {
+      const failure = new GanzhiError('GANZHI_ERR_BUS_UNAVAILABLE', `append to ${this.name} failed (${stage})`, { cause: err });
+      // After a failed sync the page cache cannot be trusted; after a failed write, cut it off.
+      if (stage === 'write') await this.fd.truncate(this.active.size).catch(() => (this.failed = failure));
+      else this.failed = failure;
+      this.opts.logger.error({ log: this.name, err }, 'log append failed');
+      for (const call of batch) call.reject(failure);
+      return;
+    }
+    for (const call of batch) call.resolve();
+    for (const w of [...this.waiters]) w();
+  }
+
+  private encode(batch: readonly PendingAppend[], firstOffset: number, index: Segment | null, filePos: number): Buffer {
+    let total = 0;
+    for (const call of batch) for (const r of call.records) total += frameBytes(r);
+    const buf = Buffer.allocUnsafe(total);
+    let pos = 0;
+    let offset = firstOffset;
+    for (const call of batch) {
+      for (const r of call.records) {
+        index?.noteFrame(offset, filePos + pos);
+        pos = writeFrame(buf, pos, offset++, call.timestamp, r);
+      }
+    }
+    return buf;
+  }
+
+  private indexBatch(batch: readonly PendingAppend[], firstOffset: number, filePos: number): void {
+    let pos = filePos;
+    let offset = firstOffset;
+    for (const call of batch) {
+      for (const r of call.records) {
+        this.active.noteFrame(offset++, pos);
+        pos += frameBytes(r);
+      }
+    }
+  }
+
+  private async roll(): Promise<void> {
+    await this.fd.close();
+    const seg = new Segment(this.opts.dir, this.next, 0, true);
+    this.fd = await open(seg.path, 'wx');
+    if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
+    this.segments.push(seg);
+    this.active = seg;
+    void this.enforceRetention().catch((err: unknown) => this.opts.logger.error({ log: this.name, err }, 'retention failed'));
+  }
+}
+
+function noop(): void {}
+
+async function writeAll(fd: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fd.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}

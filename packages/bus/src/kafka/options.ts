@@ -1,0 +1,109 @@
+import type { ConnectionOptions } from 'node:tls';
+import type { SASLOptions } from 'kafkajs';
+import type { Logger } from '@ganzhi/log';
+import type { BatcherLimits } from './batcher';
+
+export interface KafkaBusOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** Partitions of the topics this bus creates (default 12). */
+  readonly partitions?: number;
+  /** Replication factor of the topics this bus creates (default: the broker's default). */
+  readonly replicationFactor?: number;
+  readonly logger?: Logger;
+  /** Producer micro-batching (kafkajs has no linger of its own). */
+  readonly batch?: {
+    /** Most records in one produce request (default 500). */
+    readonly maxRecords?: number;
+    /** Most bytes in one produce request (default 1 MiB). */
+    readonly maxBytes?: number;
+    /** How long the first record of a batch waits for company (default 2 ms). */
+    readonly lingerMs?: number;
+    /** Records waiting or in flight before publish() waits for room (default 20 x maxRecords). */
+    readonly maxQueuedRecords?: number;
+    /** Bytes waiting or in flight before publish() waits for room (default 32 MiB). */
+    readonly maxQueuedBytes?: number;
+  };
+  /**
+   * How long a batch is retried while the brokers are unreachable before its publish() calls
+   * reject with GANZHI_ERR_BUS_UNAVAILABLE (default 30 s; Kafka's delivery.timeout.ms).
+   */
+  readonly deliveryTimeoutMs?: number;
+  /** Consumer settings, for every subscription of this bus. */
+  readonly consumer?: {
+    /** Group session timeout (default 30 s). */
+    readonly sessionTimeoutMs?: number;
+    /** Heartbeat interval (default 3 s). */
+    readonly heartbeatIntervalMs?: number;
+    /** Longest wait of an empty fetch (default 500 ms). */
+    readonly maxWaitMs?: number;
+    /** First retry delay after a retryable handler error, doubled up to `retryMaxMs` (default 200 ms). */
+    readonly retryInitialMs?: number;
+    readonly retryMaxMs?: number;
+    /** How long subscribe() waits for the group to assign partitions (default 60 s). */
+    readonly readyTimeoutMs?: number;
+  };
+  /** How long stateLog().restore() may take before it rejects (default 120 s). */
+  readonly restoreTimeoutMs?: number;
+  /** Wait for connections this long (default 3 s). */
+  readonly connectionTimeoutMs?: number;
+  readonly ssl?: boolean | ConnectionOptions;
+  readonly sasl?: SASLOptions;
+}
+
+export interface ResolvedOptions {
+  readonly brokers: string[];
+  readonly clientId: string;
+  readonly partitions: number;
+  readonly replicationFactor: number | undefined;
+  readonly limits: BatcherLimits;
+  readonly deliveryTimeoutMs: number;
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+  readonly maxWaitMs: number;
+  readonly retryInitialMs: number;
+  readonly retryMaxMs: number;
+  readonly readyTimeoutMs: number;
+  readonly restoreTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
+  const maxRecords = positive('batch.maxRecords', o.batch?.maxRecords ?? 500);
+  const resolved: ResolvedOptions = {
+    brokers: [...o.brokers],
+    clientId: o.clientId ?? 'ganzhi',
+    partitions: positive('partitions', o.partitions ?? 12),
+    replicationFactor: o.replicationFactor === undefined ? undefined : positive('replicationFactor', o.replicationFactor),
+    limits: {
+      maxRecords,
+      maxBytes: positive('batch.maxBytes', o.batch?.maxBytes ?? MiB),
+      lingerMs: nonNegative('batch.lingerMs', o.batch?.lingerMs ?? 2),
+      maxQueuedRecords: positive('batch.maxQueuedRecords', o.batch?.maxQueuedRecords ?? 20 * maxRecords),
+      maxQueuedBytes: positive('batch.maxQueuedBytes', o.batch?.maxQueuedBytes ?? 32 * MiB),
+    },
+    deliveryTimeoutMs: positive('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 30_000),
+    sessionTimeoutMs: positive('consumer.sessionTimeoutMs', o.consumer?.sessionTimeoutMs ?? 30_000),
+    heartbeatIntervalMs: positive('consumer.heartbeatIntervalMs', o.consumer?.heartbeatIntervalMs ?? 3_000),
+    maxWaitMs: nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500),
+    retryInitialMs: positive('consumer.retryInitialMs', o.consumer?.retryInitialMs ?? 200),
+    retryMaxMs: positive('consumer.retryMaxMs', o.consumer?.retryMaxMs ?? 10_000),
+    readyTimeoutMs: positive('consumer.readyTimeoutMs', o.consumer?.readyTimeoutMs ?? 60_000),
+    restoreTimeoutMs: positive('restoreTimeoutMs', o.restoreTimeoutMs ?? 120_000),
+    connectionTimeoutMs: positive('connectionTimeoutMs', o.connectionTimeoutMs ?? 3_000),
+  };
+  if (resolved.brokers.length === 0) throw new TypeError('KafkaBusOptions.brokers: at least one broker is required');
+  return resolved;
+}
+
+function positive(field: string, v: number): number {
+  if (!Number.isFinite(v) || v <= 0) throw new TypeError(`KafkaBusOptions.${field}: must be a positive number, got ${v}`);
+  return v;
+}
+
+function nonNegative(field: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) throw new TypeError(`KafkaBusOptions.${field}: must be >= 0, got ${v}`);
+  return v;
+}

@@ -1,0 +1,73 @@
+/**
+ * The DuckDB table layout. Created on open (idempotently), so a fresh file and a reopened one
+ * look the same.
+ *
+ * readings — one row per (device, metric, instant); a re-write of the same key replaces the row.
+ *   device_id VARCHAR    the Reading's deviceId
+ *   kind      VARCHAR    device kind (river_gauge | air_monitor | fire_sensor | port_device)
+ *   site      VARCHAR    nullable
+ *   metric    VARCHAR    the key in Reading.metrics
+ *   ts        TIMESTAMP  the Reading's ts (ms precision; read back with epoch_ms(ts))
+ *   value     DOUBLE
+ *   unit      VARCHAR
+ *   quality   VARCHAR    HJ 212 flag (N, F, M, S, D, C, T, B)
+ *   PRIMARY KEY (device_id, metric, ts)
+ *
+ * alert_events — one row per alert state change; (alert_id, seq) identifies it.
+ *   alert_id, seq INTEGER, device_id, kind, site, rule_id, level, status, condition,
+ *   event_type, actor, event_at TIMESTAMP, reason, from_level, value DOUBLE, threshold DOUBLE,
+ *   message, assignee, opened_at TIMESTAMP — the change flattened for SQL by operators;
+ *   change JSON — the whole AlertChange as published, which is what alertHistory returns.
+ *   PRIMARY KEY (alert_id, seq)
+ *
+ * staging_readings (TEMP, per write connection) — the Appender's target; each batch is appended
+ * here and moved into readings by one INSERT OR REPLACE … SELECT.
+ */
+export const CREATE_TABLES = [
+  `CREATE TABLE IF NOT EXISTS readings (
+    device_id VARCHAR NOT NULL,
+    kind      VARCHAR NOT NULL,
+    site      VARCHAR,
+    metric    VARCHAR NOT NULL,
+    ts        TIMESTAMP NOT NULL,
+    value     DOUBLE NOT NULL,
+    unit      VARCHAR NOT NULL,
+    quality   VARCHAR NOT NULL,
+    PRIMARY KEY (device_id, metric, ts)
+  )`,
+  `CREATE TABLE IF NOT EXISTS alert_events (
+    alert_id   VARCHAR NOT NULL,
+    seq        INTEGER NOT NULL,
+    device_id  VARCHAR NOT NULL,
+    kind       VARCHAR NOT NULL,
+    site       VARCHAR,
+    rule_id    VARCHAR NOT NULL,
+    level      VARCHAR NOT NULL,
+    status     VARCHAR NOT NULL,
+    condition  VARCHAR NOT NULL,
+    event_type VARCHAR NOT NULL,
+    actor      VARCHAR NOT NULL,
+    event_at   TIMESTAMP NOT NULL,
+    reason     VARCHAR,
+    from_level VARCHAR,
+    value      DOUBLE,
+    threshold  DOUBLE,
+    message    VARCHAR,
+    assignee   VARCHAR,
+    opened_at  TIMESTAMP NOT NULL,
+    change     JSON NOT NULL,
+    PRIMARY KEY (alert_id, seq)
+  )`,
+] as const;
+
+/** Column order of the staging table is the order the Appender writes values in. */
+export const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS staging_readings (
+  device_id VARCHAR, kind VARCHAR, site VARCHAR, metric VARCHAR,
+  ts BIGINT, value DOUBLE, unit VARCHAR, quality VARCHAR
+)`;
+export const STAGING_TABLE = { table: 'staging_readings', schema: 'main', catalog: 'temp' } as const;
+
+export const MOVE_STAGED = `INSERT OR REPLACE INTO readings
+  SELECT device_id, kind, site, metric, make_timestamp_ms(ts), value, unit, quality
+  FROM temp.main.staging_readings`;
+export const CLEAR_STAGED = `TRUNCATE temp.main.staging_readings`;

@@ -1,0 +1,124 @@
+import cron from 'node-cron';
+import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
+import { DeviceAlertsStateSchema, type AlertsCore, type DeviceAlertsState } from '@ganzhi/alerts';
+import type { Logger } from '@ganzhi/log';
+import type { AlertChange, CommandResult } from '@ganzhi/schemas';
+
+export interface AlertsServiceDeps {
+  bus: Bus;
+  core: AlertsCore;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface AlertsServiceOptions {
+  group?: string;
+  /** node-cron expression for the escalation sweep; '' disables it. */
+  sweepCron?: string;
+}
+
+export interface AlertsService {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** One escalation sweep now (cron calls it; tests call it with a fake clock). */
+  sweep(): Promise<number>;
+  stats(): Readonly<{ signals: number; commands: number; changes: number }>;
+}
+
+/**
+ * The alert manager runner: signals and operator commands in, alert changes out (and a result
+ * for every command). State per device lives in memory and in the `alerts` state log.
+ */
+export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServiceOptions = {}): AlertsService {
+  const { bus, core } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'alerts' });
+  const serial = createSerialQueue();
+  const stats = { signals: 0, commands: 0, changes: 0 };
+  let state: StateCache<DeviceAlertsState> | undefined;
+  let sub: Subscription | undefined;
+  let task: { stop(): void } | undefined;
+
+  async function emit(changes: AlertChange[], results: CommandResult[] = []) {
+    await Promise.all([
+      changes.length && bus.publish('ganzhi.alerts.v1', changes.map((c) => ({ key: c.deviceId, value: c }))),
+      results.length && bus.publish('ganzhi.command-results.v1', results.map((r) => ({ key: r.actor, value: r }))),
+    ]);
+    await state!.flush();
+    stats.changes += changes.length;
+  }
+
+  function keep(deviceId: string, next: DeviceAlertsState) {
+    if (Object.keys(next.alerts).length === 0) state!.delete(deviceId);
+    else state!.set(deviceId, next);
+  }
+
+  const sweep = () =>
+    serial(async () => {
+      const changes: AlertChange[] = [];
+      const t = now();
+      for (const deviceId of [...state!.keys()]) {
+        const out = core.tick(state!.get(deviceId), t);
+        if (out.changes.length) {
+          changes.push(...out.changes);
+          keep(deviceId, out.state);
+        }
+      }
+      await emit(changes);
+      return changes.length;
+    });
+
+  return {
+    sweep,
+    stats: () => stats,
+    async start() {
+      state = await StateCache.open(bus, 'alerts', (v) => DeviceAlertsStateSchema.parse(v) as DeviceAlertsState);
+      sub = await bus.subscribe(options.group ?? 'alerts', {
+        'ganzhi.signals.v1': (batch) =>
+          serial(async () => {
+            const changes: AlertChange[] = [];
+            for (const { value: signal } of batch) {
+              const out = core.onSignal(state!.get(signal.deviceId), signal);
+              if (out.changes.length) {
+                changes.push(...out.changes);
+                keep(signal.deviceId, out.state);
+              }
+            }
+            stats.signals += batch.length;
+            await emit(changes);
+          }),
+        'ganzhi.commands.v1': (batch) =>
+          serial(async () => {
+            const changes: AlertChange[] = [];
+            const results: CommandResult[] = [];
+            for (const { value: command } of batch) {
+              const out = core.onCommand(state!.get(command.deviceId), command);
+              const base = { commandId: command.id, alertId: command.alertId, action: command.action, actor: command.actor, at: command.at, ...(command.requestId ? { requestId: command.requestId } : {}) };
+              if (out.refused) {
+                results.push({ ...base, ok: false, code: out.refused.code, reason: out.refused.reason });
+              } else {
+                changes.push(...out.changes);
+                keep(command.deviceId, out.state);
+                const last = out.changes[out.changes.length - 1];
+                results.push({ ...base, ok: true, ...(last ? { status: last.status } : {}) });
+              }
+            }
+            stats.commands += batch.length;
+            await emit(changes, results);
+          }),
+      });
+      const expr = options.sweepCron ?? '*/15 * * * * *';
+      if (expr) {
+        task = cron.schedule(expr, () => {
+          sweep().catch((err: unknown) => log.error({ err }, 'escalation sweep failed'));
+        }, { noOverlap: true });
+      }
+      log.info('alerts started');
+    },
+    async close() {
+      task?.stop();
+      await sub?.close();
+      await serial(async () => undefined);
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { buildAlertsService } from './build';
+export type { AlertsService, AlertsServiceDeps, AlertsServiceOptions } from './build';

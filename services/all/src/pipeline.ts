@@ -1,0 +1,71 @@
+import type { Bus } from '@ganzhi/bus';
+import type { AlertsCore } from '@ganzhi/alerts';
+import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
+import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
+import type { Logger } from '@ganzhi/log';
+import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
+import type { Registry } from '@ganzhi/registry';
+import type { RuleEngine } from '@ganzhi/rules';
+import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
+import type { Store } from '@ganzhi/store';
+import { buildWriter, type Writer } from '@ganzhi/writer';
+
+export interface PipelineDeps {
+  bus: Bus;
+  store: Store;
+  registry: Registry;
+  engine: RuleEngine;
+  alerts: AlertsCore;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface PipelineOptions {
+  rulesSweepCron?: string;
+  alertsSweepCron?: string;
+}
+
+export interface Pipeline {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  readonly gateway: Gateway;
+  readonly normalizer: Normalizer;
+  readonly rules: RulesService;
+  readonly alerts: AlertsService;
+  readonly writer: Writer;
+}
+
+/**
+ * Every stage in one process, on whatever bus and store it is given. The stages only meet
+ * through the bus: this is the same wiring the separate services use in distributed mode.
+ */
+export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, options: PipelineOptions = {}): Promise<Pipeline> {
+  const { bus, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const writer = buildWriter({ bus, store: deps.store, logger });
+  const normalizer = buildNormalizer({ bus, registry: deps.registry, logger });
+  const rules = buildRulesService(
+    { bus, registry: deps.registry, engine: deps.engine, logger, now },
+    options.rulesSweepCron === undefined ? {} : { sweepCron: options.rulesSweepCron },
+  );
+  const alerts = buildAlertsService(
+    { bus, core: deps.alerts, logger, now },
+    options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron },
+  );
+  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
+  // Downstream first, so that the gateway only accepts devices once everything behind it runs.
+  const order = [writer, normalizer, rules, alerts, gateway];
+  return {
+    gateway,
+    normalizer,
+    rules,
+    alerts,
+    writer,
+    async start() {
+      for (const s of order) await s.start();
+    },
+    async close() {
+      for (const s of [...order].reverse()) await s.close();
+    },
+  };
+}

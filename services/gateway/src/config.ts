@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+
+export const GatewayConfigSchema = z.object({
+  /** Address the MQTT listeners bind to. */
+  GANZHI_MQTT_HOST: envString('0.0.0.0').describe('address the MQTT TCP and WebSocket listeners bind to'),
+  GANZHI_MQTT_PORT: envPort(1883).describe('MQTT over TCP port (0 = any free port)'),
+  GANZHI_MQTT_WS_PORT: envPort(8083).describe('MQTT over WebSocket port (0 = any free port)'),
+  GANZHI_MAX_PAYLOAD_BYTES: envInt(65_536, 64, 16 * 1024 * 1024).describe('largest accepted PUBLISH payload; a larger one closes the connection'),
+  GANZHI_GATEWAY_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/)
+    .default('gw-1')
+    .describe('this gateway instance (its own consumer group for operator alerts)'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+export const loadGatewayConfig = (env: Env) => loadConfig(GatewayConfigSchema, env);

@@ -1,0 +1,81 @@
+import type { Bus, Subscription } from '@ganzhi/bus';
+import { normalize } from '@ganzhi/codecs';
+import type { Logger } from '@ganzhi/log';
+import type { Registry } from '@ganzhi/registry';
+import { topicKey, type DeadLetter, type RawEnvelope, type Reading } from '@ganzhi/schemas';
+
+export interface NormalizerDeps {
+  bus: Bus;
+  registry: Registry;
+  logger: Logger;
+}
+
+export interface Normalizer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  stats(): Readonly<{ readings: number; deadLetters: number }>;
+}
+
+/** A device's `devices/{id}/status` message (payload `online`/`offline`, also its last will). */
+export function statusReading(raw: RawEnvelope, site: string | undefined): Reading | undefined {
+  const text = raw.payload.trim().toLowerCase();
+  if (text !== 'online' && text !== 'offline') return undefined;
+  return {
+    deviceId: raw.deviceId,
+    kind: raw.kind,
+    ...(site ? { site } : {}),
+    ts: raw.receivedAt,
+    metrics: { online: { value: text === 'online' ? 1 : 0, unit: '', quality: 'N' } },
+    states: { status: text },
+    sourceId: raw.id,
+    receivedAt: raw.receivedAt,
+  };
+}
+
+/**
+ * The normalizer runner: raw envelopes in; readings out, or a dead-letter record with a typed
+ * reason. One device's bad payload never holds up another's: each record is judged alone.
+ */
+export function buildNormalizer(deps: NormalizerDeps, options: { group?: string } = {}): Normalizer {
+  const stats = { readings: 0, deadLetters: 0 };
+  let sub: Subscription | undefined;
+  const { bus, registry } = deps;
+
+  function deadLetter(raw: RawEnvelope, code: DeadLetter['code'], reason: string): DeadLetter {
+    return { id: raw.id, stage: 'normalizer', code, reason, at: Date.now(), deviceId: raw.deviceId, source: { topic: 'ganzhi.raw.v1', key: raw.deviceId, value: raw } };
+  }
+
+  return {
+    stats: () => stats,
+    async start() {
+      sub = await bus.subscribe(options.group ?? 'normalizer', {
+        'ganzhi.raw.v1': async (batch) => {
+          const readings: Reading[] = [];
+          const dead: DeadLetter[] = [];
+          for (const { value: raw } of batch) {
+            const device = registry.device(raw.deviceId);
+            if (raw.topic.endsWith('/status')) {
+              const r = statusReading(raw, device?.site);
+              if (r) readings.push(r);
+              else dead.push(deadLetter(raw, 'GANZHI_ERR_NORM_SCHEMA', 'status payload must be "online" or "offline"'));
+              continue;
+            }
+            const result = normalize(raw, device);
+            if (result.ok) readings.push(...result.readings);
+            else dead.push(deadLetter(raw, result.code, result.reason));
+          }
+          await Promise.all([
+            readings.length && bus.publish('ganzhi.readings.v1', readings.map((r) => ({ key: topicKey('ganzhi.readings.v1', r), value: r }))),
+            dead.length && bus.publish('ganzhi.deadletter.v1', dead.map((d) => ({ key: d.deviceId ?? d.stage, value: d }))),
+          ]);
+          stats.readings += readings.length;
+          stats.deadLetters += dead.length;
+        },
+      });
+      deps.logger.child({ component: 'normalizer' }).info('normalizer started');
+    },
+    async close() {
+      await sub?.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { buildNormalizer, statusReading } from './build';
+export type { Normalizer, NormalizerDeps } from './build';

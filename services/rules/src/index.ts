@@ -1,0 +1,2 @@
+export { buildRulesService } from './build';
+export type { RulesService, RulesServiceDeps, RulesServiceOptions } from './build';

@@ -1,0 +1,2 @@
+export { buildWriter } from './build';
+export type { Writer, WriterDeps } from './build';
