@@ -1,2 +1,6 @@
 export type { Bus, BusRecord, Delivery, BatchHandler, HandlerMap, SubscribeOptions, Subscription, StateLog } from './bus';
+export { deadLetterOf, describeIssues } from './dead-letter';
+export type { DeadLetterSource } from './dead-letter';
+export { createEmbeddedBus } from './embedded/embedded-bus';
+export type { EmbeddedBus, EmbeddedBusOptions, EmbeddedBusStats } from './embedded/embedded-bus';
 export { StateCache, createSerialQueue } from './state-cache';

@@ -29,6 +29,9 @@ export const ERRORS = {
   GANZHI_ERR_BUS_UNAVAILABLE: { retryable: true, message: 'bus is not reachable' },
   GANZHI_ERR_BUS_REJECTED: { retryable: false, message: 'the brokers refused the records' },
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
+  // HTTP API
+  GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
+  GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },
   GANZHI_ERR_STORE_QUERY: { retryable: false, message: 'store query failed' },

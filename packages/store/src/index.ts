@@ -7,3 +7,7 @@ export type {
   AlertHistoryQuery,
   Aggregate,
 } from './store';
+export { createDuckDbStore } from './duckdb/duckdb-store';
+export type { DuckDbStoreOptions } from './duckdb/duckdb-store';
+// The contract suite (./contract) imports vitest, so it is not re-exported here: adapters' tests
+// import it directly.

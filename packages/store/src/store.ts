@@ -44,8 +44,11 @@ export interface BucketRow {
 export interface AlertHistoryQuery {
   alertId?: string;
   deviceId?: string;
+  /** Inclusive start on event.at, ms epoch. */
   from?: number;
+  /** Exclusive end on event.at, ms epoch. */
   to?: number;
+  /** Keep only the newest `limit` changes (still returned oldest first). */
   limit?: number;
 }
 

@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envList, envOptionalString, envString, loadConfig, type Env } from '@ganzhi/config';
+import { envList, envOptionalString, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema } from '@ganzhi/gateway';
 
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 
 /** Configuration of the all-in-one process (`npm start`); every variable is documented in the README. */
 export const PipelineConfigSchema = GatewayConfigSchema.extend({
+  GANZHI_HTTP_PORT: envPort(8080).describe('operators\' HTTP API port (0 = any free port)'),
   GANZHI_DATA_DIR: envString('./data').describe('where the embedded log and the DuckDB file live'),
   GANZHI_REGISTRY_FILE: envOptionalString().describe('device and operator registry (JSON); default: the demo registry, demo only'),
   GANZHI_RULES_DIR: envString(repoFile('deploy/rules')).describe('directory of rule files (*.json)'),

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const pipeline = await buildPipeline(
     config,
     { bus, store, registry, engine, alerts: createAlertsCore(), logger },
-    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON },
+    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');

@@ -1,3 +1,4 @@
+import { buildApi, type Api } from '@ganzhi/api';
 import type { Bus } from '@ganzhi/bus';
 import type { AlertsCore } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
@@ -23,6 +24,8 @@ export interface PipelineDeps {
 export interface PipelineOptions {
   rulesSweepCron?: string;
   alertsSweepCron?: string;
+  /** HTTP API port; undefined = no API. */
+  httpPort?: number;
 }
 
 export interface Pipeline {
@@ -33,6 +36,8 @@ export interface Pipeline {
   readonly rules: RulesService;
   readonly alerts: AlertsService;
   readonly writer: Writer;
+  readonly api: Api | undefined;
+  stats(): Record<string, unknown>;
 }
 
 /**
@@ -53,14 +58,31 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron },
   );
   const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
+  const stats = () => ({
+    gateway: gateway.stats(),
+    normalizer: normalizer.stats(),
+    rules: rules.stats(),
+    alerts: alerts.stats(),
+    writer: writer.stats(),
+    memory: process.memoryUsage(),
+  });
+  const api =
+    options.httpPort === undefined
+      ? undefined
+      : buildApi(
+          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID },
+          { store: deps.store, registry: deps.registry, bus, logger, stats, now },
+        );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
-  const order = [writer, normalizer, rules, alerts, gateway];
+  const order = [writer, normalizer, rules, alerts, ...(api ? [api] : []), gateway];
   return {
     gateway,
     normalizer,
     rules,
     alerts,
     writer,
+    api,
+    stats,
     async start() {
       for (const s of order) await s.start();
     },

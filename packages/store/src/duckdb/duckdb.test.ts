@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { reading } from '../contract-fixtures';
+import { runStoreContract } from '../contract';
+import type { Store } from '../store';
+import { createDuckDbStore } from './duckdb-store';
+
+const dirs: string[] = [];
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-duckdb-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function contractFactory() {
+  let dir: string | undefined;
+  let n = 0;
+  const path = (): string => join(dir ?? '', 'ganzhi.duckdb');
+  return {
+    async open(): Promise<Store> {
+      dir = await mkdtemp(join(tmpdir(), 'ganzhi-duckdb-contract-'));
+      return createDuckDbStore({ path: path() });
+    },
+    async reopen(previous: Store): Promise<Store> {
+      await previous.close();
+      return createDuckDbStore({ path: path() });
+    },
+    async cleanup(): Promise<void> {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+    uniquePrefix: (): string => `c${++n}`,
+  };
+}
+
+runStoreContract('DuckDB file', contractFactory());
+
+describe('DuckDB store', () => {
+  let store: Store | undefined;
+  beforeEach(() => {
+    store = undefined;
+  });
+  afterEach(async () => {
+    await store?.close();
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('counts exactly the rows written to a fresh file', async () => {
+    store = await createDuckDbStore({ path: join(await tempDir(), 'fresh.duckdb') });
+    expect(await store.countReadings()).toBe(0);
+    await store.writeReadings([reading('a-1', 'air_monitor', 1000), reading('f-1', 'fire_sensor', 1000)]);
+    expect(await store.countReadings()).toBe(6 + 5);
+  });
+
+  it('runs in memory with the same behaviour', async () => {
+    store = await createDuckDbStore({ path: ':memory:' });
+    await store.writeReadings([reading('r-1', 'river_gauge', 1000, { fill: 1 }), reading('r-1', 'river_gauge', 1000, { fill: 2 })]);
+    expect((await store.latest({ deviceId: 'r-1' })).map((r) => r.value)).toEqual([2, 2, 2, 2]);
+  });
+
+  it('creates the directory of the database file when it is missing', async () => {
+    const path = join(await tempDir(), 'nested', 'deeper', 'ganzhi.duckdb');
+    store = await createDuckDbStore({ path });
+    await store.writeReadings([reading('p-1', 'port_device', 5)]);
+    await store.close();
+    store = await createDuckDbStore({ path });
+    expect(await store.countReadings('p-1')).toBe(4);
+  });
+
+  it('fails to open an unusable path with GANZHI_ERR_STORE_UNAVAILABLE', async () => {
+    const dir = await tempDir();
+    // The path is a directory, so it cannot be a database file.
+    await expect(createDuckDbStore({ path: dir })).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });
+  });
+
+  it('keeps a resolved write when the process dies without closing', async () => {
+    const path = join(await tempDir(), 'crash.duckdb');
+    const script = fileURLToPath(new URL('./crash-writer.fixture.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, path, 'crash-1', '500'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const written = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 30_000);
+      child.stdout.on('data', (b: Buffer) => {
+        if (b.toString().includes('written')) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    await exited;
+    expect(written, stderr).toBe(true);
+
+    store = await createDuckDbStore({ path });
+    expect(await store.countReadings('crash-1')).toBe(1000);
+    const [level] = await store.latest({ deviceId: 'crash-1', metric: 'water_level' });
+    expect(level?.value).toBe(499);
+  });
+
+  it('rejects a negative limit or timestamp with GANZHI_ERR_STORE_QUERY', async () => {
+    store = await createDuckDbStore({ path: ':memory:' });
+    await expect(store.alertHistory({ limit: -1 })).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_QUERY' });
+    await expect(store.range({ deviceId: 'x', metric: 'm', from: -5, to: 10, bucketMs: 1 })).rejects.toMatchObject({
+      code: 'GANZHI_ERR_STORE_QUERY',
+    });
+  });
+});

@@ -1,0 +1,191 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { Bus, Subscription } from '@ganzhi/bus';
+import type { Logger } from '@ganzhi/log';
+import type { Registry } from '@ganzhi/registry';
+import {
+  CommandActionSchema,
+  CommandBodySchema,
+  DeviceKindSchema,
+  deviceIdOfAlert,
+  type AlertChange,
+  type Command,
+  type CommandResult,
+} from '@ganzhi/schemas';
+import type { Store } from '@ganzhi/store';
+import { HttpError, authenticateOperator, numberParam, readJsonBody, sendError, sendJson } from './http';
+
+export interface ApiDeps {
+  store: Store;
+  registry: Registry;
+  bus: Bus;
+  logger: Logger;
+  /** Extra figures for /api/stats (stage counters). */
+  stats?: () => unknown;
+  now?: () => number;
+}
+
+export interface ApiOptions {
+  host: string;
+  port: number;
+  instanceId: string;
+  /** How long a POSTed command waits for the alert manager's verdict. */
+  commandTimeoutMs?: number;
+}
+
+export interface Api {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  port(): number;
+}
+
+type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void>;
+
+/**
+ * The operators' HTTP API: readings, alerts (list, one with its history) and actions on alerts.
+ * Every /api route needs operator credentials; actions are published as commands with the
+ * authenticated operator as the actor, and answered with the alert manager's verdict.
+ */
+export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
+  const { store, registry, bus } = deps;
+  const now = deps.now ?? Date.now;
+  const log = deps.logger.child({ component: 'api' });
+  const waiting = new Map<string, (r: CommandResult) => void>();
+  let server: Server | undefined;
+  let sub: Subscription | undefined;
+
+  const routes: Array<[string, RegExp, Route]> = [
+    ['GET', /^\/api\/stats$/, async (_req, res) => sendJson(res, 200, deps.stats?.() ?? {})],
+    [
+      'GET',
+      /^\/api\/readings\/latest$/,
+      async (_req, res, url) => {
+        const kind = url.searchParams.get('kind');
+        const rows = await store.latest({
+          ...(url.searchParams.get('deviceId') ? { deviceId: url.searchParams.get('deviceId')! } : {}),
+          ...(kind ? { kind: DeviceKindSchema.parse(kind) } : {}),
+          ...(url.searchParams.get('metric') ? { metric: url.searchParams.get('metric')! } : {}),
+        });
+        sendJson(res, 200, { readings: rows });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/readings\/range$/,
+      async (_req, res, url) => {
+        const deviceId = url.searchParams.get('deviceId');
+        const metric = url.searchParams.get('metric');
+        if (!deviceId || !metric) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', 'deviceId and metric are required');
+        const to = numberParam(url, 'to') ?? now();
+        const from = numberParam(url, 'from') ?? to - 24 * 3600_000;
+        const bucketMs = numberParam(url, 'bucketMs') ?? 3600_000;
+        sendJson(res, 200, { buckets: await store.range({ deviceId, metric, from, to, bucketMs }) });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/alerts$/,
+      async (_req, res, url) => {
+        const deviceId = url.searchParams.get('deviceId') ?? undefined;
+        const history = await store.alertHistory({ ...(deviceId ? { deviceId } : {}), limit: numberParam(url, 'limit') ?? 10_000 });
+        const latest = new Map<string, AlertChange>();
+        for (const c of history) {
+          const prev = latest.get(c.alertId);
+          if (!prev || prev.seq < c.seq) latest.set(c.alertId, c);
+        }
+        const status = url.searchParams.get('status');
+        const level = url.searchParams.get('level');
+        const open = url.searchParams.get('open');
+        const alerts = [...latest.values()].filter(
+          (a) => (!status || a.status === status) && (!level || a.level === level) && (open !== 'true' || a.status !== 'closed'),
+        );
+        sendJson(res, 200, { alerts });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/alerts\/([^/]+)$/,
+      async (_req, res, _url, [alertId]) => {
+        const events = await store.alertHistory({ alertId: alertId! });
+        if (events.length === 0) throw new HttpError(404, 'GANZHI_ERR_ALERT_NOT_FOUND', `no such alert "${alertId}"`);
+        sendJson(res, 200, { alert: events.reduce((a, b) => (b.seq > a.seq ? b : a)), events });
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/alerts\/([^/]+)\/(acknowledge|dispatch|resolve|close)$/,
+      async (req, res, _url, [alertId, action]) => {
+        const operator = await authenticateOperator(req, registry);
+        const body = (await readJsonBody(req)) as Record<string, unknown>;
+        const parsed = CommandBodySchema.safeParse({ ...body, alertId, action: CommandActionSchema.parse(action) });
+        if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_GW_BAD_COMMAND', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const deviceId = deviceIdOfAlert(parsed.data.alertId);
+        if (!deviceId) throw new HttpError(404, 'GANZHI_ERR_ALERT_NOT_FOUND', `no such alert "${alertId}"`);
+        const command: Command = { ...parsed.data, id: `api.${options.instanceId}.${randomUUID()}`, deviceId, actor: operator.id, via: 'http', at: now() };
+        const result = await new Promise<CommandResult>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waiting.delete(command.id);
+            reject(new HttpError(504, 'GANZHI_ERR_BUS_UNAVAILABLE', 'no verdict from the alert manager in time; the command may still apply'));
+          }, options.commandTimeoutMs ?? 10_000);
+          waiting.set(command.id, (r) => {
+            clearTimeout(timer);
+            resolve(r);
+          });
+          bus.publish('ganzhi.commands.v1', [{ key: deviceId, value: command }]).catch((err: unknown) => {
+            clearTimeout(timer);
+            waiting.delete(command.id);
+            reject(err);
+          });
+        });
+        const status = result.ok ? 200 : result.code === 'GANZHI_ERR_ALERT_NOT_FOUND' ? 404 : 409;
+        sendJson(res, status, result.ok ? { result } : { result, error: { code: result.code, message: result.reason } });
+      },
+    ],
+  ];
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      for (const [method, pattern, route] of routes) {
+        const m = pattern.exec(url.pathname);
+        if (!m) continue;
+        if (req.method !== method) continue;
+        if (method === 'GET') await authenticateOperator(req, registry);
+        return await route(req, res, url, m.slice(1).map(decodeURIComponent));
+      }
+      throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
+    } catch (err) {
+      if (!(err instanceof HttpError)) log.error({ err, path: url.pathname }, 'api request failed');
+      sendError(res, err instanceof Error && err.name === 'ZodError' ? new HttpError(400, 'GANZHI_ERR_CFG_INVALID', err.message) : err);
+    }
+  }
+
+  return {
+    port: () => (server?.address() as AddressInfo | null)?.port ?? 0,
+    async start() {
+      sub = await bus.subscribe(
+        `api.${options.instanceId}`,
+        {
+          'ganzhi.command-results.v1': async (batch) => {
+            for (const { value } of batch) waiting.get(value.commandId)?.(value);
+            for (const { value } of batch) waiting.delete(value.commandId);
+          },
+        },
+        { start: 'latest' },
+      );
+      server = createServer((req, res) => void handle(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(options.port, options.host, () => resolve());
+      });
+      log.info({ port: (server.address() as AddressInfo).port }, 'api listening');
+    },
+    async close() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      server?.closeAllConnections?.();
+      await sub?.close();
+    },
+  };
+}

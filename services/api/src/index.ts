@@ -1,0 +1,2 @@
+export { buildApi } from './build';
+export type { Api, ApiDeps, ApiOptions } from './build';
