@@ -65,7 +65,11 @@ interface Link {
  */
 export function verifyChain(changes: readonly AlertChange[], options: VerifyOptions = {}): ChainVerdict {
   const present = new Set<string>();
-  for (const c of changes) present.add(`${c.alertId}\u0000${c.seq}`);
+  const presentDevice = new Set<string>();
+  for (const c of changes) {
+    present.add(`${c.alertId}\u0000${c.seq}`);
+    if (c.deviceSeq !== undefined) presentDevice.add(`${c.deviceId}\u0000${c.deviceSeq}`);
+  }
   const seen = new Map<string, string>(); // alertId␀seq -> hash
   const alertHeads = new Map<string, Link>();
   const deviceHeads = new Map<string, Link>();
@@ -95,7 +99,9 @@ export function verifyChain(changes: readonly AlertChange[], options: VerifyOpti
 
     if (options.device) {
       if (c.deviceSeq === undefined) return fail('missing-hash', 'device', 'change carries no deviceSeq');
-      const bad = follow(deviceHeads.get(c.deviceId), c.deviceSeq, c.devicePrevHash, () => false);
+      const bad = follow(deviceHeads.get(c.deviceId), c.deviceSeq, c.devicePrevHash, (s) =>
+        presentDevice.has(`${c.deviceId}\u0000${s}`),
+      );
       if (bad) return fail(bad.problem, 'device', `device ${c.deviceId}: ${bad.detail}`);
       deviceHeads.set(c.deviceId, { seq: c.deviceSeq, hash: c.hash });
     }

@@ -4,3 +4,4 @@ export type { DeadLetterSource } from './dead-letter';
 export { createEmbeddedBus } from './embedded/embedded-bus';
 export type { EmbeddedBus, EmbeddedBusOptions, EmbeddedBusStats } from './embedded/embedded-bus';
 export { StateCache, createSerialQueue } from './state-cache';
+export { createKafkaBus, type KafkaBus, type KafkaBusOptions, type KafkaBusStats } from './kafka';

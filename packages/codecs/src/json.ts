@@ -152,7 +152,7 @@ function issueFailure(kind: DeviceKind, issue: z.core.$ZodIssue, data: Record<st
     return fail('GANZHI_ERR_NORM_SCHEMA', `${at}: expected one of ${QualitySchema.options.join('|')}, got ${show(value)}`);
   }
   const expects = EXPECTS[key] ?? (spec !== undefined ? 'number' : issue.message);
-  return fail('GANZHI_ERR_NORM_SCHEMA', `${at}: expected ${expects}, got ${typeName(value)}${typeof value === 'string' ? ` ${show(value)}` : ''}`);
+  return fail('GANZHI_ERR_NORM_SCHEMA', `${at}: expected ${expects}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` ${show(value)}` : ''}`);
 }
 
 /** JSON telemetry of any kind to readings (always one reading). The device is already checked. */

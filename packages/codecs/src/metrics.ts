@@ -84,10 +84,3 @@ export const METRICS: Readonly<Record<DeviceKind, Readonly<Record<string, Metric
 /** Crane states a port device may report (a state, not a metric). */
 export const CRANE_STATES = ['operating', 'idle', 'parked', 'stowed'] as const;
 export type CraneState = (typeof CRANE_STATES)[number];
-
-/** `metric: value outside min..max unit`, or undefined when the value is in range. */
-export function rangeProblem(kind: DeviceKind, metric: string, value: number): string | undefined {
-  const spec = METRICS[kind][metric];
-  if (spec === undefined || (value >= spec.min && value <= spec.max)) return undefined;
-  return `${metric}: ${value} outside ${spec.min}..${spec.max} ${spec.unit}`;
-}

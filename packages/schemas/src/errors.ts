@@ -41,6 +41,9 @@ export const ERRORS = {
   GANZHI_ERR_ALERT_NOT_FOUND: { retryable: false, message: 'no such alert' },
   GANZHI_ERR_ALERT_TRANSITION: { retryable: false, message: 'transition not allowed from the current state' },
   GANZHI_ERR_ALERT_FORBIDDEN: { retryable: false, message: 'actor may not perform this action' },
+  // simulators
+  GANZHI_ERR_SIM_SCENARIO: { retryable: false, message: 'invalid scenario file' },
+  GANZHI_ERR_SIM_RECORDING: { retryable: false, message: 'invalid recording file' },
 } as const satisfies Record<string, { retryable: boolean; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -13,6 +13,11 @@ export const SignalSchema = z.object({
   site: z.string().max(64).optional(),
   ruleId: IdSchema,
   state: z.enum(['raise', 'clear']),
+  /**
+   * `offline`: the device is silent (absence rule); the alert manager may inhibit the device's
+   * `value` alerts while it is raised. Absent on older records: treat as `value`.
+   */
+  category: z.enum(['value', 'offline']).optional(),
   level: LevelSchema.optional(),
   metric: z.string().optional(),
   value: z.number().finite().optional(),

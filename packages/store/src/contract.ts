@@ -135,6 +135,21 @@ export function runStoreContract(name: string, factory: StoreContractFactory, op
         expect(rows.map((r) => [r.ts, r.value])).toEqual(Array.from({ length: n }, () => [t0 + 1000, 6]));
       }, settle);
       expect(await store.countReadings(d)).toBe(2 * n);
+
+      // A batch overlapping stored rows replaces those and adds the rest.
+      await store.writeReadings([
+        reading(d, 'river_gauge', t0 + 1000, { fill: 7 }),
+        reading(d, 'river_gauge', t0 + 2000, { fill: 8 }),
+      ]);
+      await eventually(async () => {
+        const buckets = await store.range({ deviceId: d, metric: 'water_level', from: t0, to: t0 + 3000, bucketMs: 1000 });
+        expect(buckets.map((b) => [b.ts, b.last, b.count])).toEqual([
+          [t0, 2, 1],
+          [t0 + 1000, 7, 1],
+          [t0 + 2000, 8, 1],
+        ]);
+      }, settle);
+      expect(await store.countReadings(d)).toBe(3 * n);
     });
 
     it('returns the newest row per (device, metric), filtered by device, kind and metric', async () => {

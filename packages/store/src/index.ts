@@ -11,3 +11,4 @@ export { createDuckDbStore } from './duckdb/duckdb-store';
 export type { DuckDbStoreOptions } from './duckdb/duckdb-store';
 // The contract suite (./contract) imports vitest, so it is not re-exported here: adapters' tests
 // import it directly.
+export * from './questdb/index';

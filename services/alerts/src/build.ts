@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
-import { DeviceAlertsStateSchema, type AlertsCore, type DeviceAlertsState } from '@ganzhi/alerts';
+import { DeviceAlertsStateSchema, nextDue, type AlertsCore, type AlertsOutcome, type DeviceAlertsState } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
 import type { AlertChange, CommandResult } from '@ganzhi/schemas';
 
@@ -48,9 +48,10 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
     stats.changes += changes.length;
   }
 
-  function keep(deviceId: string, next: DeviceAlertsState) {
-    if (Object.keys(next.alerts).length === 0) state!.delete(deviceId);
-    else state!.set(deviceId, next);
+  // A device's state is kept even with no open alert: it carries the device's audit-chain head
+  // and the ids of recent inputs (so a re-delivered signal cannot reopen a closed alert).
+  function keep(deviceId: string, out: AlertsOutcome) {
+    if (!out.unchanged) state!.set(deviceId, out.state);
   }
 
   const sweep = () =>
@@ -58,11 +59,12 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
       const changes: AlertChange[] = [];
       const t = now();
       for (const deviceId of [...state!.keys()]) {
-        const out = core.tick(state!.get(deviceId), t);
-        if (out.changes.length) {
-          changes.push(...out.changes);
-          keep(deviceId, out.state);
-        }
+        const current = state!.get(deviceId)!;
+        const due = nextDue(current);
+        if (due === undefined || due > t) continue;
+        const out = core.tick(current, t);
+        changes.push(...out.changes);
+        keep(deviceId, out);
       }
       await emit(changes);
       return changes.length;
@@ -79,10 +81,8 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
             const changes: AlertChange[] = [];
             for (const { value: signal } of batch) {
               const out = core.onSignal(state!.get(signal.deviceId), signal);
-              if (out.changes.length) {
-                changes.push(...out.changes);
-                keep(signal.deviceId, out.state);
-              }
+              changes.push(...out.changes);
+              keep(signal.deviceId, out);
             }
             stats.signals += batch.length;
             await emit(changes);
@@ -94,11 +94,11 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
             for (const { value: command } of batch) {
               const out = core.onCommand(state!.get(command.deviceId), command);
               const base = { commandId: command.id, alertId: command.alertId, action: command.action, actor: command.actor, at: command.at, ...(command.requestId ? { requestId: command.requestId } : {}) };
+              keep(command.deviceId, out);
               if (out.refused) {
                 results.push({ ...base, ok: false, code: out.refused.code, reason: out.refused.reason });
               } else {
                 changes.push(...out.changes);
-                keep(command.deviceId, out.state);
                 const last = out.changes[out.changes.length - 1];
                 results.push({ ...base, ok: true, ...(last ? { status: last.status } : {}) });
               }

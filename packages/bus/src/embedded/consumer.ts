@@ -67,6 +67,7 @@ export async function runConsumer(o: ConsumerOptions, from: number): Promise<voi
         await log.waitForAppend(cursor.offset, signal, o.idleWaitMs);
         continue;
       }
+      if (signal.aborted) return;
       const batch = decode(o, records);
       if (batch.deliveries.length > 0 && !(await deliver(o, batch))) return;
       if (batch.rejected.length > 0) await o.deadLetter(batch.rejected);

@@ -34,8 +34,11 @@ export interface EmbeddedBus extends Bus {
   readonly dir: string;
   /** Counters since open: publish calls, records, writes and fsyncs (group commit shows as fsyncs << publishCalls). */
   stats(): EmbeddedBusStats;
-  /** Applies the retention limits now (they also apply when a segment rolls and every few minutes). */
-  enforceRetention(): Promise<number>;
+  /**
+   * Applies the retention limits now, as of `now` (default the clock); they also apply when a
+   * segment rolls and every few minutes. Resolves with the number of segments deleted.
+   */
+  enforceRetention(now?: number): Promise<number>;
 }
 
 const MIB = 1024 * 1024;
@@ -89,15 +92,15 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     throw err;
   }
 
-  const enforceRetention = async (): Promise<number> => {
+  const enforceRetention = async (now = Date.now()): Promise<number> => {
     let deleted = 0;
-    for (const t of topics.values()) deleted += await t.log.enforceRetention();
+    for (const t of topics.values()) deleted += await t.log.enforceRetention(now);
     return deleted;
   };
   await enforceRetention();
   const retentionTimer = setInterval(() => {
-    enforceRetention().catch((err: unknown) => logger.error({ err }, 'retention failed'));
-  }, Math.min(retentionMs / 4, 5 * 60_000));
+    enforceRetention(Date.now()).catch((err: unknown) => logger.error({ err }, 'retention failed'));
+  }, Math.max(1000, Math.min(retentionMs / 4, 5 * 60_000)));
   retentionTimer.unref();
 
   const consuming = new Set<string>();
@@ -112,9 +115,14 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     if (!t) return Promise.reject(new GanzhiError('GANZHI_ERR_CFG_INVALID', `unknown topic ${String(topic)}`));
     if (records.length === 0) return Promise.resolve();
     const prepared: PreparedRecord[] = new Array<PreparedRecord>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as BusRecord<TopicValue<N>>;
-      prepared[i] = prepareRecord(r.key, r.value);
+    try {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i] as BusRecord<TopicValue<N>>;
+        prepared[i] = prepareRecord(r.key, r.value);
+      }
+    } catch (err) {
+      // Only reachable past the types (a non-string key, a value JSON cannot represent).
+      return Promise.reject(err);
     }
     return t.log.append(prepared, Date.now());
   };

@@ -115,9 +115,11 @@ export class Segment {
    * position after the last one returned.
    */
   async read(fromOffset: number, hintPos: number | null, maxRecords: number): Promise<{ records: LogRecord[]; endPos: number }> {
-    if (this.nextOffset !== null && fromOffset >= this.nextOffset) return { records: [], endPos: hintPos ?? this.size };
     if (!this.indexReady) this.indexReady = this.scan(this.size).then(() => undefined);
     await this.indexReady;
+    // For a sealed segment the scan leaves nextOffset at its last valid record, so a corrupt
+    // middle is skipped (with a warning from the log) instead of failing every read.
+    if (this.nextOffset !== null && fromOffset >= this.nextOffset) return { records: [], endPos: hintPos ?? this.size };
     const limit = this.size;
     let pos = hintPos ?? this.lookup(fromOffset);
     const records: LogRecord[] = [];
@@ -133,9 +135,11 @@ export class Segment {
           return records.length < maxRecords;
         });
         pos += r.pos;
-        if (r.stop === 'corrupt') throw this.corrupt(pos, 'invalid frame');
+        if (r.stop === 'corrupt' || (r.stop === 'partial' && pos + r.needBytes > limit)) {
+          if (records.length > 0) break;
+          throw this.corrupt(pos, r.stop === 'corrupt' ? 'invalid frame' : 'frame runs past the end of the segment');
+        }
         if (r.stop === 'partial') {
-          if (pos + r.needBytes > limit) throw this.corrupt(pos, 'frame runs past the end of the segment');
           if (r.needBytes > buf.length) buf = Buffer.allocUnsafe(r.needBytes);
         }
       }

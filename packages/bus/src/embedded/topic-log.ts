@@ -66,7 +66,7 @@ export class TopicLog {
   private waiters = new Set<() => void>();
   private closing = false;
   private failed: GanzhiError | null = null;
-  private retentionRunning = false;
+  private retention: Promise<number> = Promise.resolve(0);
 
   private constructor(opts: TopicLogOptions, segments: Segment[], fd: FileHandle) {
     this.opts = opts;
@@ -198,37 +198,40 @@ export class TopicLog {
     });
   }
 
-  /** Deletes whole sealed segments beyond the size or age limit. Returns how many it deleted. */
-  async enforceRetention(now = Date.now()): Promise<number> {
+  /** Deletes whole sealed segments beyond the size or age limit. Resolves with how many it deleted. */
+  enforceRetention(now = Date.now()): Promise<number> {
     const { retentionBytes, retentionMs } = this.opts;
-    if (this.retentionRunning || (retentionBytes === Infinity && retentionMs === Infinity)) return 0;
-    this.retentionRunning = true;
-    try {
-      const sealed = this.segments.slice(0, -1);
-      const newest = new Map<Segment, number>();
-      for (const seg of sealed) {
-        newest.set(seg, seg.newestTimestamp || (await stat(seg.path).then((s) => s.mtimeMs, () => 0)));
-      }
-      let total = this.sizeBytes;
-      let count = 0;
-      for (const seg of sealed) {
-        if (total <= retentionBytes && now - (newest.get(seg) ?? now) <= retentionMs) break;
-        total -= seg.size;
-        count++;
-      }
-      if (count === 0 || this.segments[0] !== sealed[0]) return 0;
-      const victims = this.segments.splice(0, count);
-      for (const seg of victims) {
-        await seg.retire();
-        await unlink(seg.path).catch(() => undefined);
-      }
-      if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
-      this.opts.stats.segmentsDeleted += count;
-      this.opts.logger.info({ log: this.name, segments: count, earliestOffset: this.earliestOffset }, 'retention deleted old segments');
-      return count;
-    } finally {
-      this.retentionRunning = false;
+    if (retentionBytes === Infinity && retentionMs === Infinity) return Promise.resolve(0);
+    // One pass at a time: a pass decides from the head of the segment list, then removes it.
+    const pass = this.retention.then(() => this.retain(now));
+    this.retention = pass.catch(() => 0);
+    return pass;
+  }
+
+  private async retain(now: number): Promise<number> {
+    const { retentionBytes, retentionMs } = this.opts;
+    const sealed = this.segments.slice(0, -1);
+    const newest = new Map<Segment, number>();
+    for (const seg of sealed) {
+      newest.set(seg, seg.newestTimestamp || (await stat(seg.path).then((s) => s.mtimeMs, () => 0)));
     }
+    let total = this.sizeBytes;
+    let count = 0;
+    for (const seg of sealed) {
+      if (total <= retentionBytes && now - (newest.get(seg) ?? now) <= retentionMs) break;
+      total -= seg.size;
+      count++;
+    }
+    if (count === 0) return 0;
+    const victims = this.segments.splice(0, count);
+    for (const seg of victims) {
+      await seg.retire();
+      await unlink(seg.path).catch(() => undefined);
+    }
+    if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
+    this.opts.stats.segmentsDeleted += count;
+    this.opts.logger.info({ log: this.name, segments: count, earliestOffset: this.earliestOffset }, 'retention deleted old segments');
+    return count;
   }
 
   /**
@@ -270,6 +273,7 @@ export class TopicLog {
   async close(): Promise<void> {
     this.closing = true;
     if (this.flushing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.retention;
     for (const w of [...this.waiters]) w();
     await this.fd.close().catch(() => undefined);
     for (const s of this.segments) await s.close();

@@ -1,13 +1,14 @@
 import { GanzhiError, TOPICS, isGanzhiError, topicKey } from '@ganzhi/schemas';
-import type { DeadLetter, ErrorCode, TopicName, TopicValue } from '@ganzhi/schemas';
+import type { ErrorCode, TopicName, TopicValue } from '@ganzhi/schemas';
 import type { Delivery } from '../bus';
+import { deadLetterOf, describeIssues } from '../dead-letter';
 import type { OutRecord } from './batcher';
 
 export const DEADLETTER_TOPIC = 'ganzhi.deadletter.v1' satisfies TopicName;
 
 /** A record as fetched, before decoding (the subset of a kafkajs message this adapter reads). */
 export interface FetchedRecord {
-  readonly topic: string;
+  readonly topic: TopicName;
   readonly partition: number;
   readonly offset: string;
   readonly key: Buffer | null;
@@ -37,7 +38,7 @@ export function decodeRecord<N extends TopicName>(topic: N, r: FetchedRecord): D
     return { ok: false, reason: 'value is not valid JSON' };
   }
   const parsed = TOPICS[topic].schema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: truncate(parsed.error.message, 2000) };
+  if (!parsed.success) return { ok: false, reason: describeIssues(parsed.error.issues) };
   return {
     ok: true,
     delivery: {
@@ -67,26 +68,12 @@ function sourceValue(value: Buffer | null): unknown {
 }
 
 /**
- * A dead letter for a record a stage could not process. Its id is derived from the record's
- * position, so a dead letter written twice (at-least-once) is recognisably the same.
+ * A dead letter for a record a stage could not process (the same record shape as the embedded
+ * bus writes; its id is derived from the position, so writing it twice is recognisably the same).
  */
-export function deadLetterFor(
-  stage: string,
-  r: FetchedRecord,
-  code: ErrorCode,
-  reason: string,
-  at: number,
-): OutRecord {
-  const key = keyOf(r);
-  const letter: DeadLetter = {
-    id: `${stage}/${r.topic}/${r.partition}/${r.offset}`,
-    stage,
-    code,
-    reason: truncate(reason, 2048),
-    at,
-    ...(key !== '' ? { deviceId: key } : {}),
-    source: { topic: r.topic, key, value: sourceValue(r.value) },
-  };
+export function deadLetterFor(stage: string, r: FetchedRecord, code: ErrorCode, reason: string, at: number): OutRecord {
+  const source = { topic: r.topic, partition: r.partition, offset: r.offset, key: keyOf(r), value: sourceValue(r.value) };
+  const letter = deadLetterOf(stage, code, reason, source, at);
   return toOutRecord(DEADLETTER_TOPIC, topicKey(DEADLETTER_TOPIC, letter), letter);
 }
 
@@ -97,10 +84,6 @@ export function codeOf(err: unknown): ErrorCode {
 
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
 }
 
 /** Kafka topic names: letters, digits, '.', '_' and '-', at most 249 characters. */

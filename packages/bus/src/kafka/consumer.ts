@@ -6,7 +6,7 @@ import type { BatchHandler, Delivery, HandlerMap, SubscribeOptions, Subscription
 import type { OutRecord } from './batcher';
 import { codeOf, deadLetterFor, decodeRecord, messageOf } from './codec';
 import type { FetchedRecord } from './codec';
-import { delay, describe, unavailable } from './errors';
+import { describe, unavailable } from './errors';
 import type { ResolvedOptions } from './options';
 
 export interface ConsumerStats {
@@ -14,7 +14,7 @@ export interface ConsumerStats {
   delivered: number;
   /** Records sent to the dead-letter topic (undecodable, or their handler failed for good). */
   deadLettered: number;
-  /** Handler calls that threw a retryable error and were repeated. */
+  /** Chunks left unacknowledged after a retryable failure, to be delivered again after a backoff. */
   handlerRetries: number;
 }
 
@@ -29,13 +29,7 @@ export interface SubscriptionContext {
 
 const DEFAULT_MAX_BATCH = 500;
 
-type Outcome = { kind: 'done' } | { kind: 'stopped' } | { kind: 'failed'; error: unknown };
-
-interface BatchControl {
-  heartbeat(): Promise<void>;
-  isRunning(): boolean;
-  isStale(): boolean;
-}
+type Outcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
 
 /**
  * One kafkajs consumer for a group, subscribed to every topic of the handler map. Each fetched
@@ -64,7 +58,15 @@ export async function openSubscription<N extends TopicName>(
     log.error({ err: describe(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
 
-  const chunk = async (topic: N, records: readonly FetchedRecord[], control: BatchControl): Promise<boolean> => {
+  /** Per partition: consecutive retryable failures, for the backoff. */
+  const failures = new Map<string, number>();
+  const timers = new Set<NodeJS.Timeout>();
+
+  /**
+   * Handles one chunk: decodes it, calls the handler, writes dead letters. Returns the retryable
+   * error when the chunk must be delivered again later; nothing of it is acknowledged then.
+   */
+  const chunk = async (topic: N, records: readonly FetchedRecord[]): Promise<Outcome> => {
     const deliveries: Delivery<TopicValue<N>>[] = [];
     const letters: OutRecord[] = [];
     const now = Date.now();
@@ -75,36 +77,55 @@ export async function openSubscription<N extends TopicName>(
     }
     if (deliveries.length > 0) {
       const handler = handlers[topic] as BatchHandler<N>;
-      const outcome = await callWithRetry(() => handler(deliveries), control, o, log, ctx.stats);
-      if (outcome.kind === 'stopped') return false;
+      const outcome = await attempt(() => handler(deliveries));
+      if (outcome.kind === 'retry') return outcome;
       if (outcome.kind === 'failed') {
         const at = Date.now();
         const failed = new Set(deliveries.map((d) => d.offset));
         for (const r of records) {
           if (failed.has(r.offset)) letters.push(deadLetterFor(group, r, codeOf(outcome.error), messageOf(outcome.error), at));
         }
+        log.warn({ topic, code: codeOf(outcome.error), records: failed.size }, 'handler failed; batch sent to the dead-letter topic');
       } else {
         ctx.stats.delivered += deliveries.length;
       }
     }
     if (letters.length > 0) {
-      const sent = await callWithRetry(() => ctx.deadLetter(letters), control, o, log, ctx.stats);
-      if (sent.kind === 'failed') log.error({ err: messageOf(sent.error) }, 'dead letters refused; the records will be fetched again');
-      if (sent.kind !== 'done') return false;
+      const sent = await attempt(() => ctx.deadLetter(letters));
+      // Dead letters that cannot be written leave the chunk unacknowledged: it comes again.
+      if (sent.kind !== 'done') return { kind: 'retry', error: sent.error };
       ctx.stats.deadLettered += letters.length;
     }
-    return true;
+    return { kind: 'done' };
   };
 
   const eachBatch = async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
     const topic = batch.topic as N;
+    const tp = `${topic}|${batch.partition}`;
     const messages = batch.messages;
     for (let i = 0; i < messages.length; i += maxBatch) {
       if (!p.isRunning() || p.isStale()) return;
       const slice = messages.slice(i, i + maxBatch);
-      const records = slice.map((m) => fetched(topic, batch.partition, m));
-      if (!(await chunk(topic, records, p))) return;
+      const outcome = await chunk(topic, slice.map((m) => fetched(topic, batch.partition, m)));
+      if (outcome.kind !== 'done') {
+        // Back off on this partition only: pause it, leave the rest of the batch unresolved (the
+        // next fetch after the resume starts at the first unacknowledged record), and let the
+        // other partitions go on.
+        const n = (failures.get(tp) ?? 0) + 1;
+        failures.set(tp, n);
+        ctx.stats.handlerRetries += 1;
+        const wait = Math.min(o.retryInitialMs * 2 ** Math.min(n - 1, 20), o.retryMaxMs);
+        if (n === 1) log.warn({ topic, partition: batch.partition, err: messageOf(outcome.error), wait }, 'batch failed with a retryable error; redelivering after a backoff');
+        const resume = p.pause();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resume();
+        }, wait);
+        timers.add(timer);
+        return;
+      }
+      failures.delete(tp);
       p.resolveOffset(slice[slice.length - 1]!.offset);
       await p.commitOffsetsIfNecessary();
     }
@@ -124,7 +145,10 @@ export async function openSubscription<N extends TopicName>(
   let closing: Promise<void> | undefined;
   return {
     close() {
-      closing ??= consumer.disconnect();
+      closing ??= consumer.disconnect().finally(() => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+      });
       return closing;
     },
   };
@@ -161,39 +185,16 @@ function whenAssigned(consumer: Consumer, timeoutMs: number): Promise<void> {
   });
 }
 
-/**
- * Calls `fn` until it resolves. A retryable error is retried after a growing backoff during which
- * the group's heartbeat continues; a rebalance (the heartbeat throws) or close stops the loop
- * without acknowledging, so the records are delivered again, here or to the partition's new owner.
- */
-async function callWithRetry(
-  fn: () => Promise<void>,
-  control: BatchControl,
-  o: ResolvedOptions,
-  log: Logger,
-  stats: ConsumerStats,
-): Promise<Outcome> {
-  let backoff = o.retryInitialMs;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await fn();
-      return { kind: 'done' };
-    } catch (error) {
-      if (!isRetryable(error)) return { kind: 'failed', error };
-      if (attempt === 0) log.warn({ err: messageOf(error) }, 'handler failed with a retryable error; retrying');
-      stats.handlerRetries += 1;
-    }
-    const until = Date.now() + backoff;
-    while (Date.now() < until) {
-      if (!control.isRunning() || control.isStale()) return { kind: 'stopped' };
-      await control.heartbeat();
-      await delay(Math.min(100, Math.max(0, until - Date.now())));
-    }
-    if (!control.isRunning() || control.isStale()) return { kind: 'stopped' };
-    backoff = Math.min(backoff * 2, o.retryMaxMs);
+/** One call of a handler (or dead-letter write), classified by `isRetryable`. */
+async function attempt(fn: () => Promise<void>): Promise<Outcome> {
+  try {
+    await fn();
+    return { kind: 'done' };
+  } catch (error) {
+    return isRetryable(error) ? { kind: 'retry', error } : { kind: 'failed', error };
   }
 }
 
-function fetched(topic: string, partition: number, m: KafkaMessage): FetchedRecord {
+function fetched(topic: TopicName, partition: number, m: KafkaMessage): FetchedRecord {
   return { topic, partition, offset: m.offset, key: m.key, value: m.value, timestamp: m.timestamp };
 }

@@ -17,7 +17,7 @@ import {
   type SqlParam,
   type StagedRow,
 } from './rows';
-import { CLEAR_STAGED, CREATE_STAGING, CREATE_TABLES, MOVE_STAGED, STAGING_TABLE } from './schema';
+import { CLEAR_STAGED, CREATE_STAGING, CREATE_TABLES, INSERT_STAGED, STAGING_TABLE, UPSERT_STAGED } from './schema';
 import { createSerial } from './serial';
 
 export interface DuckDbStoreOptions {
@@ -36,7 +36,7 @@ const ALERT_ROWS_PER_STATEMENT = 100;
  * before it started.
  */
 export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
-  const log = options.logger?.child({ component: 'store-duckdb' });
+  const log = options.logger;
   const { path } = options;
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection;
@@ -90,7 +90,13 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
         a.endRow();
       }
       a.flushSync();
-      await writer.run(MOVE_STAGED);
+      try {
+        await writer.run(INSERT_STAGED);
+      } catch {
+        // Some key exists already (or the insert failed for another reason, in which case the
+        // upsert fails too and that error is reported). A failed statement changes nothing.
+        await writer.run(UPSERT_STAGED);
+      }
     } catch (err) {
       // An appender that failed mid-row is not reusable: drop it and make a new one next time.
       try {

@@ -21,7 +21,8 @@
  *   PRIMARY KEY (alert_id, seq)
  *
  * staging_readings (TEMP, per write connection) — the Appender's target; each batch is appended
- * here and moved into readings by one INSERT OR REPLACE … SELECT.
+ * here (deduplicated beforehand, last occurrence wins) and moved into readings by one
+ * INSERT … SELECT, or, when that fails because a key exists, one INSERT OR REPLACE … SELECT.
  */
 export const CREATE_TABLES = [
   `CREATE TABLE IF NOT EXISTS readings (
@@ -67,7 +68,14 @@ export const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS staging_readings 
 )`;
 export const STAGING_TABLE = { table: 'staging_readings', schema: 'main', catalog: 'temp' } as const;
 
-export const MOVE_STAGED = `INSERT OR REPLACE INTO readings
-  SELECT device_id, kind, site, metric, make_timestamp_ms(ts), value, unit, quality
+const STAGED_ROWS = `SELECT device_id, kind, site, metric, make_timestamp_ms(ts), value, unit, quality
   FROM temp.main.staging_readings`;
+/**
+ * The fast path: a plain INSERT, which fails as a whole if any key already exists. Measured on
+ * a 2-core machine at 0.2-1M rows, it costs about a third of the upsert, whose per-row conflict
+ * check grows with the table.
+ */
+export const INSERT_STAGED = `INSERT INTO readings ${STAGED_ROWS}`;
+/** The path for batches that touch existing keys (re-delivery, corrections): last write wins. */
+export const UPSERT_STAGED = `INSERT OR REPLACE INTO readings ${STAGED_ROWS}`;
 export const CLEAR_STAGED = `TRUNCATE temp.main.staging_readings`;

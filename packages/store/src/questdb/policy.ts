@@ -54,7 +54,7 @@ export function exhausted(attempts: number, r: RetryPolicy): boolean {
 
 /**
  * How many queued entries (sizes in rows, oldest first) go into the next flush: entries are
- * never split, at least one is taken, and no more once autoFlushRows is reached. `isolate`
+ * never split, so a flush takes entries until it holds at least autoFlushRows rows. `isolate`
  * (after a rejected multi-entry batch) takes one entry at a time to find the bad one.
  */
 export function takeCount(sizes: readonly number[], autoFlushRows: number, isolate: boolean): number {
@@ -63,7 +63,6 @@ export function takeCount(sizes: readonly number[], autoFlushRows: number, isola
   let rows = 0;
   let n = 0;
   for (const size of sizes) {
-    if (n > 0 && rows + size > autoFlushRows) break;
     rows += size;
     n++;
     if (rows >= autoFlushRows) break;

@@ -1,0 +1,235 @@
+import { appendFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger, type Logger } from '@ganzhi/log';
+import type { Reading } from '@ganzhi/schemas';
+import type { Bus, Delivery } from '../bus';
+import { runBusContract } from '../contract';
+import { Collector, reading, seqOf } from '../contract-kit';
+import { createEmbeddedBus, type EmbeddedBusOptions } from './embedded-bus';
+import { prepareRecord, writeFrame, frameBytes } from './frame';
+import { segmentFileName } from './segment';
+
+const READINGS = 'ganzhi.readings.v1';
+const fast = { retry: { initialMs: 10, maxMs: 100 } } as const;
+
+const contractDirs: string[] = [];
+const dirOf = new WeakMap<Bus, string>();
+let groups = 0;
+runBusContract('embedded bus (contract)', {
+  async open() {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-bus-contract-'));
+    contractDirs.push(dir);
+    const bus = await createEmbeddedBus({ dir, ...fast });
+    dirOf.set(bus, dir);
+    return bus;
+  },
+  async reopen(previous) {
+    const dir = dirOf.get(previous) as string;
+    await previous.close();
+    const bus = await createEmbeddedBus({ dir, ...fast });
+    dirOf.set(bus, dir);
+    return bus;
+  },
+  async cleanup() {
+    for (const dir of contractDirs) await rm(dir, { recursive: true, force: true });
+  },
+  uniqueGroup: (prefix) => `${prefix}-${++groups}`,
+});
+
+/** A logger whose records the test can read back. */
+function capturingLogger(): { logger: Logger; records: { msg: string; [k: string]: unknown }[] } {
+  const records: { msg: string; [k: string]: unknown }[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void records.push(JSON.parse(line)) } });
+  return { logger, records };
+}
+
+describe('embedded bus', () => {
+  let dir: string;
+  const open: Bus[] = [];
+  const openBus = async (options: Partial<EmbeddedBusOptions> = {}) => {
+    const bus = await createEmbeddedBus({ dir, ...fast, ...options });
+    open.push(bus);
+    return bus;
+  };
+  const readingsDir = () => join(dir, 'topics', READINGS);
+  const segments = async () => (await readdir(readingsDir())).filter((f) => f.endsWith('.log')).sort();
+  const values = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ key: 'dev-a', value: reading('t', 'dev-a', from + i) }));
+
+  async function consume(bus: Bus, group: string, count: number, maxBatch?: number): Promise<Delivery<Reading>[]> {
+    const got = new Collector<Delivery<Reading>>();
+    const sizes: number[] = [];
+    const sub = await bus.subscribe(group, { [READINGS]: async (batch: readonly Delivery<Reading>[]) => {
+      sizes.push(batch.length);
+      got.push(...batch);
+    } }, maxBatch ? { maxBatch } : {});
+    try {
+      await got.count(count, 'readings');
+    } finally {
+      await sub.close();
+    }
+    if (maxBatch) expect(Math.max(...sizes)).toBeLessThanOrEqual(maxBatch);
+    return got.items;
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ganzhi-bus-embedded-'));
+  });
+  afterEach(async () => {
+    for (const bus of open.splice(0)) await bus.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drops a torn tail on reopen, keeps every complete record, and appends after it', async () => {
+    const first = await openBus();
+    await first.publish(READINGS, values(10));
+    await first.close();
+    const [last] = (await segments()).slice(-1);
+    const file = join(readingsDir(), last as string);
+    const intact = (await stat(file)).size;
+    // A frame cut short, as a crash in the middle of a write leaves it.
+    const frame = prepareRecord('dev-a', reading('t', 'dev-a', 10));
+    const buf = Buffer.alloc(frameBytes(frame));
+    writeFrame(buf, 0, 10, Date.now(), frame);
+    await appendFile(file, buf.subarray(0, buf.length - 7));
+
+    const { logger, records } = capturingLogger();
+    const second = await openBus({ logger });
+    const warning = records.find((r) => r.msg.includes('torn'));
+    expect(warning?.droppedBytes).toBe(buf.length - 7);
+    expect(second.stats().tornBytesDropped).toBe(buf.length - 7);
+    expect((await stat(file)).size).toBe(intact);
+    await second.publish(READINGS, values(1, 10));
+    const got = await consume(second, 'after-torn', 11);
+    expect(got.map((d) => d.offset)).toEqual(Array.from({ length: 11 }, (_, i) => String(i)));
+    expect(got.map((d) => seqOf(d.value))).toEqual(Array.from({ length: 11 }, (_, i) => i));
+  });
+
+  it('drops a tail frame whose checksum does not verify', async () => {
+    const first = await openBus();
+    await first.publish(READINGS, values(3));
+    await first.close();
+    const file = join(readingsDir(), segmentFileName(0));
+    const frame = prepareRecord('dev-a', reading('t', 'dev-a', 3));
+    const buf = Buffer.alloc(frameBytes(frame));
+    writeFrame(buf, 0, 3, Date.now(), frame);
+    buf[buf.length - 2] = (buf[buf.length - 2] as number) ^ 0xff;
+    await appendFile(file, buf);
+    const second = await openBus();
+    expect(second.stats().tornBytesDropped).toBe(buf.length);
+    const got = await consume(second, 'after-crc', 3);
+    expect(got.map((d) => seqOf(d.value))).toEqual([0, 1, 2]);
+  });
+
+  it('continues offsets, committed positions and appends after a reopen', async () => {
+    const first = await openBus();
+    await first.publish(READINGS, values(5));
+    await consume(first, 'g', 5);
+    await first.close();
+    const second = await openBus();
+    await second.publish(READINGS, values(2, 5));
+    const got = await consume(second, 'g', 2);
+    expect(got.map((d) => d.offset)).toEqual(['5', '6']);
+  });
+
+  it('hands a handler at most maxBatch records per call', async () => {
+    const bus = await openBus();
+    await bus.publish(READINGS, values(50));
+    const got = await consume(bus, 'small-batches', 50, 7);
+    expect(got).toHaveLength(50);
+  });
+
+  it('coalesces concurrent publishes into far fewer fsyncs than publish calls', async () => {
+    const bus = await openBus();
+    const before = bus.stats();
+    await Promise.all(values(1000).map((r) => bus.publish(READINGS, [r])));
+    const after = bus.stats();
+    expect(after.publishCalls - before.publishCalls).toBe(1000);
+    expect(after.records - before.records).toBe(1000);
+    expect(after.fsyncs - before.fsyncs).toBeGreaterThan(0);
+    expect(after.fsyncs - before.fsyncs).toBeLessThanOrEqual(100);
+  });
+
+  it('deletes whole old segments beyond the retention size, keeps the active one, and moves a lagging group to the earliest record', async () => {
+    const { logger, records } = capturingLogger();
+    const bus = await openBus({ logger, sync: 'write', segmentBytes: 2048, retentionBytes: 8192 });
+    await bus.publish(READINGS, values(5));
+    await consume(bus, 'lagging', 5);
+    for (let i = 5; i < 205; i += 5) await bus.publish(READINGS, values(5, i));
+    await bus.enforceRetention();
+    const files = await segments();
+    const bases = files.map((f) => Number(f.slice(0, 20)));
+    expect(bus.stats().segmentsDeleted).toBeGreaterThan(0);
+    let bytes = 0;
+    for (const f of files.slice(0, -1)) bytes += (await stat(join(readingsDir(), f))).size;
+    expect(bytes).toBeLessThanOrEqual(8192);
+    const earliest = bases[0] as number;
+    expect(earliest).toBeGreaterThan(5);
+    const got = await consume(bus, 'lagging', 205 - earliest);
+    expect(got[0]?.offset).toBe(String(earliest));
+    expect(seqOf((got[got.length - 1] as Delivery<Reading>).value)).toBe(204);
+    expect(records.some((r) => r.msg.includes('deleted by retention'))).toBe(true);
+  });
+
+  it('deletes sealed segments older than the retention age but never the active segment', async () => {
+    const bus = await openBus({ sync: 'write', segmentBytes: 1024, retentionMs: 60_000 });
+    for (let i = 0; i < 40; i += 4) await bus.publish(READINGS, values(4, i));
+    expect((await segments()).length).toBeGreaterThan(2);
+    expect(await bus.enforceRetention(Date.now())).toBe(0);
+    await bus.enforceRetention(Date.now() + 120_000);
+    const files = await segments();
+    expect(files).toHaveLength(1);
+    await bus.publish(READINGS, values(1, 40));
+    const got = await consume(bus, 'after-age', 1);
+    expect(seqOf((got[got.length - 1] as Delivery<Reading>).value)).toBeGreaterThanOrEqual(36);
+  });
+
+  it('gives a group that starts at the latest record only records appended after subscribe resolved', async () => {
+    const bus = await openBus();
+    await bus.publish(READINGS, values(3));
+    const got = new Collector<Delivery<Reading>>();
+    const sub = await bus.subscribe('late', { [READINGS]: async (b: readonly Delivery<Reading>[]) => got.push(...b) }, { start: 'latest' });
+    await bus.publish(READINGS, values(2, 3));
+    await got.count(2, 'new readings');
+    await sub.close();
+    expect(got.items.map((d) => seqOf(d.value))).toEqual([3, 4]);
+  });
+
+  it('refuses a second consumer for one group and topic, and accepts another group', async () => {
+    const bus = await openBus();
+    const handler = { [READINGS]: async () => undefined };
+    const sub = await bus.subscribe('one', handler);
+    await expect(bus.subscribe('one', handler)).rejects.toThrow(/already consumes/);
+    const other = await bus.subscribe('two', handler);
+    await other.close();
+    await sub.close();
+    const again = await bus.subscribe('one', handler);
+    await again.close();
+  });
+
+  it('compacts a state log holding mostly superseded records when it is opened', async () => {
+    const first = await openBus();
+    const state = await first.stateLog('counters', (v) => v as number);
+    for (let i = 0; i < 300; i++) await state.put([{ key: `k${i % 3}`, value: i }]);
+    await state.put([{ key: 'k0', value: null }]);
+    await first.close();
+    const stateDir = join(dir, 'state', 'counters');
+    const sizeBefore = (await stat(join(stateDir, segmentFileName(0)))).size;
+    const second = await openBus();
+    const reopened = await second.stateLog('counters', (v) => v as number);
+    expect(await reopened.restore()).toEqual(new Map([['k1', 298], ['k2', 299]]));
+    const files = (await readdir(stateDir)).filter((f) => f.endsWith('.log'));
+    expect(files).toEqual([segmentFileName(301)]);
+    expect((await stat(join(stateDir, files[0] as string))).size).toBeLessThan(sizeBefore / 50);
+    await reopened.put([{ key: 'k3', value: 7 }]);
+    await second.close();
+    const third = await openBus();
+    expect(await (await third.stateLog('counters', (v) => v as number)).restore()).toEqual(new Map([['k1', 298], ['k2', 299], ['k3', 7]]));
+  });
+
+  it('refuses a data directory locked by another running process', async () => {
+    await writeFile(join(dir, 'LOCK'), `${process.ppid} someone-else\n`);
+    await expect(createEmbeddedBus({ dir })).rejects.toMatchObject({ code: 'GANZHI_ERR_BUS_UNAVAILABLE' });
+  });
+});

@@ -1,0 +1,78 @@
+// The normalizer core
+export { normalize } from './normalize';
+export type { NormalizeResult, Failure, Decoded } from './result';
+
+// Metric catalogue
+export {
+  METRICS,
+  UNITS,
+  RIVER_GAUGE_METRICS,
+  AIR_MONITOR_METRICS,
+  FIRE_SENSOR_METRICS,
+  PORT_DEVICE_METRICS,
+  CRANE_STATES,
+} from './metrics';
+export type { MetricSpec, CraneState } from './metrics';
+
+// JSON telemetry
+export {
+  PAYLOAD_SCHEMAS,
+  RiverGaugePayloadSchema,
+  AirMonitorPayloadSchema,
+  FireSensorPayloadSchema,
+  PortDevicePayloadSchema,
+  decodeJsonTelemetry,
+} from './json';
+export type { RiverGaugePayload, AirMonitorPayload, FireSensorPayload, PortDevicePayload } from './json';
+
+// Checksums and time
+export { crc16Hj212, crc16Modbus, crc16Arc, swap16, hex4 } from './crc';
+export {
+  parseHj212Time,
+  formatHj212Time,
+  parseSl651Time,
+  formatSl651Time,
+  parseIsoTime,
+  MIN_DEVICE_TS,
+  MAX_FUTURE_SKEW_MS,
+} from './time';
+
+// HJ 212
+export {
+  HJ212_CRC_VARIANTS,
+  decodeHj212,
+  parseHj212Cp,
+  hj212Crc,
+  hj212CrcMatches,
+  detectHj212CrcVariant,
+  hj212FlagInfo,
+} from './hj212';
+export type { Hj212CrcVariant, Hj212Frame, Hj212Cp, Hj212FlagInfo } from './hj212';
+export { encodeHj212, encodeHj212Cp } from './hj212-encode';
+export type { Hj212FrameInput, Hj212CpInput, Hj212EncodeOptions } from './hj212-encode';
+export {
+  HJ212_AIR_CODES,
+  HJ212_CODE_FOR_METRIC,
+  HJ212_DATA_CNS,
+  hj212Quality,
+  checkHj212Frame,
+  hj212FrameToReading,
+  decodeHj212Telemetry,
+} from './hj212-readings';
+export type { AirMetric } from './hj212-readings';
+
+// SL 651
+export { SL651_START, SL651_END, decodeSl651Frame, sl651Bytes, toHex } from './sl651';
+export type { Sl651Frame, Sl651EndChar } from './sl651';
+export { SL651_ELEMENT_IDS, SL651_STATION_CLASSES, decodeSl651Body, bcdDigits, bcdValue } from './sl651-body';
+export type { Sl651Body, Sl651Element, Sl651Series } from './sl651-body';
+export { SL651_ENCODABLE, encodeSl651, encodeSl651Element } from './sl651-encode';
+export type { Sl651EncodableId, Sl651ElementInput, Sl651UpFrameInput } from './sl651-encode';
+export {
+  SL651_RIVER_METRICS,
+  SL651_DATA_FUNCS,
+  SL651_CRC_VARIANTS,
+  sl651BodyToReadings,
+  decodeSl651Telemetry,
+} from './sl651-readings';
+export type { RiverMetric, Sl651CrcVariant } from './sl651-readings';

@@ -1,0 +1,108 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { GanzhiError } from '@ganzhi/schemas';
+import { execRecords, type ExecRecord } from './parse';
+
+export interface ExecClientOptions {
+  /** Base URL, e.g. http://127.0.0.1:9000 */
+  url: string;
+  username?: string;
+  password?: string;
+  token?: string;
+  tlsVerify?: boolean;
+  timeoutMs: number;
+}
+
+export interface ExecClient {
+  /** Runs one statement; SELECT rows come back as records, DDL as []. */
+  query(sql: string): Promise<ExecRecord[]>;
+  close(): void;
+}
+
+/** The Authorization header QuestDB's HTTP endpoints accept (token wins, as in the ILP client). */
+export function authHeader(o: Pick<ExecClientOptions, 'username' | 'password' | 'token'>): string | undefined {
+  if (o.token) return `Bearer ${o.token}`;
+  if (o.username && o.password) return `Basic ${Buffer.from(`${o.username}:${o.password}`).toString('base64')}`;
+  return undefined;
+}
+
+function unavailable(detail: string, cause?: unknown): GanzhiError {
+  return new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', detail, { cause });
+}
+
+/**
+ * Maps an `/exec` HTTP answer to records or a typed error: 5xx (and 408/429) are transient
+ * (GANZHI_ERR_STORE_UNAVAILABLE), any other non-200 is the statement's fault
+ * (GANZHI_ERR_STORE_QUERY, with QuestDB's `error` and `position` when it sent them).
+ */
+export function decodeExecResponse(status: number, text: string): ExecRecord[] {
+  let body: unknown;
+  try {
+    body = text.length ? JSON.parse(text) : {};
+  } catch {
+    body = undefined;
+  }
+  if (status >= 500 || status === 408 || status === 429) {
+    throw unavailable(`HTTP ${status}: ${text.slice(0, 200)}`);
+  }
+  if (status !== 200) {
+    const b = body as { error?: unknown; position?: unknown } | undefined;
+    const detail =
+      typeof b?.error === 'string'
+        ? `${b.error}${typeof b.position === 'number' ? ` (at ${b.position})` : ''}`
+        : `HTTP ${status}: ${text.slice(0, 200)}`;
+    throw new GanzhiError('GANZHI_ERR_STORE_QUERY', detail, { details: { status } });
+  }
+  if (body === undefined) throw new GanzhiError('GANZHI_ERR_STORE_QUERY', 'response is not JSON');
+  const b = body as { dataset?: unknown; error?: unknown };
+  if (b.dataset === undefined && b.error === undefined) return []; // {"ddl":"OK"}, {"dml":"OK"}
+  return execRecords(body);
+}
+
+/** A small `/exec` client on node:http(s) with keep-alive; one request per statement. */
+export function createExecClient(o: ExecClientOptions): ExecClient {
+  const base = new URL(o.url);
+  const secure = base.protocol === 'https:';
+  const agent = secure
+    ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: o.tlsVerify !== false })
+    : new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const auth = authHeader(o);
+  const prefix = base.pathname.replace(/\/+$/, '');
+
+  function query(sql: string): Promise<ExecRecord[]> {
+    const path = `${prefix}/exec?query=${encodeURIComponent(sql)}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth) headers['authorization'] = auth;
+    return new Promise<ExecRecord[]>((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || (secure ? 443 : 80),
+          path,
+          method: 'GET',
+          headers,
+          agent,
+          timeout: o.timeoutMs,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', (err) => reject(unavailable('response interrupted', err)));
+          res.on('end', () => {
+            try {
+              resolve(decodeExecResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
+            } catch (err) {
+              reject(err);
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(unavailable(`no answer within ${o.timeoutMs} ms`)));
+      req.on('error', (err) => reject(err instanceof GanzhiError ? err : unavailable(err.message, err)));
+      req.end();
+    });
+  }
+
+  return { query, close: () => agent.destroy() };
+}

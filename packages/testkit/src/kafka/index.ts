@@ -1,0 +1,5 @@
+export { startKafkaPeer, reportKafkaPeer } from './peer';
+export type { KafkaPeer, KafkaPeerControl, KafkaPeerKind, KafkaPeerOptions, KafkaPeerStart } from './peer';
+export { startMockCluster, mockUnavailableReason } from './mock-cluster';
+export type { MockCluster } from './mock-cluster';
+export { findDockerEngine } from './docker';
