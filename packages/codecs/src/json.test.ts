@@ -54,6 +54,7 @@ const cases: Case[] = [
   { name: 'an ISO ts without a zone is a schema error (it would depend on the host zone)', kind: 'river_gauge', input: { waterLevel: 1, ts: '2024-06-01T12:00:00' }, expect: { code: 'GANZHI_ERR_NORM_SCHEMA', reason: /^ts:/ } },
   { name: 'a ts in seconds is out of range', kind: 'river_gauge', input: { waterLevel: 1, ts: 1_717_243_200 }, expect: { code: 'GANZHI_ERR_NORM_OUT_OF_RANGE', reason: /^ts .*before 2000/ } },
   { name: 'a ts more than a day ahead of receivedAt is out of range', kind: 'river_gauge', input: { waterLevel: 1, ts: RECEIVED_AT + 2 * 86_400_000 }, expect: { code: 'GANZHI_ERR_NORM_OUT_OF_RANGE' } },
+  { name: 'a ts beyond what a Date can hold is out of range, not a crash', kind: 'river_gauge', input: { waterLevel: 1, ts: 1e300 }, expect: { code: 'GANZHI_ERR_NORM_OUT_OF_RANGE' } },
   { name: 'a boolean ts is a schema error', kind: 'river_gauge', input: { waterLevel: 1, ts: true }, expect: { code: 'GANZHI_ERR_NORM_SCHEMA', reason: /^ts: expected epoch/ } },
   // air_monitor
   {

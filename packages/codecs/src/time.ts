@@ -96,9 +96,12 @@ export function parseIsoTime(text: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
+// Date cannot represent more than ±8.64e15 ms; show such values as numbers.
+const iso = (ms: number) => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms));
+
 /** Why a device timestamp is implausible, or undefined when it is fine. */
 export function implausibleTs(ts: number, receivedAt: number): string | undefined {
   if (ts < MIN_DEVICE_TS) return `ts ${ts} is before 2000-01-01 (seconds instead of milliseconds, or a reset clock?)`;
-  if (ts > receivedAt + MAX_FUTURE_SKEW_MS) return `ts ${new Date(ts).toISOString()} is more than 1 day after receivedAt ${new Date(receivedAt).toISOString()}`;
+  if (ts > receivedAt + MAX_FUTURE_SKEW_MS) return `ts ${iso(ts)} is more than 1 day after receivedAt ${iso(receivedAt)}`;
   return undefined;
 }

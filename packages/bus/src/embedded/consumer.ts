@@ -42,8 +42,15 @@ interface Decoded {
  * none. Resolves once the position is known, so that records appended after `subscribe` resolves
  * reach a 'latest' group.
  */
-export async function startPosition(log: TopicLog, offsets: OffsetStore, group: string, start: 'earliest' | 'latest'): Promise<number> {
-  return (await offsets.read(group)) ?? (start === 'latest' ? log.nextOffset : log.earliestOffset);
+export async function startPosition(log: TopicLog, offsets: OffsetStore, group: string, start: 'earliest' | 'latest', logger: Logger): Promise<number> {
+  const committed = await offsets.read(group);
+  if (committed === null) return start === 'latest' ? log.nextOffset : log.earliestOffset;
+  if (committed > log.nextOffset) {
+    // Only after a power loss with sync 'write': the log lost records the group had consumed.
+    logger.warn({ log: log.name, group, committed, next: log.nextOffset }, 'committed position is past the end of the log; continuing from the end');
+    return log.nextOffset;
+  }
+  return committed;
 }
 
 /**

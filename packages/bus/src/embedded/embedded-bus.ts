@@ -154,7 +154,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       const starts = await Promise.all(
         entries.map(([topic]) => {
           const t = topics.get(topic) as { log: TopicLog; offsets: OffsetStore };
-          return startPosition(t.log, t.offsets, group, opts.start ?? 'earliest');
+          return startPosition(t.log, t.offsets, group, opts.start ?? 'earliest', logger);
         }),
       );
       loops = entries.map(([topic, handler], i) => {

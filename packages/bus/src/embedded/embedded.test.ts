@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -226,6 +226,21 @@ describe('embedded bus', () => {
     await second.close();
     const third = await openBus();
     expect(await (await third.stateLog('counters', (v) => v as number)).restore()).toEqual(new Map([['k1', 298], ['k2', 299], ['k3', 7]]));
+  });
+
+  it('moves a group whose committed position is past the end of the log (records lost with sync write) to the end', async () => {
+    const first = await openBus();
+    await first.publish(READINGS, values(3));
+    await first.close();
+    await mkdir(join(readingsDir(), 'groups'), { recursive: true });
+    await writeFile(join(readingsDir(), 'groups', 'ahead.offset'), '50\n');
+    const second = await openBus();
+    const got = new Collector<Delivery<Reading>>();
+    const sub = await second.subscribe('ahead', { [READINGS]: async (b: readonly Delivery<Reading>[]) => got.push(...b) });
+    await second.publish(READINGS, values(1, 3));
+    await got.count(1, 'the new reading');
+    await sub.close();
+    expect(got.items.map((d) => d.offset)).toEqual(['3']);
   });
 
   it('refuses a data directory locked by another running process', async () => {

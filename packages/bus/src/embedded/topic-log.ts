@@ -254,11 +254,10 @@ export class TopicLog {
     await this.fd.close();
     await rename(tmp, seg.path);
     await fsyncDir(this.opts.dir);
+    // A previous empty active segment with the same base was replaced by the rename: close it too.
+    for (const s of this.segments) await s.close();
     const old = this.segments.filter((s) => s.base !== base);
-    for (const s of old) {
-      await s.close();
-      await unlink(s.path);
-    }
+    for (const s of old) await unlink(s.path);
     if (old.length) await fsyncDir(this.opts.dir);
     seg.size = buf.length;
     seg.nextOffset = base + records.length;

@@ -71,7 +71,7 @@ describe('ILP row building', () => {
       ['kind', 'fire_sensor'],
       ['site', 'site-a'],
       ['rule_id', 'high_value'],
-      ['level', 'orange'],
+      ['alert_level', 'orange'],
       ['status', 'open'],
       ['condition', 'active'],
       ['event_type', 'upgraded'],

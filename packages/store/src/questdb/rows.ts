@@ -71,7 +71,7 @@ export function alertRows(t: TableNames, changes: readonly AlertChange[]): IlpRo
     if (c.site !== undefined) symbols.push(['site', c.site]);
     symbols.push(
       ['rule_id', c.ruleId],
-      ['level', c.level],
+      ['alert_level', c.level],
       ['status', c.status],
       ['condition', c.condition],
       ['event_type', c.event.type],

@@ -78,7 +78,7 @@ export function createAlertEventsSql(t: TableNames): string {
   kind SYMBOL CAPACITY 16 CACHE,
   site SYMBOL CAPACITY 1024 CACHE,
   rule_id SYMBOL CAPACITY 1024 CACHE,
-  level SYMBOL CAPACITY 16 CACHE,
+  alert_level SYMBOL CAPACITY 16 CACHE,
   status SYMBOL CAPACITY 16 CACHE,
   condition SYMBOL CAPACITY 16 CACHE,
   event_type SYMBOL CAPACITY 32 CACHE,

@@ -1,9 +1,9 @@
 import { bench, describe } from 'vitest';
 import type { DeviceKind, PayloadFormat, RawEnvelope } from '@ganzhi/schemas';
 import type { Device } from '@ganzhi/registry';
-import { decodeHj212, encodeHj212, encodeSl651, normalize } from '../src/index';
+import { decodeHj212, encodeHj212, encodeSl651, normalize } from '@ganzhi/codecs';
 
-// Run: npx vitest bench --run bench/normalize.bench.ts   (from packages/codecs)
+// Run: npx vitest bench --run --project unit bench/normalize.bench.ts
 
 const NOW = Date.UTC(2024, 5, 1, 4, 0, 0);
 
