@@ -9,7 +9,7 @@
  *   QUESTDB_URL=http://127.0.0.1:9000 npx tsx bench/store-questdb.ts [seconds per run, default 3]
  */
 import { SenderOptions, createBuffer } from '@questdb/nodejs-client';
-import { createQuestDbStore, questDbOptionsFromEnv, type QuestDbStore } from '@ganzhi/store';
+import { createQuestDbStore, questDbOptionsFromEnv, resolveEndpoint, type QuestDbStore } from '@ganzhi/store';
 import type { DeviceKind, Reading } from '@ganzhi/schemas';
 import { readingRows, writeRow, type IlpSink } from '../packages/store/src/questdb/rows';
 import { tableNames } from '../packages/store/src/questdb/sql';
@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     const { createExecClient } = await import('../packages/store/src/questdb/http');
     const { dropTableSql } = await import('../packages/store/src/questdb/sql');
     const o = questDbOptionsFromEnv(env);
-    const exec = createExecClient({ ...o, timeoutMs: 30_000 });
+    const exec = createExecClient({ ...o, url: resolveEndpoint(o.url).url, timeoutMs: 30_000 });
     const t = tableNames(prefix);
     for (const name of [t.readings, t.alertEvents]) await exec.query(dropTableSql(name)).catch(() => undefined);
     exec.close();

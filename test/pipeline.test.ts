@@ -77,7 +77,9 @@ describe('the pipeline over real MQTT connections', () => {
 
       const ts = Date.now();
       await publish(device, 'devices/fire-001/telemetry', JSON.stringify({ ts, heat: 31.5 }));
-      await eventually(async () => (await p.store.latest({ deviceId: 'fire-001', metric: 'heat' })).find((r) => r.ts === ts));
+      // `heat` is an alias of the fire sensor's `temperature` metric (packages/codecs/README.md)
+      const row = await eventually(async () => (await p.store.latest({ deviceId: 'fire-001', metric: 'temperature' })).find((r) => r.ts === ts));
+      expect(row.value).toBe(31.5);
     } finally {
       await end(device);
     }
@@ -121,21 +123,24 @@ describe('the pipeline over real MQTT connections', () => {
     await end(device);
   });
 
-  it('lets an operator acknowledge and resolve an alert over MQTT, recording the authenticated operator as the actor', async () => {
+  it('lets an operator acknowledge an alert over MQTT, recording the authenticated operator as the actor, and refuses an invalid transition', async () => {
     const operator = await connect(p.mqttUrl, 'op-bob');
-    const device = await connect(p.mqttUrl, 'gauge-002');
+    const device = await connect(p.mqttUrl, 'gauge-001');
     try {
-      await subscribe(operator, 'alerts/#');
       await subscribe(operator, 'ops/op-bob/replies');
-      const raised = collect(operator, (all) => all.some((m) => m.topic.includes('/gauge-002/') && m.payload));
-      await publish(device, 'devices/gauge-002/telemetry', JSON.stringify({ ts: Date.now(), waterLevel: 10.9 }));
-      const alert = JSON.parse((await raised).find((m) => m.topic.includes('/gauge-002/'))!.payload);
+      // the gauge's red alert from the first test is still open: a late subscriber gets it retained
+      const retained = collect(operator, (all) => all.some((m) => m.payload && m.topic.startsWith('alerts/red/river_gauge/gauge-001/')));
+      await subscribe(operator, 'alerts/red/river_gauge/gauge-001/#');
+      const red = (await retained).find((m) => m.payload)!;
+      expect(red.retain).toBe(true);
+      const alert = JSON.parse(red.payload);
+      expect(alert).toMatchObject({ level: 'red', status: 'open' });
 
       const acked = collect(operator, (all) => all.some((m) => m.topic === 'ops/op-bob/replies'));
       // the payload names someone else as actor: it must be ignored
       await publish(operator, 'ops/commands', JSON.stringify({ alertId: alert.alertId, action: 'acknowledge', actor: 'op-alice' }));
       const reply = JSON.parse((await acked).find((m) => m.topic === 'ops/op-bob/replies')!.payload);
-      expect(reply).toMatchObject({ ok: true, actor: 'op-bob', action: 'acknowledge', alertId: alert.alertId });
+      expect(reply).toMatchObject({ ok: true, actor: 'op-bob', action: 'acknowledge', alertId: alert.alertId, status: 'acknowledged' });
 
       const history = await eventually(async () => {
         const h = await p.store.alertHistory({ alertId: alert.alertId });
@@ -143,10 +148,12 @@ describe('the pipeline over real MQTT connections', () => {
       });
       expect(history.find((c) => c.event.type === 'acknowledged')!.event.actor).toBe('op-bob');
 
+      // closing needs a resolved alert whose condition has cleared: refused, with the reason
       const refused = collect(operator, (all) => all.some((m) => m.topic === 'ops/op-bob/replies'));
       await publish(operator, 'ops/commands', JSON.stringify({ alertId: alert.alertId, action: 'close' }));
       const no = JSON.parse((await refused).find((m) => m.topic === 'ops/op-bob/replies')!.payload);
       expect(no).toMatchObject({ ok: false, code: 'GANZHI_ERR_ALERT_TRANSITION' });
+      expect(no.reason).toContain('acknowledged');
     } finally {
       await end(operator, device);
     }

@@ -47,8 +47,14 @@ export function publish(client: MqttClient, topic: string, payload: string | Buf
 }
 
 export function subscribe(client: MqttClient, filter: string, qos: 0 | 1 = 1): Promise<number> {
+  // mqtt.js reports a SUBACK failure (0x80) as an error carrying the SUBACK packet: return its code
   return new Promise((resolve, reject) =>
-    client.subscribe(filter, { qos }, (err, granted) => (err ? reject(err) : resolve(granted?.[0]?.qos ?? -1))),
+    client.subscribe(filter, { qos }, (err, granted) => {
+      const failure = (err as { packet?: { granted?: unknown[] } } | null)?.packet?.granted?.[0];
+      if (typeof failure === 'number') resolve(failure);
+      else if (err) reject(err);
+      else resolve(granted?.[0]?.qos ?? -1);
+    }),
   );
 }
 

@@ -76,8 +76,9 @@ export function compileThreshold(rule: ThresholdRule): DeviceRule {
 
 /**
  * `rate`: the change of a metric within a window: rise = now minus the lowest value in the window,
- * fall = the highest minus now. The window is kept as LIMITS.rateBuckets time buckets holding the
- * extreme of each, so state stays bounded at any report rate (the window edge is exact to one bucket).
+ * fall = the highest minus now. The window is kept as a ring of LIMITS.rateBuckets + 1 time buckets
+ * (flat [bucket index, extreme, ...], -1 unused) holding the extreme of each, so the state has a fixed
+ * size at any report rate (the window edge is exact to one bucket).
  */
 export function compileRate(rule: RateRule): DeviceRule {
   const spec = gradeSpec(rule, true);
@@ -89,6 +90,7 @@ export function compileRate(rule: RateRule): DeviceRule {
   const windowMs = rule.windowSec * 1000;
   const bucketMs = windowMs / LIMITS.rateBuckets;
   const verb = rise ? 'rose' : 'fell';
+  const RING = LIMITS.rateBuckets + 1;
   const describe = (v: number, t: number, lv: number): string =>
     lv > 0 ? `${title}: ${metric} ${verb} ${fmt(v)} within ${rule.windowSec} s (>= ${fmt(t)})` : `${title}: ${metric} ${verb} ${fmt(v)} within ${rule.windowSec} s, back to normal`;
   return {
@@ -99,25 +101,22 @@ export function compileRate(rule: RateRule): DeviceRule {
       if (m === undefined || !quality.has(m.quality)) return;
       const v = m.value;
       const slot = gradeSlot(st, id);
-      const w = (slot.w ??= []);
+      let w = slot.w;
+      if (w === undefined || w.length !== RING * 2) w = slot.w = Array.from({ length: RING * 2 }, () => -1);
       const b = Math.floor(r.ts / bucketMs);
-      // drop buckets that left the window, in place
-      const first = Math.floor((r.ts - windowMs) / bucketMs);
-      let k = 0;
-      while (k < w.length && w[k]! < first) k += 2;
-      if (k > 0) {
-        w.copyWithin(0, k);
-        w.length -= k;
+      const j = (b % RING) * 2;
+      if (w[j] !== b) {
+        w[j] = b;
+        w[j + 1] = v;
+      } else if (rise ? v < w[j + 1]! : v > w[j + 1]!) {
+        w[j + 1] = v;
       }
-      const last = w.length - 2;
-      if (last >= 0 && w[last] === b) {
-        if (rise ? v < w[last + 1]! : v > w[last + 1]!) w[last + 1] = v;
-      } else {
-        w.push(b, v);
-      }
+      const first = b - LIMITS.rateBuckets;
       let extreme = v;
-      for (let i = 1; i < w.length; i += 2) {
-        const x = w[i]!;
+      for (let k = 0; k < w.length; k += 2) {
+        const bk = w[k]!;
+        if (bk < first || bk > b) continue;
+        const x = w[k + 1]!;
         if (rise ? x < extreme : x > extreme) extreme = x;
       }
       if (skip(sup, r, slot)) return;

@@ -31,7 +31,7 @@ export interface GradeSlot {
   cn: number;
   /** Suppressed until this timestamp (-1 none). */
   su: number;
-  /** Rate rules: flat [bucket index, extreme value, ...], oldest first. */
+  /** Rate rules: a ring of time buckets, flat [bucket index, extreme value, ...] (-1 unused). */
   w?: number[];
   /** AQI rules (2012 moving means): per pollutant flat [hour index, sum, count, ...], oldest first. */
   h?: number[][];

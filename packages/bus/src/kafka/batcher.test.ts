@@ -12,6 +12,16 @@ function manualSend() {
 
 const rec = (i: number, bytes = 10): OutRecord => ({ topic: 't', key: `k${i % 3}`, value: Buffer.alloc(bytes, i % 256) });
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Flushes and acknowledges batch after batch until nothing is pending (at most 20 rounds). */
+async function drain(b: Batcher, batches: { ack(): void }[]): Promise<void> {
+  for (let i = 0; i < 20 && b.stats().pendingRecords > 0; i++) {
+    void b.flush();
+    await tick();
+    batches[batches.length - 1]?.ack();
+    await tick();
+  }
+}
 /** Limits with a linger long enough never to fire during a test: batches leave when full or flushed. */
 const limits = (over: Partial<BatcherLimits> = {}): BatcherLimits => ({
   maxRecords: 500,
@@ -62,11 +72,7 @@ describe('Batcher', () => {
     const { batches, send } = manualSend();
     const b = new Batcher(limits({ maxBytes: 200 }), send);
     const all = Promise.all(Array.from({ length: 4 }, (_, i) => b.add([rec(i, 80)])));
-    void b.flush();
-    for (let i = 0; i < 4 && batches.length <= i; i++) {
-      await tick();
-      batches[i]?.ack();
-    }
+    await drain(b, batches);
     await all;
     expect(batches.length).toBeGreaterThan(1);
     for (const x of batches) expect(x.records.reduce((n, r) => n + (r.value?.length ?? 0), 0)).toBeLessThanOrEqual(200);
@@ -134,12 +140,7 @@ describe('Batcher', () => {
     const { batches, send } = manualSend();
     const b = new Batcher(limits({ maxRecords: 3, maxQueuedRecords: 2 }), send);
     const big = b.add(Array.from({ length: 7 }, (_, i) => rec(i)));
-    for (let i = 0; i < 10 && b.stats().pendingRecords > 0; i++) {
-      void b.flush();
-      await tick();
-      batches[batches.length - 1]?.ack();
-      await tick();
-    }
+    await drain(b, batches);
     await big;
     expect(batches.map((x) => x.records.length)).toEqual([3, 3, 1]);
   });

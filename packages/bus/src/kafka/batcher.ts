@@ -37,8 +37,10 @@ export interface BatcherStats {
   readonly batches: number;
   /** Batches that failed after `send` gave up. */
   readonly failedBatches: number;
-  /** Records waiting or in flight right now. */
+  /** Records not yet acknowledged: admitted to the queue, in flight, or waiting for room. */
   readonly pendingRecords: number;
+  /** Records admitted to the queue or in flight (bounded by maxQueuedRecords, but for one oversized call). */
+  readonly queuedRecords: number;
   /** Callers waiting for room in the queue right now. */
   readonly waitingCallers: number;
 }
@@ -108,6 +110,7 @@ export class Batcher {
     return {
       ...this.#stats,
       pendingRecords: this.#queue.length + this.#inFlight + this.#waiters.reduce((n, w) => n + w.entries.length, 0),
+      queuedRecords: this.#queue.length + this.#inFlight,
       waitingCallers: this.#waiters.length,
     };
   }

@@ -24,6 +24,8 @@ interface FakeQuestDb {
   /** WAL status of a table for the n-th wal_tables() poll: [writerTxn, sequencerTxn, suspended]. */
   wal: (name: string, poll: number) => [number, number, boolean];
   walPolls: number;
+  /** Drops the connection without an answer for the next n /exec requests. */
+  execResets: number;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ async function startFake(): Promise<FakeQuestDb> {
     execStatus: (_q: string) => 200,
     wal: (_n: string, _p: number): [number, number, boolean] => [1, 1, false],
     walPolls: 0,
+    execResets: 0,
   };
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -63,6 +66,10 @@ async function startFake(): Promise<FakeQuestDb> {
         return res.end(status === 204 ? '' : JSON.stringify({ code: 'invalid', message: 'rejected by the fake' }));
       }
       if (url.pathname === '/exec') {
+        if (fake.execResets > 0) {
+          fake.execResets--;
+          return req.socket.destroy();
+        }
         const sql = url.searchParams.get('query') ?? '';
         fake.execQueries.push(sql);
         const status = fake.execStatus(sql);
@@ -185,6 +192,16 @@ describe('QuestDB adapter HTTP error handling (fake HTTP server, error paths onl
     fake.wal = () => [6, 9, true];
     await store.writeReadings([reading('rg-1', 'river_gauge', 2, { only: ['flow'] })]);
     expect(fake.walPolls).toBe(1); // behind and suspended: the rows are durable, so it does not wait (it logs)
+  });
+
+  it('re-sends a query once when the connection is reset before any answer, and fails a second reset as unavailable', async () => {
+    const fake = await startFake();
+    fakes.push(fake);
+    const store = await open(fake);
+    fake.execResets = 1;
+    expect(await store.countReadings()).toBe(0);
+    fake.execResets = 2;
+    await expect(store.countReadings()).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });
   });
 
   it('fails to open with GANZHI_ERR_STORE_UNAVAILABLE when nothing listens, after its bounded retries', async () => {

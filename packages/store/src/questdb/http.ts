@@ -69,7 +69,22 @@ export function createExecClient(o: ExecClientOptions): ExecClient {
   const auth = authHeader(o);
   const prefix = base.pathname.replace(/\/+$/, '');
 
-  function query(sql: string): Promise<ExecRecord[]> {
+  /**
+   * A kept-alive socket the server closed just as it was reused fails with ECONNRESET/EPIPE before
+   * any answer: every statement the adapter sends is idempotent (SELECT, CREATE/DROP … IF [NOT]
+   * EXISTS), so that case is retried once on a fresh connection.
+   */
+  async function query(sql: string): Promise<ExecRecord[]> {
+    try {
+      return await once(sql);
+    } catch (err) {
+      const code = (err as GanzhiError).cause && ((err as GanzhiError).cause as { code?: unknown }).code;
+      if (code === 'ECONNRESET' || code === 'EPIPE') return once(sql);
+      throw err;
+    }
+  }
+
+  function once(sql: string): Promise<ExecRecord[]> {
     const path = `${prefix}/exec?query=${encodeURIComponent(sql)}`;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) headers['authorization'] = auth;

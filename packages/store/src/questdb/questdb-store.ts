@@ -103,9 +103,9 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
         }
         return;
       }
-      const txn = (s: { name: string }) => s.name.toLowerCase();
-      targets ??= new Map(statuses.map((s) => [txn(s), s.sequencerTxn]));
-      const behind = statuses.filter((s) => s.writerTxn < (targets?.get(txn(s)) ?? 0));
+      const key = (s: { name: string }) => s.name.toLowerCase(); // table names are case-insensitive
+      targets ??= new Map(statuses.map((s) => [key(s), s.sequencerTxn]));
+      const behind = statuses.filter((s) => s.writerTxn < (targets?.get(key(s)) ?? 0));
       if (behind.length === 0) return;
       if (behind.some((s) => s.suspended)) {
         log?.error({ tables: behind.map((s) => s.name) }, 'WAL table suspended: rows are durable but not visible');

@@ -37,27 +37,35 @@ export interface IlpSink {
  * (device, metric, ts) keeps only its last occurrence, as if written one after the other.
  */
 export function readingRows(t: TableNames, readings: readonly Reading[]): IlpRow[] {
+  // Common case first: no two readings share (device, ts), so no (device, metric, ts) repeats.
+  const instants = new Set<string>();
+  for (const r of readings) instants.add(`${r.deviceId}\u0000${r.ts}`);
+  if (instants.size === readings.length) {
+    const rows: IlpRow[] = [];
+    for (const r of readings) for (const metric in r.metrics) pushRow(rows, t, r, metric);
+    return rows;
+  }
   const byKey = new Map<string, IlpRow>();
   for (const r of readings) {
     for (const metric in r.metrics) {
-      const m = r.metrics[metric];
-      if (m === undefined) continue;
-      const symbols: Array<readonly [string, string]> = [
-        ['device_id', r.deviceId],
-        ['kind', r.kind],
-      ];
-      if (r.site !== undefined) symbols.push(['site', r.site]);
-      symbols.push(['metric', metric], ['unit', m.unit], ['quality', m.quality]);
-      const key = `${r.deviceId}\u0000${metric}\u0000${r.ts}`;
-      byKey.set(key, {
-        table: t.readings,
-        symbols,
-        columns: [{ type: 'float', name: 'value', value: m.value }],
-        tsMs: r.ts,
-      });
+      const one: IlpRow[] = [];
+      pushRow(one, t, r, metric);
+      if (one[0]) byKey.set(`${r.deviceId}\u0000${metric}\u0000${r.ts}`, one[0]);
     }
   }
   return [...byKey.values()];
+}
+
+function pushRow(out: IlpRow[], t: TableNames, r: Reading, metric: string): void {
+  const m = r.metrics[metric];
+  if (m === undefined) return;
+  const symbols: Array<readonly [string, string]> = [
+    ['device_id', r.deviceId],
+    ['kind', r.kind],
+  ];
+  if (r.site !== undefined) symbols.push(['site', r.site]);
+  symbols.push(['metric', metric], ['unit', m.unit], ['quality', m.quality]);
+  out.push({ table: t.readings, symbols, columns: [{ type: 'float', name: 'value', value: m.value }], tsMs: r.ts });
 }
 
 /** One row per alert change; ts is the event time, the change is also kept whole as JSON. */

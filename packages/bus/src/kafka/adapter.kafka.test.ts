@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOPIC_NAMES } from '@ganzhi/schemas';
+import type { Reading } from '@ganzhi/schemas';
+import { reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+import type { KafkaPeer } from '@ganzhi/testkit';
+import type { Delivery } from '../bus';
+import { Collector, mine, reading, safeName } from '../contract-kit';
+import { createKafkaBus } from './kafka-bus';
+import type { KafkaBus } from './kafka-bus';
+
+const READINGS = 'ganzhi.readings.v1';
+const run = safeName(`adapter-${Date.now().toString(36)}`);
+const start = await startKafkaPeer({ topics: TOPIC_NAMES, partitions: 6 });
+reportKafkaPeer('adapter (packages/bus/src/kafka)', start);
+
+describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
+  let peer: KafkaPeer;
+  let bus: KafkaBus;
+  beforeAll(async () => {
+    peer = start.peer as KafkaPeer;
+    bus = await createKafkaBus({
+      brokers: peer.brokers,
+      partitions: 6,
+      consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
+    });
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await peer?.stop();
+  });
+
+  it('sends 1,000 concurrent single-record publishes in far fewer produce requests, each record once', async () => {
+    const before = bus.stats().producer;
+    const n = 1000;
+    await Promise.all(Array.from({ length: n }, (_, i) => bus.publish(READINGS, [{ key: `dev-${i % 10}`, value: reading(run, `dev-${i % 10}`, i) }])));
+    const after = bus.stats().producer;
+    expect(after.calls - before.calls).toBe(n);
+    expect(after.records - before.records).toBe(n);
+    expect(after.produceRequests - before.produceRequests).toBeLessThanOrEqual(n / 20);
+    const got = new Collector<Delivery<Reading>>();
+    const sub = await bus.subscribe(`batching-${run}`, { [READINGS]: async (b: readonly Delivery<Reading>[]) => got.push(...mine(run, b)) });
+    await got.count(n, 'readings');
+    await sub.close();
+    expect(new Set(got.items.map((d) => d.value.sourceId)).size).toBe(n);
+  });
+
+  it("gives a group that starts at 'latest' every record published after subscribe resolved, and none from before", async () => {
+    const marker = `${run}-latest`;
+    await bus.publish(READINGS, [{ key: 'dev-l', value: reading(marker, 'dev-l', 0) }]);
+    const got = new Collector<Delivery<Reading>>();
+    const sub = await bus.subscribe(`latest-${run}`, { [READINGS]: async (b: readonly Delivery<Reading>[]) => got.push(...mine(marker, b)) }, { start: 'latest' });
+    await bus.publish(READINGS, [1, 2, 3].map((i) => ({ key: 'dev-l', value: reading(marker, 'dev-l', i) })));
+    await got.count(3, 'readings published after subscribe');
+    await sub.close();
+    expect(got.items.map((d) => d.value.ts - 1_700_000_000_000)).toEqual([1, 2, 3]);
+  });
+
+  it('hands a handler at most maxBatch records per call', async () => {
+    const marker = `${run}-max`;
+    await bus.publish(READINGS, Array.from({ length: 25 }, (_, i) => ({ key: 'dev-m', value: reading(marker, 'dev-m', i) })));
+    const sizes: number[] = [];
+    const got = new Collector<Delivery<Reading>>();
+    const sub = await bus.subscribe(
+      `maxbatch-${run}`,
+      {
+        [READINGS]: async (b: readonly Delivery<Reading>[]) => {
+          sizes.push(b.length);
+          got.push(...mine(marker, b));
+        },
+      },
+      { maxBatch: 4 },
+    );
+    await got.count(25, 'readings');
+    await sub.close();
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+  });
+
+  it('shares a group between two instances, and after one leaves the other receives its partitions, losing nothing', async () => {
+    const marker = `${run}-group`;
+    const other = await createKafkaBus({
+      brokers: peer.brokers,
+      partitions: 6,
+      consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
+    });
+    try {
+      const group = `shared-${run}`;
+      const all = new Collector<string>();
+      const handler = async (b: readonly Delivery<Reading>[]) => all.push(...mine(marker, b).map((d) => d.value.sourceId));
+      const publishRange = (from: number) =>
+        bus.publish(READINGS, Array.from({ length: 60 }, (_, i) => ({ key: `dev-${i % 12}`, value: reading(marker, `dev-${i % 12}`, from + i) })));
+      const a = await bus.subscribe(group, { [READINGS]: handler });
+      const b = await other.subscribe(group, { [READINGS]: handler });
+      await publishRange(0);
+      await all.until((items) => new Set(items).size >= 60, 'the first 60 readings across both members');
+      await b.close();
+      await publishRange(60);
+      await all.until((items) => new Set(items).size >= 120, 'the next 60 readings, all on the remaining member');
+      await a.close();
+      expect(new Set(all.items).size).toBe(120);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses a state log name that is not a valid Kafka topic name', async () => {
+    await expect(bus.stateLog('no/slashes', (v) => v)).rejects.toMatchObject({ code: 'GANZHI_ERR_CFG_INVALID' });
+  });
+
+  it('restores an empty map from a state log nobody wrote to', async () => {
+    const log = await bus.stateLog(`empty-${run}`, (v) => v);
+    expect(await log.restore()).toEqual(new Map());
+  });
+});
+
+if (!start.peer) {
+  describe.skip('the Kafka bus adapter', () => {
+    it(`is skipped: ${start.reason}`, () => undefined);
+  });
+}
