@@ -9,9 +9,18 @@ export class UsageError extends Error {}
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
-export function parse(argv: readonly string[], options: Options, usage: string) {
+type HelpOption = { help: { type: 'boolean'; short: 'h' } };
+
+/** Strict parsing of a command's options (plus --help/-h); unknown options are usage errors. */
+export function parse<const O extends Options>(argv: readonly string[], options: O, usage: string) {
+  const config = {
+    args: [...argv],
+    options: { ...options, help: { type: 'boolean', short: 'h' } } as O & HelpOption,
+    allowPositionals: true as const,
+    strict: true as const,
+  };
   try {
-    return parseArgs({ args: [...argv], options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    return parseArgs(config);
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${usage}`);
   }

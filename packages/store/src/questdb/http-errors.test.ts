@@ -7,7 +7,9 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startTcpProxy } from '@ganzhi/testkit';
 import { reading } from '../contract-fixtures';
+import { eventually } from '../eventually';
 import { createQuestDbStore, type QuestDbStore } from './questdb-store';
 import { tableNames } from './sql';
 
@@ -202,6 +204,38 @@ describe('QuestDB adapter HTTP error handling (fake HTTP server, error paths onl
     expect(await store.countReadings()).toBe(0);
     fake.execResets = 2;
     await expect(store.countReadings()).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });
+  });
+
+  it('holds a stream through a connection outage (TCP proxy cut), acknowledging nothing meanwhile, and delivers every row when it returns', async () => {
+    const fake = await startFake();
+    fakes.push(fake);
+    const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(new URL(fake.url).port) });
+    const store = await open({ ...fake, url: `http://127.0.0.1:${proxy.port}` }, { flushIntervalMs: 10, requestTimeoutMs: 300 });
+    try {
+      let resolved = 0;
+      const done = (async () => {
+        for (let i = 0; i < 30; i++) {
+          await store.writeReadings([0, 1, 2, 3, 4].map((k) => reading('pd-1', 'port_device', 10_000 * i + k, { fill: i })));
+          resolved++;
+        }
+      })();
+      await eventually(() => expect(resolved).toBeGreaterThanOrEqual(5), { timeoutMs: 10_000 });
+      await proxy.cut();
+      const failed = store.stats().failedAttempts;
+      await eventually(() => expect(store.stats().failedAttempts).toBeGreaterThanOrEqual(failed + 2), { timeoutMs: 10_000 });
+      const frozen = resolved;
+      expect(store.stats().pendingRows).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(resolved).toBe(frozen);
+      await proxy.restore();
+      await done;
+      // every row arrived; a request cut after the server took it may have been sent twice (QuestDB dedups)
+      const lines = new Set(fake.accepted.join('').trim().split('\n'));
+      expect(lines.size).toBe(30 * 5 * 4);
+      expect(store.stats().pendingRows).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('fails to open with GANZHI_ERR_STORE_UNAVAILABLE when nothing listens, after its bounded retries', async () => {
