@@ -54,7 +54,7 @@ interface Fleet {
 }
 
 function fleet(kind: DeviceKind): Fleet {
-  const attributes = kind === 'river_gauge' ? { warningLevel: 12.5, guaranteedLevel: 14.0, historicalMax: 15.2 } : {};
+  const attributes: Device['attributes'] = kind === 'river_gauge' ? { warningLevel: 12.5, guaranteedLevel: 14.0, historicalMax: 15.2 } : {};
   const devices = Array.from({ length: DEVICES }, (_, i): Device => ({ id: `${kind}-${i}`, kind, site: `${kind}-site-${i % SITES}`, format: 'json', secret: 'scrypt$1$1$1$AA==$AA==', reportIntervalSec: 60, attributes }));
   const readings = devices.map((d): Reading => ({ deviceId: d.id, kind, site: d.site!, ts: T0, metrics: {}, sourceId: 'x', receivedAt: T0 }));
   return { devices, readings, states: devices.map(() => undefined), sites: new Map(), step: 0, signals: 0 };

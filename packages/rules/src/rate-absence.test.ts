@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { device, engineOf, reading, run, series } from './test-support';
-import type { Table } from './test-support';
+import type { Step, Table } from './test-support';
 
 const gauge = device('g1', 'river_gauge', { reportIntervalSec: 60 });
 const air = device('a1', 'air_monitor', { reportIntervalSec: 60 });
@@ -128,7 +128,7 @@ describe('rate and absence rules', () => {
   });
 });
 
-function readingOf(s: { t: number; m?: Record<string, number> } | { tick: number }) {
+function readingOf(s: Step) {
   if ('tick' in s) throw new Error('reading step expected');
   return reading(gauge, s.t, s.m ?? {});
 }

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { isGanzhiError } from '@ganzhi/schemas';
+import { loadPipelineConfig } from './config';
+import { configTable } from './config-docs';
+
+describe('pipeline configuration', () => {
+  it('runs the embedded pipeline when nothing is set', () => {
+    const c = loadPipelineConfig({});
+    expect(c).toMatchObject({ GANZHI_BUS: 'embedded', GANZHI_STORE: 'duckdb', GANZHI_MQTT_PORT: 1883, GANZHI_MQTT_WS_PORT: 8083, GANZHI_DATA_DIR: './data' });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it.each([
+    [{ GANZHI_MQTT_PORT: 'abc' }, 'GANZHI_MQTT_PORT'],
+    [{ GANZHI_MQTT_PORT: '70000' }, 'GANZHI_MQTT_PORT'],
+    [{ GANZHI_BUS: 'rabbit' }, 'GANZHI_BUS'],
+    [{ GANZHI_BUS: 'kafka' }, 'KAFKA_BROKERS'],
+    [{ GANZHI_BUS_SYNC: 'sometimes' }, 'GANZHI_BUS_SYNC'],
+    [{ GANZHI_GATEWAY_ID: 'has space' }, 'GANZHI_GATEWAY_ID'],
+  ])('refuses %o with an error naming %s', (env, field) => {
+    let caught: unknown;
+    try {
+      loadPipelineConfig(env);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isGanzhiError(caught, 'GANZHI_ERR_CFG_INVALID')).toBe(true);
+    expect((caught as Error).message).toContain(field);
+  });
+
+  it('is documented in the README exactly as the schema says (scripts/config-docs.ts regenerates it)', () => {
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(configTable());
+  });
+});
