@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const run = `bench${Date.now().toString(36)}`;
   try {
     let total = 0;
-    for (const c of [1, 100, 1000]) total += await publishStep(bus, run, c, seconds * 1000);
+    for (const c of (process.env.BENCH_C ?? "1,100,1000").split(",").map(Number)) total += await publishStep(bus, run, c, seconds * 1000);
     await consumeStep(bus, run, total);
   } finally {
     await bus.close();

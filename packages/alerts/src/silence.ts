@@ -1,33 +1,7 @@
-import { z } from 'zod';
-import { ActorSchema, DeviceKindSchema, EpochMsSchema, IdSchema } from '@ganzhi/schemas';
-import type { DeviceKind } from '@ganzhi/schemas';
+import type { DeviceKind, Silence } from '@ganzhi/schemas';
 
-/**
- * A silence (maintenance window): alerts that match it during [startsAt, endsAt) are still recorded,
- * but their changes carry `notify: false` so the notifier does not page anyone. Every matcher given
- * must match (AND); at least one is required, so a silence can never mute everything.
- */
-export const SilenceSchema = z
-  .object({
-    id: z.string().min(1).max(128),
-    match: z
-      .object({
-        deviceId: IdSchema.optional(),
-        kind: DeviceKindSchema.optional(),
-        site: z.string().min(1).max(64).optional(),
-        ruleId: IdSchema.optional(),
-      })
-      .refine((m) => m.deviceId !== undefined || m.kind !== undefined || m.site !== undefined || m.ruleId !== undefined, {
-        message: 'a silence needs at least one of deviceId, kind, site, ruleId',
-      }),
-    startsAt: EpochMsSchema,
-    endsAt: EpochMsSchema,
-    createdBy: ActorSchema,
-    createdAt: EpochMsSchema,
-    comment: z.string().max(1024).optional(),
-  })
-  .refine((s) => s.endsAt > s.startsAt, { message: 'endsAt must be after startsAt', path: ['endsAt'] });
-export type Silence = z.infer<typeof SilenceSchema>;
+export { SilenceSchema } from '@ganzhi/schemas';
+export type { Silence } from '@ganzhi/schemas';
 
 /** What a silence is matched against: an alert (or a signal) of one device. */
 export interface SilenceTarget {

@@ -28,3 +28,5 @@ export { TOPICS, TOPIC_NAMES, topicKey } from './topics';
 export type { Topics, TopicName, TopicValue } from './topics';
 export { ERRORS, GanzhiError, isGanzhiError, isRetryable } from './errors';
 export type { ErrorCode } from './errors';
+export { SilenceSchema, SilenceChangeSchema } from './silence';
+export type { Silence, SilenceChange } from './silence';

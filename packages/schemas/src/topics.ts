@@ -5,6 +5,7 @@ import { DeadLetterSchema } from './deadletter';
 import { RawEnvelopeSchema } from './raw';
 import { ReadingSchema } from './reading';
 import { SignalSchema } from './signal';
+import { SilenceChangeSchema } from './silence';
 
 /**
  * The typed topic catalogue: the one source of truth for the bus. Every topic is versioned in its
@@ -44,6 +45,11 @@ export const TOPICS = {
     schema: CommandResultSchema,
     key: (v: z.infer<typeof CommandResultSchema>) => v.actor,
     description: 'outcome of each operator command (applied, or refused with a code and reason)',
+  },
+  'ganzhi.silences.v1': {
+    schema: SilenceChangeSchema,
+    key: (v: z.infer<typeof SilenceChangeSchema>) => v.id,
+    description: 'silences (maintenance windows) set or removed by operators; every alert manager reads all of them',
   },
   'ganzhi.deadletter.v1': {
     schema: DeadLetterSchema,

@@ -1,8 +1,8 @@
 import cron from 'node-cron';
-import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
+import { StateCache, createSerialQueue, openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import { DeviceAlertsStateSchema, nextDue, type AlertsCore, type AlertsOutcome, type DeviceAlertsState } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
-import type { AlertChange, CommandResult } from '@ganzhi/schemas';
+import { SilenceSchema, type AlertChange, type CommandResult, type Silence } from '@ganzhi/schemas';
 
 export interface AlertsServiceDeps {
   bus: Bus;
@@ -15,6 +15,8 @@ export interface AlertsServiceOptions {
   group?: string;
   /** node-cron expression for the escalation sweep; '' disables it. */
   sweepCron?: string;
+  /** This instance: it follows every silence through a consumer group of its own. */
+  instanceId?: string;
 }
 
 export interface AlertsService {
@@ -36,7 +38,9 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
   const serial = createSerialQueue();
   const stats = { signals: 0, commands: 0, changes: 0 };
   let state: StateCache<DeviceAlertsState> | undefined;
+  let silences: KeyedView<Silence> | undefined;
   let sub: Subscription | undefined;
+  const ctx = () => ({ silences: silences!.values() });
   let task: { stop(): void } | undefined;
 
   async function emit(changes: AlertChange[], results: CommandResult[] = []) {
@@ -62,7 +66,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
         const current = state!.get(deviceId)!;
         const due = nextDue(current);
         if (due === undefined || due > t) continue;
-        const out = core.tick(current, t);
+        const out = core.tick(current, t, ctx());
         changes.push(...out.changes);
         keep(deviceId, out);
       }
@@ -75,12 +79,20 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
     stats: () => stats,
     async start() {
       state = await StateCache.open(bus, 'alerts', (v) => DeviceAlertsStateSchema.parse(v) as DeviceAlertsState);
+      const instance = options.instanceId ?? 'alerts-1';
+      silences = await openKeyedView(bus, {
+        topic: 'ganzhi.silences.v1',
+        group: `alerts.silences.${instance}`,
+        name: `alerts.silences.${instance}`,
+        toEntry: (c) => ({ key: c.id, value: c.action === 'set' && c.silence ? c.silence : null }),
+        decode: (v) => SilenceSchema.parse(v),
+      });
       sub = await bus.subscribe(options.group ?? 'alerts', {
         'ganzhi.signals.v1': (batch) =>
           serial(async () => {
             const changes: AlertChange[] = [];
             for (const { value: signal } of batch) {
-              const out = core.onSignal(state!.get(signal.deviceId), signal);
+              const out = core.onSignal(state!.get(signal.deviceId), signal, ctx());
               changes.push(...out.changes);
               keep(signal.deviceId, out);
             }
@@ -92,7 +104,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
             const changes: AlertChange[] = [];
             const results: CommandResult[] = [];
             for (const { value: command } of batch) {
-              const out = core.onCommand(state!.get(command.deviceId), command);
+              const out = core.onCommand(state!.get(command.deviceId), command, ctx());
               const base = { commandId: command.id, alertId: command.alertId, action: command.action, actor: command.actor, at: command.at, ...(command.requestId ? { requestId: command.requestId } : {}) };
               keep(command.deviceId, out);
               if (out.refused) {
@@ -118,6 +130,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
     async close() {
       task?.stop();
       await sub?.close();
+      await silences?.close();
       await serial(async () => undefined);
     },
   };

@@ -30,6 +30,8 @@ describe('topic access', () => {
     [device, '#', false],
     [operator, 'alerts/#', true],
     [operator, 'alerts/red/+/+/#', true],
+    [operator, 'escalations/#', true],
+    [device, 'escalations/#', false],
     [operator, 'ops/op-alice/replies', true],
     [operator, 'ops/op-bob/replies', false],
     [operator, 'ops/+/replies', false],

@@ -4,7 +4,7 @@ import type { Principal } from '@ganzhi/registry';
  * Topic access rules, as pure functions of the authenticated principal (DESIGN "MQTT"):
  *  - a device publishes only `devices/{ownId}/telemetry` and `devices/{ownId}/status`, and
  *    subscribes only to what is addressed to it: `devices/{ownId}/commands/...`;
- *  - an operator subscribes to `alerts/...` and its own `ops/{ownId}/...` replies, and publishes
+ *  - an operator subscribes to `alerts/...`, `escalations/...` and its own `ops/{ownId}/...` replies, and publishes
  *    commands on `ops/commands`; an admin may also read `devices/...`.
  * Anything else is refused. `$SYS` is never open to clients.
  */
@@ -33,7 +33,7 @@ export function routePublish(principal: Principal, topic: string): PublishRoute 
 export function maySubscribe(principal: Principal, filter: string): boolean {
   if (filter.startsWith('$')) return false;
   if (principal.type === 'device') return isWithin(filter, `devices/${principal.id}/commands`);
-  if (isWithin(filter, 'alerts') || isWithin(filter, `ops/${principal.id}`)) return true;
+  if (isWithin(filter, 'alerts') || isWithin(filter, 'escalations') || isWithin(filter, `ops/${principal.id}`)) return true;
   return principal.operator.roles.includes('admin') && isWithin(filter, 'devices');
 }
 

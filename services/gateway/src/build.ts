@@ -11,7 +11,7 @@ import { maySubscribe, routePublish } from './acl';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
-import { alertPublications, replyPublication, retainedKey, shouldNotify, type Publication } from './notify';
+import { alertPublications, alertTopic, replyPublication, retainedKey, shouldNotify, type Publication } from './notify';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -184,7 +184,14 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
           'ganzhi.alerts.v1': async (batch) => {
             const updates = new Map<string, Retained | null>();
             for (const { value: change } of batch) {
-              if (!shouldNotify(change)) continue;
+              if (!shouldNotify(change)) {
+                // silenced or inhibited: recorded, not paged; a closed alert still leaves the retained state
+                if (change.status === 'closed') {
+                  await publishToClients({ topic: alertTopic(change), payload: '', retain: true });
+                  updates.set(retainedKey(change), null);
+                }
+                continue;
+              }
               const pubs = alertPublications(change);
               for (const p of pubs) await publishToClients(p);
               stats.alertsPublished++;

@@ -9,6 +9,8 @@ export interface Publication {
 
 export const alertTopic = (c: Pick<AlertChange, 'level' | 'kind' | 'deviceId' | 'ruleId'>, level = c.level) =>
   `alerts/${level}/${c.kind}/${c.deviceId}/${c.ruleId}`;
+export const escalationTopic = (c: Pick<AlertChange, 'level' | 'kind' | 'deviceId' | 'ruleId'>) =>
+  `escalations/${c.level}/${c.kind}/${c.deviceId}/${c.ruleId}`;
 
 /** Whether operators are to be paged for this change (silenced or inhibited changes are only recorded). */
 export function shouldNotify(change: AlertChange): boolean {
@@ -21,6 +23,8 @@ export function shouldNotify(change: AlertChange): boolean {
  * on its topic `alerts/{level}/{kind}/{deviceId}/{ruleId}` so a console that connects late sees
  * the current state; a grade change clears the retained message at the old grade, and closing
  * clears it (an empty retained payload, which subscribers also receive: ignore empty payloads).
+ * An escalation (nobody acknowledged in time) is also sent, not retained, on
+ * `escalations/{level}/{kind}/{deviceId}/{ruleId}` for the people who are paged on escalation.
  */
 export function alertPublications(change: AlertChange): Publication[] {
   const topic = alertTopic(change);
@@ -34,6 +38,7 @@ export function alertPublications(change: AlertChange): Publication[] {
   } else {
     out.push({ topic, payload, retain: true });
   }
+  if (change.event.type === 'escalated') out.unshift({ topic: escalationTopic(change), payload, retain: false });
   return out;
 }
 
