@@ -40,6 +40,8 @@ export interface Comparison {
   readonly unexpected: readonly Occurrence[];
   /** Raised, not expected, but allowed by the scenario's `allow` list. */
   readonly tolerated: readonly Occurrence[];
+  /** Raised by devices that are not in the scenario (other traffic on the same pipeline): not judged. */
+  readonly ignored: readonly Occurrence[];
 }
 
 const OCCURRENCES = new Set(['raised', 'upgraded', 'reactivated']);
@@ -70,7 +72,20 @@ export function expectationsOf(scenario: Pick<Scenario, 'expect' | 'events'>, st
 const allows = (a: AllowedAlert, o: Occurrence) =>
   (a.device === '*' || a.device === o.deviceId) && (a.rule === undefined || a.rule === o.ruleId) && (a.grades === undefined || a.grades.includes(o.level));
 
-export function compareAlerts(expected: readonly Expectation[], occurrences: readonly Occurrence[], allow: readonly AllowedAlert[] = []): Comparison {
+/**
+ * Matches occurrences to expectations: first the exact ones (device, rule, grade, in the window),
+ * then, for each expectation left, other grades of the same device and rule in its window (wrong
+ * grade); what is still left is missing. Occurrences nobody expected are unexpected unless the
+ * allow list tolerates them. With `devices`, occurrences of other devices are only listed as ignored.
+ */
+export function compareAlerts(
+  expected: readonly Expectation[],
+  all: readonly Occurrence[],
+  allow: readonly AllowedAlert[] = [],
+  devices?: ReadonlySet<string>,
+): Comparison {
+  const occurrences = devices ? all.filter((o) => devices.has(o.deviceId)) : all;
+  const ignored = devices ? all.filter((o) => !devices.has(o.deviceId)) : [];
   const used = new Set<Occurrence>();
   const sameAlert = (x: Expectation, o: Occurrence) => o.deviceId === x.device && o.ruleId === x.rule;
   const inWindow = (x: Expectation, o: Occurrence) => o.at >= x.from && o.at <= x.to;
@@ -103,12 +118,13 @@ export function compareAlerts(expected: readonly Expectation[], occurrences: rea
   const rest = occurrences.filter((o) => !used.has(o));
   const tolerated = rest.filter((o) => allow.some((a) => allows(a, o)));
   const unexpected = rest.filter((o) => !tolerated.includes(o));
-  return { ok: missing.length === 0 && wrongGrade.length === 0 && unexpected.length === 0, matched, missing, wrongGrade, unexpected, tolerated };
+  return { ok: missing.length === 0 && wrongGrade.length === 0 && unexpected.length === 0, matched, missing, wrongGrade, unexpected, tolerated, ignored };
 }
 
-/** Compares the alert changes seen during a run with the scenario's expected alerts. */
-export function compareScenario(scenario: Pick<Scenario, 'expect' | 'events' | 'allow'>, start: number, changes: readonly AlertChange[]): Comparison {
-  return compareAlerts(expectationsOf(scenario, start), occurrencesOf(changes), scenario.allow);
+/** Compares the alert changes seen during a run with the scenario's expected alerts (its own devices only). */
+export function compareScenario(scenario: Pick<Scenario, 'expect' | 'events' | 'allow' | 'devices'>, start: number, changes: readonly AlertChange[]): Comparison {
+  const devices = new Set(scenario.devices.map((d) => d.id));
+  return compareAlerts(expectationsOf(scenario, start), occurrencesOf(changes), scenario.allow, devices);
 }
 
 const grade = (l: Level) => `${l} (${GRADE[l]})`;
@@ -129,6 +145,7 @@ export function formatComparison(c: Comparison, start: number): string {
   for (const w of c.wrongGrade) lines.push(`  WRONG GRADE  ${name(w.expected)}: expected ${grade(w.expected.grade)} ${w.expected.window}, got ${w.got.map(occ).join(', ')}`);
   for (const u of c.unexpected) lines.push(`  UNEXPECTED   ${u.deviceId} ${u.ruleId} ${occ(u)}`);
   for (const u of c.tolerated) lines.push(`  tolerated    ${u.deviceId} ${u.ruleId} ${occ(u)}`);
+  if (c.ignored.length > 0) lines.push(`  (${c.ignored.length} alert(s) of devices outside the scenario ignored: ${[...new Set(c.ignored.map((o) => o.deviceId))].join(', ')})`);
   lines.push(c.ok ? 'result: as expected' : 'result: DIFFERENT from expected');
   return lines.join('\n');
 }

@@ -1,3 +1,7 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEMO_REGISTRY_FILE } from '@ganzhi/all';
 import type { AlertChange, DeadLetter } from '@ganzhi/schemas';
 import {
   compareScenario,
@@ -38,7 +42,13 @@ const notifies = (c: AlertChange) => c.notify !== false;
  */
 export async function replayScenario(scenario: Scenario, options: { seed?: number } = {}): Promise<ScenarioReplay> {
   let clock = scenario.start;
-  const p: RunningPipeline = await startPipeline({ now: () => clock });
+  // The demo registry, cut down to the scenario's devices (others would only be reported offline).
+  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-scenario-'));
+  const ids = new Set(scenario.devices.map((d) => d.id));
+  const demo = JSON.parse(await readFile(DEMO_REGISTRY_FILE, 'utf8')) as { devices: { id: string }[] };
+  const registryFile = join(dir, 'registry.json');
+  await writeFile(registryFile, JSON.stringify({ ...demo, devices: demo.devices.filter((d) => ids.has(d.id)) }));
+  const p: RunningPipeline = await startPipeline({ dir, now: () => clock, env: { GANZHI_REGISTRY_FILE: registryFile } });
   const recorded: AlertChange[] = [];
   const deadLetters: DeadLetter[] = [];
   try {

@@ -55,7 +55,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
   );
   const alerts = buildAlertsService(
     { bus, core: deps.alerts, logger, now },
-    options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron },
+    { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
   );
   const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
   const stats = () => ({

@@ -1,19 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import type { Bus, Subscription } from '@ganzhi/bus';
+import { openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Registry } from '@ganzhi/registry';
 import {
   CommandActionSchema,
   CommandBodySchema,
   DeviceKindSchema,
+  SilenceSchema,
   deviceIdOfAlert,
+  type Silence,
   type AlertChange,
   type Command,
   type CommandResult,
 } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
+import { auditAlertHistory } from './audit';
 import { HttpError, authenticateOperator, numberParam, readJsonBody, sendError, sendJson } from './http';
 
 export interface ApiDeps {
@@ -54,8 +57,60 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
   const waiting = new Map<string, (r: CommandResult) => void>();
   let server: Server | undefined;
   let sub: Subscription | undefined;
+  let silences: KeyedView<Silence> | undefined;
 
   const routes: Array<[string, RegExp, Route]> = [
+    [
+      'GET',
+      /^\/api\/silences$/,
+      async (_req, res, url) => {
+        const all = url.searchParams.get('all') === 'true';
+        const t = now();
+        sendJson(res, 200, { silences: silences!.values().filter((s) => all || s.endsAt > t) });
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/silences$/,
+      async (req, res) => {
+        const operator = await authenticateOperator(req, registry);
+        const body = (await readJsonBody(req)) as Record<string, unknown>;
+        const t = now();
+        const startsAt = typeof body.startsAt === 'number' ? body.startsAt : t;
+        const minutes = typeof body.durationMinutes === 'number' ? body.durationMinutes : undefined;
+        const parsed = SilenceSchema.safeParse({
+          id: `sil-${randomUUID()}`,
+          match: body.match,
+          startsAt,
+          endsAt: minutes !== undefined ? startsAt + minutes * 60_000 : body.endsAt,
+          createdBy: operator.id,
+          createdAt: t,
+          ...(typeof body.comment === 'string' ? { comment: body.comment } : {}),
+        });
+        if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        await bus.publish('ganzhi.silences.v1', [{ key: parsed.data.id, value: { id: parsed.data.id, action: 'set', silence: parsed.data, actor: operator.id, at: t } }]);
+        sendJson(res, 201, { silence: parsed.data });
+      },
+    ],
+    [
+      'DELETE',
+      /^\/api\/silences\/([^/]+)$/,
+      async (req, res, _url, [id]) => {
+        const operator = await authenticateOperator(req, registry);
+        if (!silences!.get(id!)) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no such silence "${id}"`);
+        await bus.publish('ganzhi.silences.v1', [{ key: id!, value: { id: id!, action: 'delete', actor: operator.id, at: now() } }]);
+        sendJson(res, 200, { deleted: id });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/audit\/verify$/,
+      async (_req, res, url) => {
+        const deviceId = url.searchParams.get('deviceId') ?? undefined;
+        const report = auditAlertHistory(await store.alertHistory(deviceId ? { deviceId } : {}));
+        sendJson(res, report.ok ? 200 : 409, report);
+      },
+    ],
     ['GET', /^\/api\/stats$/, async (_req, res) => sendJson(res, 200, deps.stats?.() ?? {})],
     [
       'GET',
@@ -152,7 +207,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         const m = pattern.exec(url.pathname);
         if (!m) continue;
         if (req.method !== method) continue;
-        if (method === 'GET') await authenticateOperator(req, registry);
+        if (method === 'GET') await authenticateOperator(req, registry); // others authenticate themselves (they need the actor)
         return await route(req, res, url, m.slice(1).map(decodeURIComponent));
       }
       throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
@@ -175,6 +230,13 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         },
         { start: 'latest' },
       );
+      silences = await openKeyedView(bus, {
+        topic: 'ganzhi.silences.v1',
+        group: `api.silences.${options.instanceId}`,
+        name: `api.silences.${options.instanceId}`,
+        toEntry: (c) => ({ key: c.id, value: c.action === 'set' && c.silence ? c.silence : null }),
+        decode: (v) => SilenceSchema.parse(v),
+      });
       server = createServer((req, res) => void handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
@@ -186,6 +248,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       server?.closeAllConnections?.();
       await sub?.close();
+      await silences?.close();
     },
   };
 }

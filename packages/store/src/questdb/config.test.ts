@@ -36,10 +36,10 @@ describe('QuestDB adapter configuration', () => {
     const o = { url: 'https://qdb:9000', username: 'admin', password: 'a;b', tlsVerify: false };
     const conf = senderConfig(o, resolveOptions(o));
     expect(conf).toBe(
-      'https::addr=qdb:9000;auto_flush=off;request_timeout=10000;retry_timeout=10000;protocol_version=auto;username=admin;password=a;;b;tls_verify=unsafe_off;',
+      'https::addr=qdb:9000;stdlib_http=on;auto_flush=off;request_timeout=10000;retry_timeout=10000;protocol_version=auto;username=admin;password=a;;b;tls_verify=unsafe_off;',
     );
     const parsed = new SenderOptions(conf);
-    expect(parsed).toMatchObject({ protocol: 'https', host: 'qdb', port: 9000, auto_flush: false, username: 'admin', password: 'a;b', tls_verify: false });
+    expect(parsed).toMatchObject({ protocol: 'https', host: 'qdb', port: 9000, stdlib_http: true, auto_flush: false, username: 'admin', password: 'a;b', tls_verify: false });
 
     const t = { url: 'http://127.0.0.1:9000', token: 'tok', username: 'ignored', password: 'ignored' };
     const withToken = new SenderOptions(senderConfig(t, resolveOptions(t)));

@@ -121,9 +121,14 @@ export function senderConfig(o: QuestDbStoreOptions, r: ResolvedOptions): string
   const e = r.endpoint;
   const parts = [
     `${e.protocol}::addr=${e.host}:${e.port}`,
+    // Node's http transport, not the default undici one: with undici (client 4.2) a flush to a
+    // server that refuses connections never settles (its RetryAgent retries forever and the
+    // retry_timeout abort does not stop it), so the writer could neither back off nor close.
+    // The http transport fails such a flush at once and the writer's backoff takes over.
+    'stdlib_http=on',
     'auto_flush=off',
     `request_timeout=${r.requestTimeoutMs}`,
-    // the client retries 5xx/connection errors until this many ms have passed, then throws
+    // the client retries 5xx and timeouts until this many ms have passed, then throws
     `retry_timeout=${r.requestTimeoutMs}`,
     `protocol_version=${o.protocolVersion ?? 'auto'}`,
   ];
