@@ -1,6 +1,7 @@
 import { SenderOptions } from '@questdb/nodejs-client';
 import { describe, expect, it } from 'vitest';
 import { questDbOptionsFromEnv, resolveEndpoint, resolveOptions, senderConfig } from './config';
+import { pickProtocolVersion } from './http';
 import { classifyIlpError } from './questdb-store';
 
 describe('QuestDB adapter configuration', () => {
@@ -45,6 +46,16 @@ describe('QuestDB adapter configuration', () => {
     const withToken = new SenderOptions(senderConfig(t, resolveOptions(t)));
     expect(withToken.token).toBe('tok');
     expect(withToken.username).toBeUndefined();
+  });
+
+  it('picks the highest ILP protocol version both sides speak from /settings, else 1', () => {
+    const settings = (v: unknown) => ({ config: { 'line.proto.support.versions': v } });
+    expect(pickProtocolVersion(settings([1, 2, 3]))).toBe('3');
+    expect(pickProtocolVersion(settings([1, 2]))).toBe('2');
+    expect(pickProtocolVersion(settings([1, 2, 9]))).toBe('2');
+    expect(pickProtocolVersion(settings([]))).toBe('1');
+    expect(pickProtocolVersion({ config: {} })).toBe('1');
+    expect(pickProtocolVersion(null)).toBe('1');
   });
 
   it('treats a refused ILP request (4xx) as final and everything else as transient', () => {

@@ -32,8 +32,8 @@ export interface QuestDbStoreOptions {
   visibleTimeoutMs?: number;
   /** Retries of the table DDL at open while QuestDB is unreachable (default 8). */
   openAttempts?: number;
-  /** ILP protocol version: 'auto' asks the server (/settings) (default 'auto'). */
-  protocolVersion?: 'auto' | '1' | '2';
+  /** ILP protocol version: 'auto' reads the server's /settings at open (default 'auto'). */
+  protocolVersion?: 'auto' | '1' | '2' | '3';
   logger?: Logger;
   /** Prefix of both table names, [A-Za-z0-9_] (default ''): readings, alert_events. */
   tablePrefix?: string;
@@ -117,7 +117,7 @@ function confValue(v: string): string {
  * when to flush (by rows and by its own timer) and re-sends a failed batch from its own queue,
  * because the Sender drops its buffer when a flush fails.
  */
-export function senderConfig(o: QuestDbStoreOptions, r: ResolvedOptions): string {
+export function senderConfig(o: QuestDbStoreOptions, r: ResolvedOptions, protocolVersion: '1' | '2' | '3' | 'auto' = o.protocolVersion ?? 'auto'): string {
   const e = r.endpoint;
   const parts = [
     `${e.protocol}::addr=${e.host}:${e.port}`,
@@ -130,7 +130,7 @@ export function senderConfig(o: QuestDbStoreOptions, r: ResolvedOptions): string
     `request_timeout=${r.requestTimeoutMs}`,
     // the client retries 5xx and timeouts until this many ms have passed, then throws
     `retry_timeout=${r.requestTimeoutMs}`,
-    `protocol_version=${o.protocolVersion ?? 'auto'}`,
+    `protocol_version=${protocolVersion}`,
   ];
   if (o.token) parts.push(`token=${confValue(o.token)}`);
   else if (o.username && o.password) parts.push(`username=${confValue(o.username)}`, `password=${confValue(o.password)}`);

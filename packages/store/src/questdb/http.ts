@@ -16,6 +16,8 @@ export interface ExecClientOptions {
 export interface ExecClient {
   /** Runs one statement; SELECT rows come back as records, DDL as []. */
   query(sql: string): Promise<ExecRecord[]>;
+  /** The ILP protocol version to write with, from `/settings`. */
+  protocolVersion(): Promise<'1' | '2' | '3'>;
   close(): void;
 }
 
@@ -59,7 +61,21 @@ export function decodeExecResponse(status: number, text: string): ExecRecord[] {
   return execRecords(body);
 }
 
-/** A small `/exec` client on node:http(s) with keep-alive; one request per statement. */
+/**
+ * The ILP protocol version to use from a `/settings` answer: the highest this client speaks (3,
+ * then 2) among `line.proto.support.versions`, else 1 — the rule of the client's own 'auto', done
+ * here so that the request carries the credentials and uses no extra HTTP stack.
+ */
+export function pickProtocolVersion(settings: unknown): '1' | '2' | '3' {
+  const config = (settings as { config?: Record<string, unknown> } | null)?.config;
+  const raw = config?.['line.proto.support.versions'];
+  const versions = Array.isArray(raw) ? raw.map(String) : [];
+  if (versions.includes('3')) return '3';
+  if (versions.includes('2')) return '2';
+  return '1';
+}
+
+/** A small client for `/exec` (and `/settings`) on node:http(s) with keep-alive. */
 export function createExecClient(o: ExecClientOptions): ExecClient {
   const base = new URL(o.url);
   const secure = base.protocol === 'https:';
@@ -71,30 +87,29 @@ export function createExecClient(o: ExecClientOptions): ExecClient {
 
   /**
    * A kept-alive socket the server closed just as it was reused fails with ECONNRESET/EPIPE before
-   * any answer: every statement the adapter sends is idempotent (SELECT, CREATE/DROP … IF [NOT]
-   * EXISTS), so that case is retried once on a fresh connection.
+   * any answer: every request the adapter sends is idempotent (SELECT, CREATE/DROP … IF [NOT]
+   * EXISTS, /settings), so that case is retried once on a fresh connection.
    */
-  async function query(sql: string): Promise<ExecRecord[]> {
+  async function get(path: string): Promise<{ status: number; text: string }> {
     try {
-      return await once(sql);
+      return await once(path);
     } catch (err) {
       const code = (err as GanzhiError).cause && ((err as GanzhiError).cause as { code?: unknown }).code;
-      if (code === 'ECONNRESET' || code === 'EPIPE') return once(sql);
+      if (code === 'ECONNRESET' || code === 'EPIPE') return once(path);
       throw err;
     }
   }
 
-  function once(sql: string): Promise<ExecRecord[]> {
-    const path = `${prefix}/exec?query=${encodeURIComponent(sql)}`;
+  function once(path: string): Promise<{ status: number; text: string }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) headers['authorization'] = auth;
-    return new Promise<ExecRecord[]>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
         {
           protocol: base.protocol,
           hostname: base.hostname,
           port: base.port || (secure ? 443 : 80),
-          path,
+          path: `${prefix}${path}`,
           method: 'GET',
           headers,
           agent,
@@ -104,13 +119,7 @@ export function createExecClient(o: ExecClientOptions): ExecClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', (err) => reject(unavailable('response interrupted', err)));
-          res.on('end', () => {
-            try {
-              resolve(decodeExecResponse(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
-            } catch (err) {
-              reject(err);
-            }
-          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         },
       );
       req.on('timeout', () => req.destroy(unavailable(`no answer within ${o.timeoutMs} ms`)));
@@ -119,5 +128,22 @@ export function createExecClient(o: ExecClientOptions): ExecClient {
     });
   }
 
-  return { query, close: () => agent.destroy() };
+  return {
+    async query(sql) {
+      const { status, text } = await get(`/exec?query=${encodeURIComponent(sql)}`);
+      return decodeExecResponse(status, text);
+    },
+    async protocolVersion() {
+      const { status, text } = await get('/settings');
+      if (status === 404) return '1'; // a server older than /settings speaks ILP v1
+      if (status >= 500 || status === 408 || status === 429) throw unavailable(`/settings: HTTP ${status}`);
+      if (status !== 200) throw new GanzhiError('GANZHI_ERR_STORE_QUERY', `/settings: HTTP ${status}: ${text.slice(0, 200)}`);
+      try {
+        return pickProtocolVersion(JSON.parse(text));
+      } catch {
+        throw new GanzhiError('GANZHI_ERR_STORE_QUERY', '/settings: response is not JSON');
+      }
+    },
+    close: () => agent.destroy(),
+  };
 }

@@ -218,9 +218,8 @@ async function open(
     if (level === 'debug' || !log) return; // the client logs every row at debug
     log[level]({ component: 'questdb-sender' }, String(message));
   };
-  const config = senderConfig(options, r);
   try {
-    new SenderOptions(config); // parses and validates, no I/O: a bad option fails here, not in the retry loop
+    new SenderOptions(senderConfig(options, r, '1')); // validates, no I/O: a bad option fails here, not in the retry loop
   } catch (err) {
     throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `QuestDB client options: ${(err as Error).message}`, { cause: err });
   }
@@ -228,7 +227,9 @@ async function open(
     try {
       await exec.query(createReadingsSql(t));
       await exec.query(createAlertEventsSql(t));
-      return await Sender.fromConfig(config, { log: senderLog });
+      // 'auto' is resolved here (with credentials, on node:http) rather than by the client
+      const version = !options.protocolVersion || options.protocolVersion === 'auto' ? await exec.protocolVersion() : options.protocolVersion;
+      return await Sender.fromConfig(senderConfig(options, r, version), { log: senderLog });
     } catch (err) {
       const transient = isGanzhiError(err) ? err.retryable : true;
       if (!transient) throw err;
