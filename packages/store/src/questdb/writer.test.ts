@@ -170,12 +170,12 @@ describe('batch writer', () => {
     expect(w.stats().pendingRows).toBe(0);
   });
 
-  it('flushes what is queued on close, then refuses new writes', async () => {
+  it('flushes what is queued on close (once, however often close is called), then refuses new writes', async () => {
     const clock = new FakeClock();
     const s = scriptedSend(clock);
     const w = writer(clock, s);
     const a = track(w.write(['r1']));
-    await w.close();
+    await Promise.all([w.close(), w.close()]);
     expect(s.calls).toEqual([{ at: 0, rows: ['r1'] }]);
     expect(a).toEqual({ done: true, error: undefined });
     await expect(w.write(['r2'])).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });

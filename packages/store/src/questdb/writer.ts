@@ -70,6 +70,7 @@ export class BatchWriter<R> {
   private retryAt: number | undefined;
   private isolateLeft = 0;
   private closing = false;
+  private closed: Promise<void> | undefined;
   private readonly counters = { flushes: 0, rowsFlushed: 0, failedAttempts: 0, rejectedRows: 0 };
 
   constructor(private readonly deps: BatchWriterDeps<R>) {
@@ -98,7 +99,12 @@ export class BatchWriter<R> {
    * Stops taking writes, flushes what is queued (once; no backoff), and rejects whatever could
    * not be flushed with a retryable error, so its writers leave their input unacknowledged.
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closed ??= this.drain();
+    return this.closed;
+  }
+
+  private async drain(): Promise<void> {
     this.closing = true;
     for (const wake of this.spaceWaiters.splice(0)) wake();
     this.cancelTimer();
