@@ -1,5 +1,5 @@
 export { buildPipeline } from './pipeline';
 export type { Pipeline, PipelineDeps, PipelineOptions } from './pipeline';
-export { PipelineConfigSchema, loadPipelineConfig, DEMO_REGISTRY_FILE } from './config';
+export { PipelineConfigSchema, loadPipelineConfig } from './config';
 export type { PipelineConfig } from './config';
-export { openBus, openStore } from './adapters';
+export { openBus, openStore, openRegistry, DEMO_REGISTRY_FILE } from '@ganzhi/runtime';

@@ -1,0 +1,92 @@
+import { memoryMb } from '../lib/proc';
+import type { Target } from '../lib/targets';
+import type { Fleet } from '../load/fleet';
+import { drain, measure, sustained, type Window } from './measure';
+
+export interface IngestOptions {
+  settleMs: number;
+  windowMs: number;
+  /** Open-loop steps of the rate search after the closed-loop probe. */
+  maxSteps: number;
+  /** A fixed rate every target is also measured at, for latency and CPU per message side by side. */
+  refRate: number;
+  log: (line: string) => void;
+}
+
+export interface IngestResult {
+  target: string;
+  /** Highest sustained rate and how it was found. */
+  sustained?: Window;
+  method: 'closed loop' | 'rate search' | 'none';
+  /** The closed-loop probe: as fast as PUBACKs come back, `window` in flight per device. */
+  closedLoop: Window;
+  /** At refRate, when the target sustains it. */
+  ref?: Window;
+  steps: Window[];
+  peakRssMb?: number;
+  /** Pipeline backlog left after the last drain. */
+  backlogLeft?: number;
+}
+
+const roundRate = (r: number) => Math.max(100, Math.round(r / 100) * 100);
+
+export function describeWindow(w: Window): string {
+  const f = (n: number | undefined, d = 0) => (n === undefined ? '-' : n.toFixed(d));
+  return (
+    `offered ${w.offered ? f(w.offered) : 'closed-loop'}: acked ${f(w.acked)}/s, throttled ${f(w.throttled)}/s, PUBACK p50 ${f(w.p50, 1)} ms p99 ${f(w.p99, 1)} ms` +
+    (w.stored !== undefined ? `, stored ${f(w.stored)}/s, backlog ${f(w.backlogStart)}->${f(w.backlogEnd)} (slope ${f(w.backlogSlope)}/s)` : '') +
+    `, cpu target ${f(w.targetCpu, 2)} load ${f(w.loadCpu, 2)}${w.dropped ? `, DROPPED ${w.dropped}` : ''} -> ${sustained(w) ? 'sustained' : 'not sustained'}`
+  );
+}
+
+/**
+ * The ingest scenario on one target whose fleet is connected: a closed-loop probe (as fast as the
+ * target acknowledges); if the pipeline's backlog grew during it, a bisection over open-loop
+ * rates between 0 and the probe's rate for the highest one that holds without backlog growth.
+ * Then the same target at the common reference rate. Bounded: 1 + maxSteps + 1 windows.
+ */
+export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions): Promise<IngestResult> {
+  const steps: Window[] = [];
+  const step = async (rate: number) => {
+    const w = await measure(target, fleet, rate, o.settleMs, o.windowMs);
+    steps.push(w);
+    o.log(`  ${target.name}: ${describeWindow(w)}`);
+    return w;
+  };
+  const closedLoop = await step(0);
+  let best: Window | undefined = sustained(closedLoop) ? closedLoop : undefined;
+  let method: IngestResult['method'] = best ? 'closed loop' : 'none';
+  let backlogLeft = await drain(target, fleet);
+  if (!best) {
+    let lo = 0;
+    let hi = closedLoop.acked;
+    let rate = roundRate(0.9 * Math.min(closedLoop.acked, closedLoop.stored ?? closedLoop.acked));
+    for (let i = 0; i < o.maxSteps; i++) {
+      const w = await step(rate);
+      if (sustained(w)) {
+        lo = rate;
+        best = w;
+      } else hi = Math.min(hi, rate);
+      backlogLeft = await drain(target, fleet);
+      if (hi - lo <= 0.05 * hi) break;
+      rate = roundRate(lo > 0 ? (lo + hi) / 2 : rate * 0.6);
+    }
+    if (best) method = 'rate search';
+  }
+  let ref: Window | undefined;
+  if (best && o.refRate > 0 && o.refRate <= best.acked * 1.02) {
+    ref = await step(o.refRate);
+    backlogLeft = await drain(target, fleet);
+  }
+  const mem = memoryMb(target.pid);
+  return {
+    target: target.name,
+    method,
+    closedLoop,
+    steps,
+    ...(best ? { sustained: best } : {}),
+    ...(ref ? { ref } : {}),
+    ...(mem ? { peakRssMb: mem.hwm } : {}),
+    ...(target.counters ? { backlogLeft } : {}),
+  };
+}

@@ -1,0 +1,116 @@
+import { percentile } from '../lib/hist';
+import { cpuMeter, memoryMb, sleep } from '../lib/proc';
+import type { PipelineCounters, Target } from '../lib/targets';
+import type { Fleet, FleetTotals } from '../load/fleet';
+
+/** What one measurement window at one offered rate showed. */
+export interface Window {
+  /** Offered msgs/s (0 = closed loop). */
+  offered: number;
+  seconds: number;
+  /** PUBACKs per second. */
+  acked: number;
+  /** Publishes the rate asked for that no device could send (window full), per second. */
+  throttled: number;
+  p50?: number;
+  p99?: number;
+  /** Pipeline only: readings stored per second, and backlog (accepted - slowest consumer). */
+  stored?: number;
+  backlogStart?: number;
+  backlogEnd?: number;
+  /** Least-squares slope of the backlog over the window, msgs/s (> 0: growing). */
+  backlogSlope?: number;
+  /** CPU in cores (1 = one core busy). */
+  targetCpu: number;
+  loadCpu: number;
+  targetRssMb?: number;
+  dropped: number;
+}
+
+export const backlogOf = (c: PipelineCounters) => c.accepted - c.deadLetters - Math.min(c.stored, c.rulesRead);
+
+export function slope(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Offers `rate` (0 = closed loop) for settleMs (not counted) then windowMs (counted), sampling
+ * the pipeline's backlog every 500 ms. The fleet keeps publishing afterwards (the caller stops it).
+ */
+export async function measure(target: Target, fleet: Fleet, rate: number, settleMs: number, windowMs: number): Promise<Window> {
+  fleet.setRate(rate);
+  await sleep(settleMs);
+  const m0 = await fleet.mark();
+  const c0 = await target.counters?.();
+  const t0 = performance.now();
+  const cpuT = cpuMeter([target.pid]);
+  const cpuL = cpuMeter(fleet.pids);
+  const samples: [number, number][] = c0 ? [[0, backlogOf(c0)]] : [];
+  let c1 = c0;
+  while (performance.now() - t0 < windowMs) {
+    await sleep(Math.min(500, Math.max(0, windowMs - (performance.now() - t0))));
+    if (target.counters) {
+      c1 = await target.counters();
+      samples.push([(performance.now() - t0) / 1000, backlogOf(c1)]);
+    }
+  }
+  const m1: FleetTotals = await fleet.mark();
+  const seconds = (performance.now() - t0) / 1000;
+  const w: Window = {
+    offered: rate,
+    seconds,
+    acked: (m1.acked - m0.acked) / seconds,
+    throttled: (m1.throttled - m0.throttled) / seconds,
+    targetCpu: cpuT.stop(),
+    loadCpu: cpuL.stop(),
+    dropped: m1.dropped,
+  };
+  const p50 = percentile(m1.hist, 50);
+  const p99 = percentile(m1.hist, 99);
+  if (p50 !== undefined) w.p50 = p50;
+  if (p99 !== undefined) w.p99 = p99;
+  const rss = memoryMb(target.pid);
+  if (rss) w.targetRssMb = rss.rss;
+  if (c0 && c1) {
+    w.stored = (c1.stored - c0.stored) / seconds;
+    w.backlogStart = backlogOf(c0);
+    w.backlogEnd = backlogOf(c1);
+    w.backlogSlope = slope(samples);
+  }
+  return w;
+}
+
+/**
+ * Whether a window at an offered rate was sustained: (almost) everything offered was sent and
+ * acknowledged, and the pipeline's backlog did not grow: its slope within 5 % of the rate (the
+ * consumers' batches make it saw-tooth), or it ended under a quarter second of traffic.
+ */
+export function sustained(w: Window): boolean {
+  const rate = w.offered > 0 ? w.offered : w.acked;
+  if (w.offered > 0 && (w.acked < 0.97 * w.offered || w.throttled > 0.01 * w.offered)) return false;
+  if (w.backlogSlope === undefined) return true;
+  return w.backlogSlope <= 0.05 * rate || (w.backlogEnd ?? 0) <= Math.max(2_000, 0.25 * rate);
+}
+
+/** Stops publishing and waits (bounded) until the pipeline has caught up. */
+export async function drain(target: Target, fleet: Fleet, timeoutMs = 30_000): Promise<number> {
+  await fleet.stop(10_000);
+  if (!target.counters) return 0;
+  const deadline = Date.now() + timeoutMs;
+  let backlog = backlogOf(await target.counters());
+  while (backlog > 0 && Date.now() < deadline) {
+    await sleep(250);
+    backlog = backlogOf(await target.counters());
+  }
+  return backlog;
+}
