@@ -1,0 +1,17 @@
+import { loadConfig } from '@ganzhi/config';
+import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { buildNormalizer } from './build';
+
+/** The normalizer alone (distributed mode): instances share the consumer group `normalizer`. */
+runMain(
+  'normalizer',
+  async (logger) => {
+    const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
+    const registry = await openRegistry(config, logger);
+    const bus = await openBus(config, logger, 'normalizer');
+    const normalizer = buildNormalizer({ bus, registry, logger });
+    await normalizer.start();
+    return { close: () => closeAll([bus, normalizer]), stats: () => normalizer.stats() };
+  },
+  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
+);

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { envString, loadConfig } from '@ganzhi/config';
+import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
+import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { buildRulesService } from './build';
+
+const RulesConfigSchema = RuntimeConfigSchema.extend({
+  GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
+  GANZHI_RULES_SWEEP_CRON: z.string().default('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
+}).superRefine(checkRuntime);
+
+/** The rule evaluator alone (distributed mode): instances share the consumer group `rules`. */
+runMain(
+  'rules',
+  async (logger) => {
+    const config = loadConfig(RulesConfigSchema, process.env);
+    const registry = await openRegistry(config, logger);
+    const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
+    const bus = await openBus(config, logger, 'rules');
+    const rules = buildRulesService({ bus, registry, engine, logger }, { sweepCron: config.GANZHI_RULES_SWEEP_CRON });
+    await rules.start();
+    return { close: () => closeAll([bus, rules]), stats: () => rules.stats() };
+  },
+  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
+);

@@ -1,0 +1,17 @@
+import { loadConfig } from '@ganzhi/config';
+import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openStore, runMain } from '@ganzhi/runtime';
+import { buildWriter } from './build';
+
+/** The time-series writer alone (distributed mode): instances share the consumer group `writer`. */
+runMain(
+  'writer',
+  async (logger) => {
+    const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
+    const bus = await openBus(config, logger, 'writer');
+    const store = await openStore(config, logger);
+    const writer = buildWriter({ bus, store, logger });
+    await writer.start();
+    return { close: () => closeAll([store, bus, writer]), stats: () => writer.stats() };
+  },
+  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
+);
