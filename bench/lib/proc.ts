@@ -130,3 +130,15 @@ export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefine
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Busy CPU seconds of the whole machine so far (all cores, from /proc/stat), to see other load. */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
+    return (f.reduce((s, x) => s + x, 0) - idle) / HZ;
+  } catch {
+    return 0;
+  }
+}

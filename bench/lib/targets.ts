@@ -87,8 +87,8 @@ export interface PipelineTargetOptions {
   readonly operator: { readonly user: string; readonly password: string };
   readonly sync?: 'fsync' | 'write';
   readonly kafkaBrokers?: readonly string[];
-  /** Write a V8 CPU profile of the pipeline into this directory when it exits. */
-  readonly cpuProfDir?: string;
+  /** Open the V8 inspector on 127.0.0.1:port (for a CPU profile of a chosen window). */
+  readonly inspectPort?: number;
 }
 
 /** `node --import tsx services/all/src/main.ts` (what `npm start` runs) on loopback ports. */
@@ -107,7 +107,7 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     GANZHI_BUS: o.kafkaBrokers ? 'kafka' : 'embedded',
     ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers.join(',') } : {}),
   };
-  const prof = o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const prof = o.inspectPort ? [`--inspect=127.0.0.1:${o.inspectPort}`] : [];
   const child = startChild(process.execPath, [...prof, '--import', 'tsx', PIPELINE_MAIN], { cwd: REPO, env });
   const auth = `Basic ${Buffer.from(`${o.operator.user}:${o.operator.password}`).toString('base64')}`;
   const counters = async (): Promise<PipelineCounters> => {

@@ -59,9 +59,12 @@ export function deviceSpecs(devices: readonly ScenarioDevice[], password: (id: s
   });
 }
 
-/** Splits devices over `n` workers, round robin, so each worker has every kind. */
-export function shard<T>(items: readonly T[], n: number): T[][] {
+/**
+ * Splits devices over `n` workers in blocks of `block` consecutive devices (the generated devices
+ * cycle through the four kinds, so each worker gets every kind in the same proportion).
+ */
+export function shard<T>(items: readonly T[], n: number, block = 4): T[][] {
   const out: T[][] = Array.from({ length: n }, () => []);
-  items.forEach((item, i) => out[i % n]!.push(item));
+  items.forEach((item, i) => out[Math.floor(i / block) % n]!.push(item));
   return out;
 }

@@ -33,6 +33,8 @@ export interface Fleet {
   setRate(rate: number, window?: number): void;
   spikes(perSec: number): void;
   mark(): Promise<FleetTotals>;
+  /** Every spike reported by the marks so far (cleared by this call). */
+  takeSpikes(): Spike[];
   stop(timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -91,7 +93,7 @@ class Worker {
 }
 
 /**
- * `workers` load processes sharing `devices` (round robin, so each has every kind). The parent
+ * `workers` load processes sharing `devices` (in blocks of four, so each has every kind). The parent
  * only steers and collects: all sockets live in the workers.
  */
 export async function startFleet(devices: readonly DeviceSpec[], workers = 2): Promise<Fleet> {
@@ -99,6 +101,9 @@ export async function startFleet(devices: readonly DeviceSpec[], workers = 2): P
   const ws = shares.map(() => new Worker());
   await Promise.all(ws.map((w) => w.request(undefined, 'ready', 30_000)));
   const weights = shares.map((s) => s.length / devices.length);
+  const gauges = shares.map((s) => s.filter((d) => d.spikeLevel !== undefined).length);
+  const allGauges = gauges.reduce((a, b) => a + b, 0);
+  let collected: Spike[] = [];
   return {
     pids: ws.map((w) => w.proc.pid!),
     async connect(target, window, concurrency = 100) {
@@ -119,12 +124,13 @@ export async function startFleet(devices: readonly DeviceSpec[], workers = 2): P
       ws.forEach((w, i) => w.send({ type: 'rate', rate: rate * weights[i]!, ...(window !== undefined ? { window } : {}) }));
     },
     spikes(perSec) {
-      ws.forEach((w, i) => w.send({ type: 'spikes', perSec: perSec * weights[i]! }));
+      ws.forEach((w, i) => w.send({ type: 'spikes', perSec: allGauges ? (perSec * gauges[i]!) / allGauges : 0 }));
     },
     async mark() {
       const marks: Mark[] = await Promise.all(ws.map((w) => w.request({ type: 'mark' }, 'mark', 10_000)));
       const hist = emptyHistogram();
       for (const m of marks) merge(hist, m.hist);
+      for (const m of marks) collected.push(...m.spikes);
       const sum = (k: 'sent' | 'acked' | 'throttled' | 'inflight' | 'connected' | 'dropped') => marks.reduce((s, m) => s + m[k], 0);
       return {
         sent: sum('sent'),
@@ -136,6 +142,11 @@ export async function startFleet(devices: readonly DeviceSpec[], workers = 2): P
         hist,
         spikes: marks.flatMap((m) => m.spikes),
       };
+    },
+    takeSpikes() {
+      const out = collected;
+      collected = [];
+      return out;
     },
     async stop(timeoutMs = 10_000) {
       const r = await Promise.all(ws.map((w) => w.request({ type: 'stop', timeoutMs }, 'stopped', timeoutMs + 5_000)));

@@ -58,7 +58,7 @@ export function encodePublishQos1(topic: Buffer, messageId: number, payload: str
   at += topic.copy(out, at);
   out[at++] = messageId >> 8;
   out[at++] = messageId & 0xff;
-  out.latin1Write(payload, at);
+  out.write(payload, at, 'latin1');
   return out;
 }
 

@@ -35,15 +35,15 @@ export function describeWindow(w: Window): string {
   return (
     `offered ${w.offered ? f(w.offered) : 'closed-loop'}: acked ${f(w.acked)}/s, throttled ${f(w.throttled)}/s, PUBACK p50 ${f(w.p50, 1)} ms p99 ${f(w.p99, 1)} ms` +
     (w.stored !== undefined ? `, stored ${f(w.stored)}/s, backlog ${f(w.backlogStart)}->${f(w.backlogEnd)} (slope ${f(w.backlogSlope)}/s)` : '') +
-    `, cpu target ${f(w.targetCpu, 2)} load ${f(w.loadCpu, 2)}${w.dropped ? `, DROPPED ${w.dropped}` : ''} -> ${sustained(w) ? 'sustained' : 'not sustained'}`
+    `, cpu target ${f(w.targetCpu, 2)} load ${f(w.loadCpu, 2)} other ${f(w.otherCpu, 2)}${w.dropped ? `, DROPPED ${w.dropped}` : ''} -> ${sustained(w) ? 'sustained' : 'not sustained'}`
   );
 }
 
 /**
  * The ingest scenario on one target whose fleet is connected: a closed-loop probe (as fast as the
- * target acknowledges); if the pipeline's backlog grew during it, a bisection over open-loop
- * rates between 0 and the probe's rate for the highest one that holds without backlog growth.
- * Then the same target at the common reference rate. Bounded: 1 + maxSteps + 1 windows.
+ * target acknowledges); if the pipeline's backlog grew during it, a bisection (in log space) over
+ * open-loop rates below the probe's rate for the highest one that holds without backlog growth.
+ * Then the same target at the common reference rate. Bounded: at most 1 + maxSteps + 2 + 1 windows.
  */
 export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions): Promise<IngestResult> {
   const steps: Window[] = [];
@@ -58,18 +58,26 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
   let method: IngestResult['method'] = best ? 'closed loop' : 'none';
   let backlogLeft = await drain(target, fleet);
   if (!best) {
-    let lo = 0;
+    // Bisection in log space between what the consumers stored during the probe (assumed to
+    // hold, not yet tested) and the probe's PUBACK rate (known not to hold).
+    let lo = Math.max(100, 0.9 * (closedLoop.stored ?? 0));
     let hi = closedLoop.acked;
-    let rate = roundRate(0.9 * Math.min(closedLoop.acked, closedLoop.stored ?? closedLoop.acked));
-    for (let i = 0; i < o.maxSteps; i++) {
+    const test = async (rate: number) => {
       const w = await step(rate);
-      if (sustained(w)) {
-        lo = rate;
-        best = w;
-      } else hi = Math.min(hi, rate);
       backlogLeft = await drain(target, fleet);
-      if (hi - lo <= 0.05 * hi) break;
-      rate = roundRate(lo > 0 ? (lo + hi) / 2 : rate * 0.6);
+      if (!sustained(w)) return false;
+      best = w;
+      return true;
+    };
+    for (let i = 0; i < o.maxSteps && hi / lo > 1.08; i++) {
+      const rate = roundRate(Math.sqrt(lo * hi));
+      if (await test(rate)) lo = rate;
+      else hi = rate;
+    }
+    // Nothing above the assumed floor held: test the floor, then a lower rate (two more windows).
+    for (let i = 0; !best && i < 2; i++) {
+      lo = roundRate(lo * (i === 0 ? 1 : 0.5));
+      await test(lo);
     }
     if (best) method = 'rate search';
   }

@@ -1,5 +1,5 @@
 import { percentile } from '../lib/hist';
-import { cpuMeter, memoryMb, sleep } from '../lib/proc';
+import { cpuMeter, machineBusySeconds, memoryMb, sleep } from '../lib/proc';
 import type { PipelineCounters, Target } from '../lib/targets';
 import type { Fleet, FleetTotals } from '../load/fleet';
 
@@ -23,6 +23,8 @@ export interface Window {
   /** CPU in cores (1 = one core busy). */
   targetCpu: number;
   loadCpu: number;
+  /** Every other process on the machine (other users' work competes for the same cores). */
+  otherCpu: number;
   targetRssMb?: number;
   dropped: number;
 }
@@ -55,6 +57,7 @@ export async function measure(target: Target, fleet: Fleet, rate: number, settle
   const t0 = performance.now();
   const cpuT = cpuMeter([target.pid]);
   const cpuL = cpuMeter(fleet.pids);
+  const busy0 = machineBusySeconds();
   const samples: [number, number][] = c0 ? [[0, backlogOf(c0)]] : [];
   let c1 = c0;
   while (performance.now() - t0 < windowMs) {
@@ -66,13 +69,17 @@ export async function measure(target: Target, fleet: Fleet, rate: number, settle
   }
   const m1: FleetTotals = await fleet.mark();
   const seconds = (performance.now() - t0) / 1000;
+  const machine = (machineBusySeconds() - busy0) / seconds;
+  const targetCpu = cpuT.stop();
+  const loadCpu = cpuL.stop();
   const w: Window = {
     offered: rate,
     seconds,
     acked: (m1.acked - m0.acked) / seconds,
     throttled: (m1.throttled - m0.throttled) / seconds,
-    targetCpu: cpuT.stop(),
-    loadCpu: cpuL.stop(),
+    targetCpu,
+    loadCpu,
+    otherCpu: Math.max(0, machine - targetCpu - loadCpu),
     dropped: m1.dropped,
   };
   const p50 = percentile(m1.hist, 50);

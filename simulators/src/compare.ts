@@ -104,13 +104,12 @@ export function compareAlerts(
   const missing: { expected: Expectation; seen: Occurrence[] }[] = [];
   const wrongGrade: { expected: Expectation; got: Occurrence[] }[] = [];
   for (const x of open) {
-    const others = occurrences.filter((o) => !used.has(o) && sameAlert(x, o) && inWindow(x, o));
-    // Other grades of an alert that was itself matched (the yellow before an expected orange)
-    // still show that the grade was wrong when the expected one never came.
-    const any = others.length > 0 ? others : occurrences.filter((o) => sameAlert(x, o) && inWindow(x, o));
-    if (any.length > 0) {
-      for (const o of others) used.add(o);
-      wrongGrade.push({ expected: x, got: any });
+    // Every grade the alert reached in the window is shown (also ones that matched another
+    // expectation, such as the yellow before an expected orange); the unmatched ones are consumed.
+    const inIt = occurrences.filter((o) => sameAlert(x, o) && inWindow(x, o));
+    if (inIt.length > 0) {
+      for (const o of inIt) used.add(o);
+      wrongGrade.push({ expected: x, got: inIt });
     } else {
       missing.push({ expected: x, seen: occurrences.filter((o) => sameAlert(x, o)) });
     }

@@ -16,7 +16,7 @@ import {
   type Plan,
   type Scenario,
 } from '@ganzhi/simulators';
-import { eventually, startPipeline, type RunningPipeline } from './pipeline';
+import { startPipeline, type RunningPipeline } from './pipeline';
 
 export interface ScenarioReplay {
   readonly plan: Plan;
@@ -28,6 +28,15 @@ export interface ScenarioReplay {
   readonly deadLetters: readonly DeadLetter[];
   readonly fleet: Readonly<FleetStats>;
   readonly sweeps: number;
+}
+
+/** Polls a cheap synchronous condition every 2 ms (the pipeline works in between), up to a deadline. */
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** A change is paged to operators unless it is silenced or inhibited (services/gateway notify.ts). */
@@ -62,7 +71,7 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
 
     /** Everything accepted so far has gone through every stage, and every page reached op-alice. */
     const drain = () =>
-      eventually(
+      until(
         () => {
           const s = p.pipeline.stats() as {
             gateway: { accepted: number; alertsPublished: number };

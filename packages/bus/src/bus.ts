@@ -39,6 +39,15 @@ export interface SubscribeOptions {
    * or only records appended after the subscription.
    */
   readonly start?: 'earliest' | 'latest';
+  /**
+   * Called after each (re)assignment of partitions to this member, before any record of the new
+   * assignment is handled. A stateful stage reloads its state here: the partitions it now owns
+   * may have been processed by another instance since it last looked (their state is in the
+   * stage's state log). Throwing delays the assignment's records and calls it again after a
+   * backoff. The embedded bus has one consumer per group that owns everything from the start,
+   * so it never calls it.
+   */
+  readonly onAssigned?: () => Promise<void>;
 }
 
 export interface Subscription {

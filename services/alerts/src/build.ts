@@ -31,6 +31,8 @@ export interface AlertsService {
  * The alert manager runner: signals and operator commands in, alert changes out (and a result
  * for every command). State per device lives in memory and in the `alerts` state log.
  */
+const decodeState = (v: unknown) => DeviceAlertsStateSchema.parse(v) as DeviceAlertsState;
+
 export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServiceOptions = {}): AlertsService {
   const { bus, core } = deps;
   const now = deps.now ?? Date.now;
@@ -43,13 +45,19 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
   const ctx = () => ({ silences: silences!.values() });
   let task: { stop(): void } | undefined;
 
+  /** Publishes the outputs, then persists state; on failure, reloads state so a retry starts clean. */
   async function emit(changes: AlertChange[], results: CommandResult[] = []) {
-    await Promise.all([
-      changes.length && bus.publish('ganzhi.alerts.v1', changes.map((c) => ({ key: c.deviceId, value: c }))),
-      results.length && bus.publish('ganzhi.command-results.v1', results.map((r) => ({ key: r.actor, value: r }))),
-    ]);
-    await state!.flush();
-    stats.changes += changes.length;
+    try {
+      await Promise.all([
+        changes.length && bus.publish('ganzhi.alerts.v1', changes.map((c) => ({ key: c.deviceId, value: c }))),
+        results.length && bus.publish('ganzhi.command-results.v1', results.map((r) => ({ key: r.actor, value: r }))),
+      ]);
+      await state!.flush();
+      stats.changes += changes.length;
+    } catch (err) {
+      state = await StateCache.open(bus, 'alerts', decodeState);
+      throw err;
+    }
   }
 
   // A device's state is kept even with no open alert: it carries the device's audit-chain head
@@ -78,7 +86,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
     sweep,
     stats: () => stats,
     async start() {
-      state = await StateCache.open(bus, 'alerts', (v) => DeviceAlertsStateSchema.parse(v) as DeviceAlertsState);
+      state = await StateCache.open(bus, 'alerts', decodeState);
       const instance = options.instanceId ?? 'alerts-1';
       silences = await openKeyedView(bus, {
         topic: 'ganzhi.silences.v1',
@@ -118,6 +126,9 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
             stats.commands += batch.length;
             await emit(changes, results);
           }),
+      }, {
+        // partitions moved between instances: what this one holds in memory may be stale
+        onAssigned: () => serial(async () => void (state = await StateCache.open(bus, 'alerts', decodeState))),
       });
       const expr = options.sweepCron ?? '*/15 * * * * *';
       if (expr) {

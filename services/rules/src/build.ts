@@ -111,6 +111,9 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
             await commit(signals);
             stats.readings += batch.length;
           }),
+      }, {
+        // partitions moved between instances: what this one holds in memory may be stale
+        onAssigned: () => serial(async () => void (states = await open())),
       });
       const expr = options.sweepCron ?? '*/10 * * * * *';
       if (expr) {

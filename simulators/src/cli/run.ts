@@ -16,11 +16,49 @@ receives with the scenario's expected alerts.
   --speed <factor>          scenario time per real time (default 60: an hour a minute)
   --fast                    as fast as the gateway acknowledges (no pacing)
   --seed <n>                override the scenario's seed
-  --start now|scenario      t = 0 on the wall clock (default) or at the scenario's own start
+  --start <when>            where t = 0 lies on the scenario clock (payload timestamps):
+                              auto      (default) now, unless the timestamps would then run more
+                                        than 23 h ahead of the gateway's clock (the normalizer
+                                        refuses a day ahead): then end-now without status messages
+                              now       the run's start
+                              end-now   so that the scenario ends when the run ends (timestamps
+                                        in the past; status messages are turned off, as the rules
+                                        would take later telemetry for late readings)
+                              scenario  the scenario file's own start (also without status)
+                              or an ISO 8601 time with a zone
+  --no-status               no status messages and no last will
   --operator <id>           operator that watches alerts/# (default op-alice)
   --operator-password <pw>  default demo-<operator>
   --password-template <t>   device passwords, {id} replaced (default ${DEFAULT_PASSWORD_TEMPLATE})
   --settle <duration>       wait for the last alerts after the run (default 3s)`;
+
+/** How far ahead of the gateway's clock payload timestamps may run (the normalizer allows 1 day). */
+const MAX_AHEAD_MS = 23 * 3_600_000;
+
+/**
+ * Epoch ms of t = 0 for a --start choice (see RUN_USAGE), and whether status messages can be
+ * sent: a status reading carries the gateway's clock, so with timestamps in the past the rules
+ * would skip every later report of the device as late.
+ */
+export function startOf(choice: string, scenarioStart: number, duration: number, speed: number, now: number): { start: number; status: boolean } {
+  const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+  const ahead = duration * (1 - 1 / speed);
+  switch (choice) {
+    case 'auto':
+      return ahead <= MAX_AHEAD_MS ? { start: minute(now) + 60_000, status: true } : { start: minute(now - duration + duration / speed), status: false };
+    case 'now':
+      return { start: minute(now) + 60_000, status: true };
+    case 'end-now':
+      return { start: minute(now - duration + duration / speed), status: false };
+    case 'scenario':
+      return { start: scenarioStart, status: scenarioStart > now };
+    default: {
+      const at = /[zZ]|[+-]\d{2}:?\d{2}$/.test(choice) ? Date.parse(choice) : NaN;
+      if (!Number.isFinite(at)) throw new UsageError(`--start must be auto, now, end-now, scenario or an ISO 8601 time with a zone; got ${choice}`);
+      return { start: at, status: at > now };
+    }
+  }
+}
 
 export async function runCommand(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -35,6 +73,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       'operator-password': { type: 'string' },
       'password-template': { type: 'string' },
       settle: { type: 'string' },
+      'no-status': { type: 'boolean' },
     },
     RUN_USAGE,
   );
@@ -47,9 +86,9 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const scenario = await loadScenarioFile(file);
   const url = str(values.url, 'mqtt://127.0.0.1:1883');
   const speed = num(values.speed, 'speed', 60, 0.001, 1_000_000);
-  const startMode = str(values.start, 'now');
-  if (startMode !== 'now' && startMode !== 'scenario') throw new UsageError('--start must be now or scenario');
-  const start = startMode === 'now' ? Math.floor(Date.now() / 60_000) * 60_000 : scenario.start;
+  const choice = str(values.start, 'auto');
+  const { start, status } = startOf(choice, scenario.start, scenario.duration, values.fast ? Infinity : speed, Date.now());
+  const withStatus = status && !values['no-status'];
   const operator = str(values.operator, 'op-alice');
   const seed = values.seed === undefined ? undefined : num(values.seed, 'seed', 0, 0, 2 ** 32 - 1);
   const settleMs = duration(values.settle, 'settle', 3000);
@@ -58,6 +97,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const progress = createProgress(out);
   const interrupt = interruptSignal();
   out.write(`scenario ${scenario.name}: ${scenario.title}\n`);
+  out.write(`  t = 0 is ${new Date(start).toISOString()} (--start ${choice})${withStatus ? '' : '; no status messages'}\n`);
   out.write(`  ${scenario.devices.length} devices, ${scenario.events.length} events, ${scenario.expect.length} expected alerts; ${values.fast ? 'as fast as possible' : `speed ${speed}x`} against ${url} (alerts watched as ${operator})\n`);
   try {
     const run = await runScenario({
@@ -68,6 +108,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       pacer: values.fast ? fastPacer() : realtimePacer(speed),
       password: passwordFrom(str(values['password-template'], DEFAULT_PASSWORD_TEMPLATE)),
       operator: { username: operator, password: str(values['operator-password'], `demo-${operator}`) },
+      status: withStatus,
       settle: () => new Promise((r) => setTimeout(r, settleMs)),
       signal: interrupt.signal,
       onProgress: (p) => progress.update({ t: p.t, duration: scenario.duration, done: p.done, total: p.total, counters: { alerts: p.alerts } }, p.done === p.total),

@@ -15,6 +15,12 @@ export interface FleetOptions {
   readonly connectTimeoutMs?: number;
   /** MQTT keepalive in seconds (default 60). */
   readonly keepalive?: number;
+  /**
+   * Publish status `online`/`offline` and set the last will (default true). Status readings carry
+   * the gateway's clock, so a run whose payload timestamps lie in the past turns this off: the
+   * rules skip readings older than a device's latest one.
+   */
+  readonly status?: boolean;
 }
 
 export interface FleetStats {
@@ -29,8 +35,8 @@ export interface FleetStats {
 }
 
 /**
- * Device connections over real MQTT, one client per device, each with its registry credentials
- * and a retained last will `offline` on its status topic. Telemetry is QoS 1: `publish` resolves
+ * Device connections over real MQTT, one client per device, each with its registry credentials,
+ * status `online` on connect and a retained last will `offline` on its status topic. Telemetry is QoS 1: `publish` resolves
  * on the PUBACK, which the gateway sends once the message is durably on the bus.
  */
 export interface Fleet {
@@ -45,6 +51,7 @@ export interface Fleet {
 
 export function createFleet(options: FleetOptions): Fleet {
   const clients = new Map<string, MqttClient>();
+  const status = options.status ?? true;
   const stats: FleetStats = { connects: 0, connectFailures: 0, disconnects: 0, published: 0, acked: 0, failed: 0, skipped: 0 };
 
   const send = (client: MqttClient, topic: string, payload: string | Buffer, retain: boolean) =>
@@ -61,7 +68,7 @@ export function createFleet(options: FleetOptions): Fleet {
       reconnectPeriod: 0,
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       keepalive: options.keepalive ?? 60,
-      will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(status ? { will: { topic: statusTopic(id), payload: Buffer.from('offline'), qos: 1, retain: true } } : {}),
     });
     const ok = await new Promise<boolean>((resolve) => {
       client.once('connect', () => resolve(true));
@@ -76,7 +83,7 @@ export function createFleet(options: FleetOptions): Fleet {
     client.on('error', () => undefined); // errors surface through publish callbacks
     clients.set(id, client);
     stats.connects++;
-    await send(client, statusTopic(id), 'online', true).catch(() => undefined);
+    if (status) await send(client, statusTopic(id), 'online', true).catch(() => undefined);
     return true;
   }
 
@@ -86,7 +93,7 @@ export function createFleet(options: FleetOptions): Fleet {
     clients.delete(id);
     stats.disconnects++;
     if (mode === 'clean') {
-      await send(client, statusTopic(id), 'offline', true).catch(() => undefined);
+      if (status) await send(client, statusTopic(id), 'offline', true).catch(() => undefined);
       await new Promise<void>((r) => client.end(false, {}, () => r()));
     } else {
       // No DISCONNECT packet: the broker sees the socket go and publishes the last will.

@@ -23,6 +23,8 @@ export interface RunScenarioOptions {
   readonly onProgress?: (p: RunProgress & { alerts: number }) => void;
   readonly signal?: AbortSignal;
   readonly maxInFlight?: number;
+  /** Status messages and last wills (default true); see FleetOptions.status. */
+  readonly status?: boolean;
 }
 
 export interface ScenarioRun {
@@ -45,7 +47,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   const own = new Map(scenario.devices.filter((d) => d.password !== undefined).map((d) => [d.id, d.password!]));
   const fallback = options.password ?? passwordFrom(DEFAULT_PASSWORD_TEMPLATE);
   const watcher = await watchAlerts(options.url, options.operator.username, options.operator.password);
-  const fleet = createFleet({ url: options.url, password: (id) => own.get(id) ?? fallback(id) });
+  const fleet = createFleet({ url: options.url, password: (id) => own.get(id) ?? fallback(id), status: options.status ?? true });
   try {
     const execution = await executePlan(plan, {
       fleet,

@@ -58,6 +58,14 @@ export async function openSubscription<N extends TopicName>(
     log.error({ err: describe(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
 
+  // Every group join is a new generation; the first batch of a generation first lets the stage
+  // reload its state (`onAssigned`), since partitions may have moved between instances.
+  let generation = 0;
+  let prepared = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    generation++;
+  });
+
   /** Per partition: consecutive retryable failures, for the backoff. */
   const failures = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
@@ -104,6 +112,21 @@ export async function openSubscription<N extends TopicName>(
     const topic = batch.topic as N;
     const tp = `${topic}|${batch.partition}`;
     const messages = batch.messages;
+    if (options.onAssigned && prepared !== generation) {
+      const target = generation;
+      const ready = await attempt(() => options.onAssigned!());
+      if (ready.kind !== 'done') {
+        log.warn({ err: messageOf(ready.kind === 'retry' || ready.kind === 'failed' ? ready.error : undefined) }, 'reloading state after a rebalance failed; retrying');
+        const resume = p.pause();
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          resume();
+        }, o.retryInitialMs);
+        timers.add(timer);
+        return;
+      }
+      prepared = target;
+    }
     for (let i = 0; i < messages.length; i += maxBatch) {
       if (!p.isRunning() || p.isStale()) return;
       const slice = messages.slice(i, i + maxBatch);

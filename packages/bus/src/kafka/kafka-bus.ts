@@ -59,7 +59,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
     throw unavailable(`connecting to ${o.brokers.join(',')}`, err);
   }
   if (!caps.hasController) log.warn('kafka peer names no controller: producer is not idempotent');
-  return new KafkaBusImpl(kafka, admin, producer, o, log, caps.hasController);
+  return new KafkaBusImpl(kafka, admin, producer, o, log, caps);
 }
 
 class KafkaBusImpl implements KafkaBus {
@@ -72,18 +72,18 @@ class KafkaBusImpl implements KafkaBus {
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
-  #caps: PeerCapabilities;
+  readonly #caps: PeerCapabilities;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, admin: Admin, producer: Producer, o: ResolvedOptions, log: Logger, idempotent: boolean) {
+  constructor(kafka: Kafka, admin: Admin, producer: Producer, o: ResolvedOptions, log: Logger, caps: PeerCapabilities) {
     this.#kafka = kafka;
     this.#admin = admin;
     this.#producer = producer;
     this.#o = o;
     this.#log = log;
-    this.idempotent = idempotent;
-    this.#caps = { hasController: idempotent };
+    this.idempotent = caps.hasController;
+    this.#caps = caps;
     this.#batching = new BatchingProducer(producer, o.limits, o.deliveryTimeoutMs, log);
   }
 

@@ -10,6 +10,8 @@ export interface TopicSpec {
 export interface PeerCapabilities {
   /** The cluster names a controller among its brokers (admin requests and idempotence need one). */
   readonly hasController: boolean;
+  /** Brokers in the cluster's metadata. */
+  readonly brokerCount: number;
 }
 
 /**
@@ -19,12 +21,14 @@ export interface PeerCapabilities {
  */
 export async function probePeer(admin: Admin): Promise<PeerCapabilities> {
   const { brokers, controller } = await admin.describeCluster();
-  return { hasController: controller !== null && brokers.some((b) => b.nodeId === controller) };
+  return { hasController: controller !== null && brokers.some((b) => b.nodeId === controller), brokerCount: brokers.length };
 }
 
 /**
- * Creates the topics that do not exist yet. Without a controller (the librdkafka mock) topics
- * are left to the broker's auto-creation (its default partition count, no compaction).
+ * Creates the topics that do not exist yet, with `replicationFactor` replicas or else
+ * min(3, brokers) (kafkajs speaks CreateTopics v3, which cannot ask for the broker's default).
+ * Without a controller (the librdkafka mock) topics are left to the broker's auto-creation (its
+ * default partition count, no compaction).
  */
 export async function ensureTopics(
   admin: Admin,
@@ -45,7 +49,7 @@ export async function ensureTopics(
     .map((s) => ({
       topic: s.topic,
       numPartitions: partitions,
-      ...(replicationFactor !== undefined ? { replicationFactor } : {}),
+      replicationFactor: replicationFactor ?? Math.max(1, Math.min(3, caps.brokerCount)),
       ...(s.compact ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
     }));
   if (topics.length === 0) return;

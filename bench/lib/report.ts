@@ -1,0 +1,175 @@
+import type { AlertLatencyResult } from '../scenarios/alerts';
+import type { ConnectionsResult } from '../scenarios/connections';
+import type { IngestResult } from '../scenarios/ingest';
+import type { MicroResult } from '../scenarios/micro';
+import type { ProfileResult } from '../scenarios/profile';
+
+/** Everything one `npm run bench` measured (also what --json writes). */
+export interface BenchReport {
+  machine: { cpu: string; cores: number; node: string; kernel: string; loadavgAtStart: string; date: string };
+  config: { devices: number; window: number; workers: number; settleMs: number; windowMs: number; refRate: number; quick: boolean; sections: string[] };
+  ingest: IngestResult[];
+  kafka?: { peer?: string; skipped?: string };
+  alerts?: AlertLatencyResult | { skipped: string };
+  connections?: ConnectionsResult[];
+  micro?: { results: MicroResult[]; error?: string };
+  profile?: ProfileResult | { skipped: string };
+  notes: string[];
+  seconds: number;
+}
+
+/** A plain-text table: first row is the header, columns right-aligned except the first. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows
+    .map((r, i) => {
+      const line = r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+      return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+    })
+    .join('\n');
+}
+
+const n0 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
+const n1 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(1));
+const n2 = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(2));
+const ratio = (v: number | undefined, base: number | undefined) => (v === undefined || !base ? '-' : `${(v / base).toFixed(2)}x`);
+
+export function ingestTable(results: readonly IngestResult[], refRate: number): string {
+  const rate = (name: string) => results.find((r) => r.target === name)?.sustained?.acked;
+  const cpuPerMsg = (r: IngestResult) => (r.ref && r.ref.acked > 0 ? (r.ref.targetCpu / r.ref.acked) * 1e6 : undefined);
+  const aedes = results.find((r) => r.target === 'bare Aedes');
+  const rows = [
+    [
+      'target',
+      'sustained msg/s',
+      'vs Aedes',
+      'vs Mosq',
+      'found by',
+      'PUBACK p50/p99 ms',
+      'stored/s',
+      'CPU target/load/other',
+      'RSS MB (peak)',
+      `@${n0(refRate)}/s p50/p99 ms`,
+      'CPU us/msg',
+      'vs Aedes',
+    ],
+  ];
+  for (const r of results) {
+    const s = r.sustained;
+    const cpm = cpuPerMsg(r);
+    rows.push([
+      r.target,
+      n0(s?.acked),
+      ratio(s?.acked, rate('bare Aedes')),
+      ratio(s?.acked, rate('Mosquitto')),
+      r.method,
+      s ? `${n1(s.p50)} / ${n1(s.p99)}` : '-',
+      s?.stored === undefined ? '-' : n0(s.stored),
+      s ? `${n2(s.targetCpu)}/${n2(s.loadCpu)}/${n2(s.otherCpu)}` : '-',
+      `${n0(s?.targetRssMb)} (${n0(r.peakRssMb)})`,
+      r.ref ? `${n1(r.ref.p50)} / ${n1(r.ref.p99)}` : '-',
+      n1(cpm),
+      ratio(cpm, aedes ? cpuPerMsg(aedes) : undefined),
+    ]);
+  }
+  return table(rows);
+}
+
+export function searchTable(results: readonly IngestResult[]): string {
+  const rows = [['target', 'offered msg/s', 'acked msg/s', 'throttled/s', 'PUBACK p50/p99 ms', 'stored/s', 'backlog start->end', 'slope/s', 'CPU target/load/other']];
+  for (const r of results) {
+    for (const w of r.steps) {
+      rows.push([
+        r.target,
+        w.offered ? n0(w.offered) : 'closed loop',
+        n0(w.acked),
+        n0(w.throttled),
+        `${n1(w.p50)} / ${n1(w.p99)}`,
+        w.stored === undefined ? '-' : n0(w.stored),
+        w.backlogStart === undefined ? '-' : `${n0(w.backlogStart)}->${n0(w.backlogEnd)}`,
+        w.backlogSlope === undefined ? '-' : n0(w.backlogSlope),
+        `${n2(w.targetCpu)}/${n2(w.loadCpu)}/${n2(w.otherCpu)}`,
+      ]);
+    }
+  }
+  return table(rows);
+}
+
+export function connectionsTable(results: readonly ConnectionsResult[]): string {
+  const base = results.find((r) => r.target === 'bare Aedes')?.kbPerConnection;
+  const mosq = results.find((r) => r.target === 'Mosquitto')?.kbPerConnection;
+  const rows = [['target', 'connected', 'connect s', 'conn/s', 'CPU connect/idle', 'RSS before->after MB', 'KB/connection', 'vs Aedes', 'vs Mosq']];
+  for (const r of results) {
+    rows.push([
+      r.target,
+      `${n0(r.connected)}/${n0(r.wanted)}`,
+      n1(r.connectSeconds),
+      n0(r.connected / Math.max(0.001, r.connectSeconds)),
+      `${n2(r.connectCpu)}/${n2(r.idleCpu)}`,
+      `${n0(r.rssBeforeMb)}->${n0(r.rssAfterMb)}`,
+      n1(r.kbPerConnection),
+      ratio(r.kbPerConnection, base),
+      ratio(r.kbPerConnection, mosq),
+    ]);
+  }
+  return table(rows);
+}
+
+export function microTable(results: readonly MicroResult[]): string {
+  const rows = [['benchmark', 'ops/s', 'mean us', 'rme']];
+  for (const r of results) rows.push([`${r.file.replace(/^bench\//, '')} > ${r.group ? `${r.group} > ` : ''}${r.name}`, n0(r.hz), r.meanUs < 10 ? r.meanUs.toFixed(2) : n1(r.meanUs), `±${n1(r.rme)}%`]);
+  return table(rows);
+}
+
+export function profileText(p: ProfileResult): string {
+  const s = p.summary;
+  const head =
+    `pipeline main thread, ${(s.totalMs / 1000).toFixed(1)} s sampled at ${n0(p.window.acked)} msg/s acknowledged (offered ${n0(p.rate)}), ` +
+    `busy ${((s.busyMs / Math.max(1, s.totalMs)) * 100).toFixed(0)} %; self time as a share of busy time` +
+    (p.savedTo ? `; profile saved to ${p.savedTo}` : '');
+  const areas = table([['area', 'self ms', 'share'], ...s.areas.slice(0, 15).map((a) => [a.name, n0(a.ms), `${(a.share * 100).toFixed(1)}%`])]);
+  const fns = table([['function', 'area', 'self ms', 'share'], ...s.functions.slice(0, 25).map((f) => [f.name.slice(0, 90), f.area, n0(f.ms), `${(f.share * 100).toFixed(1)}%`])]);
+  return `${head}\n\n${areas}\n\n${fns}`;
+}
+
+export function formatReport(r: BenchReport): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Ganzhi bench, ${m.date}: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.kernel}; load average at start ${m.loadavgAtStart}`);
+  out.push(
+    `${r.config.devices} devices (four kinds, JSON), QoS 1 over TCP on 127.0.0.1, window ${r.config.window} per device, ${r.config.workers} load worker processes; ` +
+      `windows of ${r.config.windowMs / 1000} s after ${r.config.settleMs / 1000} s settling${r.config.quick ? ' (--quick)' : ''}; took ${Math.round(r.seconds)} s`,
+  );
+  if (r.ingest.length) {
+    out.push('', 'INGEST (figures at the sustained rate; CPU in cores, 1.00 = one core busy)', ingestTable(r.ingest, r.config.refRate));
+    out.push('', 'rate search, every window', searchTable(r.ingest));
+  }
+  if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
+  else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
+  if (r.alerts) {
+    if ('skipped' in r.alerts) out.push('', `ALERT LATENCY: skipped: ${r.alerts.skipped}`);
+    else {
+      const a = r.alerts;
+      out.push(
+        '',
+        `ALERT LATENCY (device publish -> operator receives the red alert over MQTT), pipeline fsync at ${n0(a.rate)} msg/s offered (${n0(a.window.acked)} acknowledged), ${a.spikesPerSec} red spikes/s`,
+        table([
+          ['spikes', 'alerts received', 'p50 ms', 'p99 ms', 'max ms'],
+          [n0(a.spikes), n0(a.received), n1(a.p50), n1(a.p99), n1(a.max)],
+        ]),
+      );
+    }
+  }
+  if (r.connections?.length) out.push('', 'CONNECTIONS (idle, keepalive 0; RSS per connection = RSS growth / connections)', connectionsTable(r.connections));
+  if (r.micro) {
+    out.push('', 'MICRO-BENCHMARKS (vitest bench, one run each)');
+    if (r.micro.results.length) out.push(microTable(r.micro.results));
+    if (r.micro.error) out.push(`micro: ${r.micro.error}`);
+  }
+  if (r.profile) {
+    out.push('', 'CPU PROFILE of the ingest scenario');
+    out.push('skipped' in r.profile ? `skipped: ${r.profile.skipped}` : profileText(r.profile));
+  }
+  if (r.notes.length) out.push('', 'NOTES', ...r.notes.map((n) => `- ${n}`));
+  return out.join('\n');
+}

@@ -1,0 +1,52 @@
+import { writeFile } from 'node:fs/promises';
+import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile';
+import { startProfiler } from '../lib/inspector';
+import { freePort } from '../lib/proc';
+import { startPipeline, type PipelineTargetOptions } from '../lib/targets';
+import type { DeviceSpec } from '../load/devices';
+import { startFleet } from '../load/fleet';
+import { describeWindow } from './ingest';
+import { drain, measure, type Window } from './measure';
+
+export interface ProfileResult {
+  rate: number;
+  window: Window;
+  summary: ProfileSummary;
+  savedTo?: string;
+}
+
+/**
+ * A CPU profile of the pipeline's main thread under the ingest load: the pipeline child runs with
+ * its inspector on a loopback port, and the profiler samples only the measured window (not
+ * start-up or the connect storm).
+ */
+export async function runProfile(
+  pipeline: Omit<PipelineTargetOptions, 'inspectPort'>,
+  devices: readonly DeviceSpec[],
+  o: { rate: number; window: number; settleMs: number; seconds: number; workers: number; out?: string; log: (line: string) => void },
+): Promise<ProfileResult> {
+  const inspectPort = await freePort();
+  const target = await startPipeline({ ...pipeline, inspectPort });
+  const fleet = await startFleet(devices, o.workers);
+  try {
+    const c = await fleet.connect(target, o.window);
+    if (c.connected === 0) throw new Error(`no device connected: ${c.firstError ?? 'unknown'}`);
+    fleet.setRate(o.rate);
+    await new Promise((r) => setTimeout(r, o.settleMs));
+    const profiler = await startProfiler(inspectPort);
+    const window = await measure(target, fleet, o.rate, 0, o.seconds * 1000);
+    const profile = await profiler.stop();
+    profiler.close();
+    o.log(`  profile window: ${describeWindow(window)}`);
+    await drain(target, fleet, 10_000);
+    const result: ProfileResult = { rate: o.rate, window, summary: summariseProfile(profile, 30) };
+    if (o.out) {
+      await writeFile(o.out, JSON.stringify(profile));
+      result.savedTo = o.out;
+    }
+    return result;
+  } finally {
+    await fleet.close();
+    await target.stop();
+  }
+}

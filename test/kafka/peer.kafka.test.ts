@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { mockUnavailableReason, reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+
+/** The test peer itself: which one is chosen, and the librdkafka mock harness's control channel. */
+const mockReason = mockUnavailableReason();
+if (mockReason) console.warn(`[kafka] peer (test/kafka): mock harness tests SKIPPED, ${mockReason}`);
+
+describe('startKafkaPeer', () => {
+  it('uses KAFKA_BROKERS when it is set, without starting anything', async () => {
+    const { peer } = await startKafkaPeer({ env: { KAFKA_BROKERS: '10.0.0.1:9092, 10.0.0.2:9092' } });
+    expect(peer?.kind).toBe('env');
+    expect(peer?.brokers).toEqual(['10.0.0.1:9092', '10.0.0.2:9092']);
+    await peer?.stop();
+  });
+
+  it('says why when the peer it is told to use is not there', async () => {
+    const start = await startKafkaPeer({ env: { GANZHI_KAFKA_PEER: 'testcontainers', DOCKER_HOST: 'tcp://127.0.0.1:1' } });
+    expect(start.peer).toBeUndefined();
+    expect(start.reason).toMatch(/Docker engine/);
+  });
+
+  it.skipIf(mockReason !== undefined)('serves the librdkafka mock on loopback, obeys its control commands, and is gone after stop', async () => {
+    const start = await startKafkaPeer({ env: { GANZHI_KAFKA_PEER: 'mock' }, mockBrokers: 2, topics: ['peer.test'], partitions: 5 });
+    reportKafkaPeer('peer (test/kafka)', start);
+    const peer = start.peer!;
+    expect(peer.kind).toBe('mock');
+    expect(peer.brokers).toHaveLength(2);
+    for (const b of peer.brokers) expect(b).toMatch(/^127\.0\.0\.1:\d+$/);
+    const admin = new Kafka({ brokers: peer.brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+    try {
+      await admin.connect();
+      const meta = await admin.fetchTopicMetadata({ topics: ['peer.test'] });
+      expect(meta.topics[0]?.partitions).toHaveLength(5);
+      await peer.control!.brokerDown(2);
+      await peer.control!.brokerUp(2);
+      await expect(peer.control!.brokerDown(7)).rejects.toThrow(/mock cluster: err down 7/);
+    } finally {
+      await admin.disconnect();
+    }
+    const pid = Number(/pid (\d+)/.exec(peer.description)?.[1]);
+    await peer.stop();
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
