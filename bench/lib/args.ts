@@ -16,6 +16,7 @@ export interface BenchArgs {
   alertRate: number;
   settleMs: number;
   windowMs: number;
+  confirmMs: number;
   maxSteps: number;
   profileRate?: number;
   profileSeconds: number;
@@ -104,7 +105,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     refRate: int(values['ref-rate'], 'ref-rate', 5000, 0, 1_000_000),
     alertRate: int(values['alert-rate'], 'alert-rate', 10_000, 100, 1_000_000),
     settleMs: quick ? 1000 : 1500,
-    windowMs: quick ? 3000 : 6000,
+    windowMs: quick ? 3000 : 5000,
+    confirmMs: quick ? 8000 : 15_000,
     maxSteps: quick ? 3 : 5,
     ...(profileRate !== undefined ? { profileRate } : {}),
     profileSeconds: int(values['profile-seconds'], 'profile-seconds', quick ? 10 : 20, 2, 300),

@@ -76,7 +76,9 @@ export function summariseProfile(p: CpuProfile, top = 25): ProfileSummary {
       continue;
     }
     const area = areaOf(url, functionName);
-    const name = url ? `${functionName || '(anonymous)'} (${shortUrl(url)}:${lineNumber + 1})` : functionName || '(anonymous)';
+    // tsx compiles a .ts file onto few lines: a line number there says nothing, the file does.
+    const where = url && /\.[cm]?ts$/.test(url) && lineNumber === 0 ? shortUrl(url) : `${shortUrl(url)}:${lineNumber + 1}`;
+    const name = url ? `${functionName || '(anonymous)'} (${where})` : functionName || '(anonymous)';
     const f = fns.get(name) ?? { area, ms: 0 };
     f.ms += ms;
     fns.set(name, f);

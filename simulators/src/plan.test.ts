@@ -129,9 +129,13 @@ describe('planning a scenario', () => {
     expect(links.slice(1, 3).map((a) => a.t)).toEqual([3_600_000, 3_602_000]);
   });
 
-  it('anchors the timestamps wherever the run puts t = 0', () => {
+  it('moves only the timestamps when the run puts t = 0 elsewhere: the values stay those of the seed', () => {
     const s = scenario({});
-    const shifted = planScenario(s, { start: s.start + 86_400_000 });
-    expect(telemetry(shifted.actions).map((a) => a.ts - 86_400_000)).toEqual(telemetry(planScenario(s).actions).map((a) => a.ts));
+    const shift = 86_400_000 + 5 * 3_600_000;
+    const moved = telemetry(planScenario(s, { start: s.start + shift }).actions);
+    const own = telemetry(planScenario(s).actions);
+    expect(moved.map((a) => a.ts - shift)).toEqual(own.map((a) => a.ts));
+    const values = (xs: Telemetry[]) => xs.map((a) => ({ ...JSON.parse(a.payload as string), ts: 0 }));
+    expect(values(moved)).toEqual(values(own));
   });
 });

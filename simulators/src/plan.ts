@@ -39,7 +39,10 @@ export interface Plan {
 export interface PlanOptions {
   /** Overrides the scenario's seed. */
   readonly seed?: number;
-  /** Epoch ms for t = 0; default the scenario's `start`. */
+  /**
+   * Epoch ms for t = 0 of the payload timestamps; default the scenario's `start`. The values do
+   * not change with it: daily cycles keep to the scenario's own start.
+   */
   readonly start?: number;
 }
 
@@ -93,7 +96,9 @@ interface Pending {
 function planDevice(scenario: Scenario, device: ScenarioDevice, seed: number, start: number): Action[] {
   const rng = createRng(seed, device.id);
   const events = scenario.events.filter((e) => targets(e, device)).sort((a, b) => a.at - b.at);
-  const model = createModel({ device, events, rng: rng.fork('model'), start });
+  // The world follows the scenario's own clock (a night-time fire stays at night wherever the run
+  // puts t = 0); only the timestamps move with `start`.
+  const model = createModel({ device, events, rng: rng.fork('model'), start: scenario.start });
   const faultRng: Rng = rng.fork('faults');
   const intervalSec = device.intervalSec ?? DEFAULT_INTERVAL_SEC[device.kind];
   const interval = intervalSec * 1000;

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareScenario, formatComparison, loadScenarioFile, parseScenario, type Scenario, type ScenarioInput } from '@ganzhi/simulators';
@@ -19,7 +20,7 @@ beforeAll(async () => {
 
 /** The scenario with its expectation list edited (validated again, as a file would be). */
 async function broken(edit: (expect: ScenarioInput['expect'] & object[]) => void): Promise<Scenario> {
-  const doc = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(file, 'utf8'))) as ScenarioInput;
+  const doc = JSON.parse(await readFile(file, 'utf8')) as ScenarioInput;
   const expect = [...(doc.expect ?? [])];
   edit(expect);
   return parseScenario({ ...doc, expect });

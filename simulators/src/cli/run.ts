@@ -87,7 +87,8 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
   const url = str(values.url, 'mqtt://127.0.0.1:1883');
   const speed = num(values.speed, 'speed', 60, 0.001, 1_000_000);
   const choice = str(values.start, 'auto');
-  const { start, status } = startOf(choice, scenario.start, scenario.duration, values.fast ? Infinity : speed, Date.now());
+  const startedAt = Date.now();
+  const { start, status } = startOf(choice, scenario.start, scenario.duration, values.fast ? Infinity : speed, startedAt);
   const withStatus = status && !values['no-status'];
   const operator = str(values.operator, 'op-alice');
   const seed = values.seed === undefined ? undefined : num(values.seed, 'seed', 0, 0, 2 ** 32 - 1);
@@ -121,6 +122,11 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     );
     if (run.execution.aborted) process.stdout.write('run interrupted: the comparison covers the part that ran\n');
     process.stdout.write(`${formatComparison(run.comparison, run.plan.start)}\n`);
+    if (!run.comparison.ok && run.comparison.matched.length === 0 && start < startedAt) {
+      process.stdout.write(
+        'hint: the timestamps of this run lie in the past. If the pipeline has already seen these devices with later timestamps (an earlier run), its rules skip these readings as late: restart it on a fresh GANZHI_DATA_DIR, or use --start now with a lower --speed.\n',
+      );
+    }
     return run.comparison.ok ? EXIT.ok : EXIT.different;
   } finally {
     interrupt.dispose();

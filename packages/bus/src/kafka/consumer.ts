@@ -154,15 +154,24 @@ export async function openSubscription<N extends TopicName>(
     }
   };
 
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: options.start !== 'latest' });
-    const ready = whenAssigned(consumer, o.readyTimeoutMs);
-    await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: true, autoCommitThreshold: 1 });
-    await ready;
-  } catch (err) {
-    await consumer.disconnect().catch(() => undefined);
-    throw unavailable(`subscribe of group ${group}`, err);
+  // Joining can fail for reasons that pass (a group still rebalancing, a broker answering a
+  // sync out of turn): try a few times with a backoff before giving up on the subscription.
+  const attempts = 5;
+  for (let n = 1; ; n++) {
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: options.start !== 'latest' });
+      const ready = whenAssigned(consumer, o.readyTimeoutMs);
+      await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: true, autoCommitThreshold: 1 });
+      await ready;
+      break;
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      if (n >= attempts) throw unavailable(`subscribe of group ${group}`, err);
+      const wait = Math.min(o.retryInitialMs * 2 ** n, o.retryMaxMs);
+      log.warn({ err: describe(err), attempt: n, wait }, 'joining the consumer group failed; trying again');
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
 
   let closing: Promise<void> | undefined;
