@@ -31,6 +31,29 @@ describe('CPU profile summary', () => {
     expect(s.functions[0]!.share).toBeCloseTo(0.5);
   });
 
+  it('names native code after its caller and charges it to the nearest package on the stack', () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('writeRows', 'file:///repo/packages/store/src/duckdb/duckdb-store.ts'), children: [3] },
+        { id: 3, callFrame: frame('flushSync', 'file:///repo/node_modules/@duckdb/node-api/lib/DuckDBAppender.js', 21), children: [4] },
+        { id: 4, callFrame: frame('') },
+        { id: 5, callFrame: frame('ingest', 'file:///repo/services/gateway/src/build.ts'), children: [6] },
+        { id: 6, callFrame: frame('writevGeneric', 'node:internal/stream_base_commons', 121), children: [7] },
+        { id: 7, callFrame: frame('writev') },
+      ],
+      startTime: 0,
+      endTime: 3000,
+      samples: [4, 7, 7, 1],
+      timeDeltas: [0, 1000, 1000, 1000],
+    };
+    const s = summariseProfile(p);
+    expect(s.functions.map((f) => [f.name, f.area])).toEqual([
+      ['writev <- writevGeneric (node:internal/stream_base_commons:122)', 'services/gateway'],
+      ['(native) <- flushSync (@duckdb/node-api/lib/DuckDBAppender.js:22)', '@duckdb/node-api'],
+    ]);
+  });
+
   it('groups self time by package or repo area', () => {
     const s = summariseProfile(profile);
     expect(s.areas.map((a) => a.name)).toEqual(['packages/bus', 'zod', '(garbage collector)']);

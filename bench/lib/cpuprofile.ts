@@ -3,7 +3,7 @@
  * Profiler.stop return it): self time per function and per area (package or file). Pure.
  */
 export interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number }; hitCount?: number }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number }; hitCount?: number; children?: number[] }[];
   startTime: number;
   endTime: number;
   samples?: number[];
@@ -11,8 +11,12 @@ export interface CpuProfile {
 }
 
 export interface SelfTime {
-  /** `function (file:line)` or a V8 pseudo-frame like `(garbage collector)`. */
+  /**
+   * `function (file:line)`, or a V8 pseudo-frame like `(garbage collector)`; native code (no
+   * script) is named after its JavaScript caller: `writev <- writevGeneric (node:...)`.
+   */
   readonly name: string;
+  /** The package or repo area responsible: the nearest frame on the stack outside Node's own code. */
   readonly area: string;
   readonly ms: number;
   /** Share of the sampled time that was not idle, 0..1. */
@@ -48,6 +52,18 @@ function shortUrl(url: string): string {
 
 export function summariseProfile(p: CpuProfile, top = 25): ProfileSummary {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  type Node = CpuProfile['nodes'][number];
+  const ancestor = (n: Node, ok: (m: Node) => boolean): Node | undefined => {
+    for (let id = parentOf.get(n.id), k = 0; id !== undefined && k < 200; id = parentOf.get(id), k++) {
+      const m = byId.get(id);
+      if (m && ok(m)) return m;
+    }
+    return undefined;
+  };
+  const pseudo = (n: Node) => !n.callFrame.url && n.callFrame.functionName.startsWith('(');
+  const userland = (m: Node) => m.callFrame.url !== '' && !m.callFrame.url.startsWith('node:');
   const selfMs = new Map<number, number>();
   const samples = p.samples ?? [];
   const deltas = p.timeDeltas ?? [];
@@ -68,17 +84,30 @@ export function summariseProfile(p: CpuProfile, top = 25): ProfileSummary {
   let idleMs = 0;
   for (const [id, ms] of selfMs) {
     const n = byId.get(id);
-    if (!n) continue;
+    if (!n || ms <= 0) continue;
     totalMs += ms;
-    const { functionName, url, lineNumber } = n.callFrame;
+    const { functionName, url } = n.callFrame;
     if (functionName === '(idle)') {
       idleMs += ms;
       continue;
     }
-    const area = areaOf(url, functionName);
     // tsx compiles a .ts file onto few lines: a line number there says nothing, the file does.
-    const where = url && /\.[cm]?ts$/.test(url) && lineNumber === 0 ? shortUrl(url) : `${shortUrl(url)}:${lineNumber + 1}`;
-    const name = url ? `${functionName || '(anonymous)'} (${where})` : functionName || '(anonymous)';
+    const label = (m: Node) => {
+      const f = m.callFrame;
+      const where = /\.[cm]?ts$/.test(f.url) && f.lineNumber === 0 ? shortUrl(f.url) : `${shortUrl(f.url)}:${f.lineNumber + 1}`;
+      return `${f.functionName || '(anonymous)'} (${where})`;
+    };
+    let name: string;
+    let area: string;
+    if (pseudo(n)) {
+      name = functionName;
+      area = functionName;
+    } else {
+      const caller = url ? undefined : ancestor(n, (m) => m.callFrame.url !== '');
+      name = url ? label(n) : `${functionName || '(native)'}${caller ? ` <- ${label(caller)}` : ''}`;
+      const owner = userland(n) ? n : ancestor(n, userland);
+      area = owner ? areaOf(owner.callFrame.url, owner.callFrame.functionName) : areaOf(url, functionName);
+    }
     const f = fns.get(name) ?? { area, ms: 0 };
     f.ms += ms;
     fns.set(name, f);

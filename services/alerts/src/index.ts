@@ -1,2 +1,3 @@
 export { buildAlertsService } from './build';
 export type { AlertsService, AlertsServiceDeps, AlertsServiceOptions } from './build';
+export { AlertsConfigSchema } from './config';

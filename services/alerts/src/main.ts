@@ -1,14 +1,8 @@
-import { hostname } from 'node:os';
-import { z } from 'zod';
 import { createAlertsCore } from '@ganzhi/alerts';
 import { loadConfig } from '@ganzhi/config';
-import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, runMain } from '@ganzhi/runtime';
+import { closeAll, openBus, runMain } from '@ganzhi/runtime';
 import { buildAlertsService } from './build';
-
-const AlertsConfigSchema = RuntimeConfigSchema.extend({
-  GANZHI_ALERTS_SWEEP_CRON: z.string().default('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
-  GANZHI_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default(hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'alerts'),
-}).superRefine(checkRuntime);
+import { AlertsConfigSchema } from './config';
 
 /** The alert manager alone (distributed mode): instances share the consumer group `alerts`. */
 runMain(

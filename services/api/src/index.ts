@@ -1,2 +1,3 @@
 export { buildApi } from './build';
 export type { Api, ApiDeps, ApiOptions } from './build';
+export { ApiConfigSchema } from './config';

@@ -1,14 +1,7 @@
-import { hostname } from 'node:os';
-import { z } from 'zod';
-import { envPort, envString, loadConfig } from '@ganzhi/config';
-import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { loadConfig } from '@ganzhi/config';
+import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { buildApi } from './build';
-
-const ApiConfigSchema = RuntimeConfigSchema.extend({
-  GANZHI_HTTP_HOST: envString('0.0.0.0').describe('address the HTTP API binds to'),
-  GANZHI_HTTP_PORT: envPort(8080).describe("operators' HTTP API port"),
-  GANZHI_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).default(hostname().replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'api'),
-}).superRefine(checkRuntime);
+import { ApiConfigSchema } from './config';
 
 /** The operators' HTTP API alone (distributed mode). */
 runMain(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
 export const GatewayConfigSchema = z.object({
   /** Address the MQTT listeners bind to. */
@@ -16,3 +17,6 @@ export const GatewayConfigSchema = z.object({
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 
 export const loadGatewayConfig = (env: Env) => loadConfig(GatewayConfigSchema, env);
+
+/** The gateway running alone (distributed mode): its own settings and the shared runtime ones. */
+export const GatewayServiceConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSchema.shape).superRefine(checkRuntime);

@@ -1,13 +1,13 @@
 import { loadConfig } from '@ganzhi/config';
-import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
 import { buildGateway } from './build';
-import { GatewayConfigSchema } from './config';
+import { GatewayServiceConfigSchema } from './config';
 
 /** The MQTT gateway alone (distributed mode): several may run, each with its own GANZHI_GATEWAY_ID. */
 runMain(
   'gateway',
   async (logger) => {
-    const config = loadConfig(GatewayConfigSchema.extend(RuntimeConfigSchema.shape).superRefine(checkRuntime), process.env);
+    const config = loadConfig(GatewayServiceConfigSchema, process.env);
     const registry = await openRegistry(config, logger);
     const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
     const gateway = await buildGateway(config, { bus, registry, logger });

@@ -1,2 +1,3 @@
 export { buildRulesService } from './build';
 export type { RulesService, RulesServiceDeps, RulesServiceOptions } from './build';
+export { RulesConfigSchema } from './config';

@@ -1,13 +1,8 @@
-import { z } from 'zod';
-import { envString, loadConfig } from '@ganzhi/config';
+import { loadConfig } from '@ganzhi/config';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
 import { buildRulesService } from './build';
-
-const RulesConfigSchema = RuntimeConfigSchema.extend({
-  GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
-  GANZHI_RULES_SWEEP_CRON: z.string().default('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
-}).superRefine(checkRuntime);
+import { RulesConfigSchema } from './config';
 
 /** The rule evaluator alone (distributed mode): instances share the consumer group `rules`. */
 runMain(
