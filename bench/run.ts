@@ -20,7 +20,7 @@ import { startFleet, type Fleet } from './load/fleet';
 import { runAlertLatency } from './scenarios/alerts';
 import { runConnections } from './scenarios/connections';
 import { runIngest, type IngestOptions, type IngestResult } from './scenarios/ingest';
-import { drain } from './scenarios/measure';
+import { drain, sustained } from './scenarios/measure';
 import { runMicro } from './scenarios/micro';
 import { runProfile } from './scenarios/profile';
 
@@ -158,10 +158,12 @@ async function main(argv: readonly string[]): Promise<number> {
           sustainedRate = r.sustained?.acked;
         }
         if (doAlerts) {
-          const rate = Math.round(Math.min(a.alertRate, sustainedRate ? 0.9 * sustainedRate : a.alertRate));
-          if (rate < a.alertRate) report.notes.push(`alert latency offered ${rate} msg/s: 90 % of the pipeline's sustained rate, which is below --alert-rate ${a.alertRate}`);
+          // 80 %: the spikes add alert work, and the window is longer than the search's.
+          const rate = Math.round(Math.min(a.alertRate, sustainedRate ? 0.8 * sustainedRate : a.alertRate));
+          if (rate < a.alertRate) report.notes.push(`alert latency offered ${rate} msg/s: 80 % of the pipeline's sustained rate, which is below --alert-rate ${a.alertRate}`);
           log(`alert latency at ${rate} msg/s`);
           report.alerts = await runAlertLatency(t, f, reg!.operator, { rate, spikesPerSec: 20, seconds: a.quick ? 10 : 30, settleMs: 3000, graceMs: 5000, log });
+          if (!sustained(report.alerts.window)) report.notes.push('alert latency: the pipeline did not hold the offered rate during the alert window (backlog grew): its latencies include queueing');
           await drain(t, f);
         }
       }));
@@ -243,6 +245,10 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const r of report.ingest) {
       const s = r.sustained;
       if (!s) continue;
+      if (r.method === 'unconfirmed') {
+        const other = Math.max(...r.steps.filter((w) => w.role === 'confirm').map((w) => w.otherCpu));
+        report.notes.push(`${r.target}: the searched rate did not hold in the longer confirmation windows (other processes used up to ${other.toFixed(2)} cores then): treat it as an upper bound`);
+      }
       if (s.loadCpu > 0.85 * a.workers) report.notes.push(`${r.target}: the load generator used ${s.loadCpu.toFixed(2)} of ${a.workers} cores: it may be the bottleneck`);
       if (s.targetCpu + s.loadCpu + s.otherCpu > 0.9 * report.machine.cores)
         report.notes.push(`${r.target}: the machine was CPU-bound at the sustained rate (target ${s.targetCpu.toFixed(2)} + load ${s.loadCpu.toFixed(2)} + other ${s.otherCpu.toFixed(2)} cores of ${report.machine.cores})`);

@@ -29,6 +29,8 @@ export interface ProfileSummary {
   readonly busyMs: number;
   readonly functions: SelfTime[];
   readonly areas: SelfTime[];
+  /** The repo's own functions (packages/, services/) by inclusive time: what they and their callees took. */
+  readonly ownInclusive: SelfTime[];
 }
 
 /** Where a frame's code lives: `node:internal`, an npm package, or a repo path under packages/ or services/. */
@@ -113,6 +115,24 @@ export function summariseProfile(p: CpuProfile, top = 25): ProfileSummary {
     fns.set(name, f);
     areas.set(area, (areas.get(area) ?? 0) + ms);
   }
+  // Inclusive time of the repo's own functions: each sample's time goes to every distinct own
+  // function on its stack (recursion counted once).
+  const own = new Map<string, { area: string; ms: number }>();
+  const isOwn = (url: string) => /\/(packages|services)\/[^/]+\/src\//.test(url) && !url.includes('node_modules');
+  for (const [id, ms] of selfMs) {
+    const leaf = byId.get(id);
+    if (!leaf || ms <= 0 || pseudo(leaf)) continue;
+    const seen = new Set<string>();
+    for (let m: Node | undefined = leaf, k = 0; m && k < 200; m = ancestor(m, () => true), k++) {
+      if (!isOwn(m.callFrame.url)) continue;
+      const key = `${m.callFrame.functionName || '(anonymous)'} (${shortUrl(m.callFrame.url)})`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const e = own.get(key) ?? { area: areaOf(m.callFrame.url, m.callFrame.functionName), ms: 0 };
+      e.ms += ms;
+      own.set(key, e);
+    }
+  }
   const busyMs = totalMs - idleMs;
   const share = (ms: number) => (busyMs > 0 ? ms / busyMs : 0);
   return {
@@ -124,6 +144,10 @@ export function summariseProfile(p: CpuProfile, top = 25): ProfileSummary {
       .slice(0, top),
     areas: [...areas]
       .map(([name, ms]) => ({ name, area: name, ms, share: share(ms) }))
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top),
+    ownInclusive: [...own]
+      .map(([name, f]) => ({ name, area: f.area, ms: f.ms, share: share(f.ms) }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top),
   };

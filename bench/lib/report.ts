@@ -3,6 +3,7 @@ import type { ConnectionsResult } from '../scenarios/connections';
 import type { IngestResult } from '../scenarios/ingest';
 import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
+import { sustained } from '../scenarios/measure';
 
 /** Everything one `npm run bench` measured (also what --json writes). */
 export interface BenchReport {
@@ -76,16 +77,19 @@ export function ingestTable(results: readonly IngestResult[], refRate: number): 
 }
 
 export function searchTable(results: readonly IngestResult[]): string {
-  const rows = [['target', 'offered msg/s', 'acked msg/s', 'throttled/s', 'PUBACK p50/p99 ms', 'stored/s', 'backlog start->end', 'slope/s', 'CPU target/load/other']];
+  const rows = [['target', 'window', 'held', 'offered msg/s', 'acked msg/s', 'throttled/s', 'PUBACK p50/p99 ms', 'stored/s', 'writer batch', 'backlog start->end', 'slope/s', 'CPU target/load/other']];
   for (const r of results) {
     for (const w of r.steps) {
       rows.push([
         r.target,
+        `${w.role ?? ''} ${n0(w.seconds)} s`,
+        sustained(w) ? 'yes' : 'no',
         w.offered ? n0(w.offered) : 'closed loop',
         n0(w.acked),
         n0(w.throttled),
         `${n1(w.p50)} / ${n1(w.p99)}`,
         w.stored === undefined ? '-' : n0(w.stored),
+        n0(w.writerBatch),
         w.backlogStart === undefined ? '-' : `${n0(w.backlogStart)}->${n0(w.backlogEnd)}`,
         w.backlogSlope === undefined ? '-' : n0(w.backlogSlope),
         `${n2(w.targetCpu)}/${n2(w.loadCpu)}/${n2(w.otherCpu)}`,
@@ -127,9 +131,13 @@ export function profileText(p: ProfileResult): string {
     `pipeline main thread, ${(s.totalMs / 1000).toFixed(1)} s sampled at ${n0(p.window.acked)} msg/s acknowledged (offered ${n0(p.rate)}), ` +
     `busy ${((s.busyMs / Math.max(1, s.totalMs)) * 100).toFixed(0)} %; self time as a share of busy time` +
     (p.savedTo ? `; profile saved to ${p.savedTo}` : '');
-  const areas = table([['area', 'self ms', 'share'], ...s.areas.slice(0, 15).map((a) => [a.name, n0(a.ms), `${(a.share * 100).toFixed(1)}%`])]);
+  const areas = table([['area (nearest package on the stack)', 'self ms', 'share'], ...s.areas.slice(0, 15).map((a) => [a.name, n0(a.ms), `${(a.share * 100).toFixed(1)}%`])]);
   const fns = table([['function', 'area', 'self ms', 'share'], ...s.functions.slice(0, 25).map((f) => [f.name.slice(0, 90), f.area, n0(f.ms), `${(f.share * 100).toFixed(1)}%`])]);
-  return `${head}\n\n${areas}\n\n${fns}`;
+  const own = table([
+    ['own function (inclusive: it and what it calls, synchronously)', 'area', 'ms', 'share'],
+    ...s.ownInclusive.slice(0, 15).map((f) => [f.name.slice(0, 90), f.area, n0(f.ms), `${(f.share * 100).toFixed(1)}%`]),
+  ]);
+  return `${head}\n\n${areas}\n\n${fns}\n\n${own}`;
 }
 
 export function formatReport(r: BenchReport): string {

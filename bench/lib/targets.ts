@@ -17,6 +17,8 @@ export interface PipelineCounters {
   deadLetters: number;
   rulesRead: number;
   stored: number;
+  /** Batches the writer stored (stored / writerBatches = its mean batch size). */
+  writerBatches: number;
   signals: number;
   alertsPublished: number;
 }
@@ -121,6 +123,7 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
       deadLetters: s.normalizer?.deadLetters ?? 0,
       rulesRead: s.rules?.readings ?? 0,
       stored: s.writer?.readings ?? 0,
+      writerBatches: s.writer?.batches ?? 0,
       signals: s.rules?.signals ?? 0,
       alertsPublished: s.gateway?.alertsPublished ?? 0,
     };

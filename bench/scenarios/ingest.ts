@@ -19,7 +19,8 @@ export interface IngestResult {
   target: string;
   /** Highest sustained rate and how it was found. */
   sustained?: Window;
-  method: 'closed loop' | 'rate search' | 'none';
+  /** unconfirmed: a short search window held, the longer confirmation windows did not. */
+  method: 'closed loop' | 'rate search' | 'unconfirmed' | 'none';
   /** The closed-loop probe: as fast as PUBACKs come back, `window` in flight per device. */
   closedLoop: Window;
   /** At refRate, when the target sustains it. */
@@ -36,7 +37,7 @@ export function describeWindow(w: Window): string {
   const f = (n: number | undefined, d = 0) => (n === undefined ? '-' : n.toFixed(d));
   return (
     `offered ${w.offered ? f(w.offered) : 'closed-loop'}: acked ${f(w.acked)}/s, throttled ${f(w.throttled)}/s, PUBACK p50 ${f(w.p50, 1)} ms p99 ${f(w.p99, 1)} ms` +
-    (w.stored !== undefined ? `, stored ${f(w.stored)}/s, backlog ${f(w.backlogStart)}->${f(w.backlogEnd)} (slope ${f(w.backlogSlope)}/s)` : '') +
+    (w.stored !== undefined ? `, stored ${f(w.stored)}/s (batches of ${f(w.writerBatch)}), backlog ${f(w.backlogStart)}->${f(w.backlogEnd)} (slope ${f(w.backlogSlope)}/s)` : '') +
     `, cpu target ${f(w.targetCpu, 2)} load ${f(w.loadCpu, 2)} other ${f(w.otherCpu, 2)}${w.dropped ? `, DROPPED ${w.dropped}` : ''} -> ${sustained(w) ? 'sustained' : 'not sustained'}`
   );
 }
@@ -49,14 +50,15 @@ export function describeWindow(w: Window): string {
  */
 export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions): Promise<IngestResult> {
   const steps: Window[] = [];
-  const step = async (rate: number) => {
+  const step = async (rate: number, role: string) => {
     // A closed loop outruns a pipeline's consumers: stop it once 30k records are queued.
     const w = await measure(target, fleet, rate, rate === 0 ? 500 : o.settleMs, o.windowMs, rate === 0 ? 30_000 : Infinity);
+    w.role = role;
     steps.push(w);
     o.log(`  ${target.name}: ${describeWindow(w)}`);
     return w;
   };
-  const closedLoop = await step(0);
+  const closedLoop = await step(0, 'probe');
   let best: Window | undefined = sustained(closedLoop) ? closedLoop : undefined;
   let method: IngestResult['method'] = best ? 'closed loop' : 'none';
   let backlogLeft = await drain(target, fleet);
@@ -66,7 +68,7 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
     let lo = Math.max(100, 0.9 * (closedLoop.stored ?? 0));
     let hi = closedLoop.acked;
     const test = async (rate: number) => {
-      const w = await step(rate);
+      const w = await step(rate, 'search');
       backlogLeft = await drain(target, fleet);
       if (!sustained(w)) return false;
       best = w;
@@ -86,20 +88,24 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
   }
   // A short window can pass by luck: hold the found rate three times as long (twice lower if not).
   if (best && method === 'rate search' && o.confirmMs > 0) {
+    const searched: Window = best;
     let rate = best.offered;
-    best = undefined;
-    for (let i = 0; i < 2 && !best; i++, rate = roundRate(rate * 0.85)) {
+    let confirmed: Window | undefined;
+    for (let i = 0; i < 2 && !confirmed; i++, rate = roundRate(rate * 0.85)) {
       const w = await measure(target, fleet, rate, o.settleMs, o.confirmMs);
+      w.role = 'confirm';
       steps.push(w);
       o.log(`  ${target.name}: confirm ${describeWindow(w)}`);
       backlogLeft = await drain(target, fleet);
-      if (sustained(w)) best = w;
+      if (sustained(w)) confirmed = w;
     }
-    if (!best) method = 'none';
+    // Neither held for the longer window: report the searched rate, marked (see otherCpu).
+    best = confirmed ?? searched;
+    if (!confirmed) method = 'unconfirmed';
   }
   let ref: Window | undefined;
   if (best && o.refRate > 0 && o.refRate <= best.acked * 1.02) {
-    ref = await step(o.refRate);
+    ref = await step(o.refRate, 'ref');
     backlogLeft = await drain(target, fleet);
   }
   const mem = memoryMb(target.pid);

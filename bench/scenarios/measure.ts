@@ -5,6 +5,8 @@ import type { Fleet, FleetTotals } from '../load/fleet';
 
 /** What one measurement window at one offered rate showed. */
 export interface Window {
+  /** What the window was for (set by the scenario): probe, search, confirm, ref. */
+  role?: string;
   /** Offered msgs/s (0 = closed loop). */
   offered: number;
   seconds: number;
@@ -16,6 +18,8 @@ export interface Window {
   p99?: number;
   /** Pipeline only: readings stored per second, and backlog (accepted - slowest consumer). */
   stored?: number;
+  /** Mean readings per writer batch (store write) in the window. */
+  writerBatch?: number;
   backlogStart?: number;
   backlogEnd?: number;
   /** Least-squares slope of the backlog over the window, msgs/s (> 0: growing). */
@@ -93,6 +97,8 @@ export async function measure(target: Target, fleet: Fleet, rate: number, settle
   if (rss) w.targetRssMb = rss.rss;
   if (c0 && c1) {
     w.stored = (c1.stored - c0.stored) / seconds;
+    const batches = c1.writerBatches - c0.writerBatches;
+    if (batches > 0) w.writerBatch = (c1.stored - c0.stored) / batches;
     w.backlogStart = backlogOf(c0);
     w.backlogEnd = backlogOf(c1);
     w.backlogSlope = slope(samples);

@@ -82,6 +82,7 @@ export const PortDevicePayloadSchema = z.object({
   reeferReturnTemp: metric(PORT.reeferReturnTemp),
   reeferSetpoint: metric(PORT.reeferSetpoint),
   reeferPower: z.boolean().nullish(),
+  reeferDefrost: z.boolean().nullish(),
 });
 
 export const PAYLOAD_SCHEMAS = {
@@ -117,7 +118,7 @@ const INPUT_NAMES: Record<DeviceKind, string> = {
   river_gauge: Object.keys(RIVER).join(', '),
   air_monitor: Object.keys(AIR).join(', '),
   fire_sensor: ['smoke', ...NUMERIC_INPUTS.fire_sensor.map(([k]) => k)].join(', '),
-  port_device: [...Object.keys(PORT), 'craneState', 'reeferPower'].join(', '),
+  port_device: [...Object.keys(PORT), 'craneState', 'reeferPower', 'reeferDefrost'].join(', '),
 };
 
 /** What each field expects, for "expected X, got Y" reasons. */
@@ -129,6 +130,7 @@ const EXPECTS: Record<string, string> = {
   sensorType: 'string of 1..64 characters',
   craneState: `one of ${CRANE_STATES.join('|')}`,
   reeferPower: 'boolean',
+  reeferDefrost: 'boolean',
 };
 
 // "NaN", "Infinity", "-inf": strings that a device meant as a non-finite number.
@@ -220,6 +222,10 @@ export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): Normalize
     }
     if (typeof data.reeferPower === 'boolean') {
       (states ??= {}).reeferPower = data.reeferPower;
+      stateCount++;
+    }
+    if (typeof data.reeferDefrost === 'boolean') {
+      (states ??= {}).reeferDefrost = data.reeferDefrost;
       stateCount++;
     }
   }

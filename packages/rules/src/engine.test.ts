@@ -128,3 +128,15 @@ function replay(engine: RuleEngine, devices: Device[], steps: Event[], cut: numb
   });
   return lines;
 }
+
+describe('status messages', () => {
+  it('prove a device alive without taking part in per-device ordering, so later telemetry with an earlier device clock still counts', () => {
+    const engine = engineOf([{ id: 'level', type: 'threshold', title: 'level', source: 'test', kind: 'river_gauge', metric: 'waterLevel', direction: 'above', thresholds: { red: 10 } }]);
+    const d = device('g1', 'river_gauge');
+    // the gateway stamps the status at its own clock, a minute ahead of the device's
+    const status = { ...reading(d, 60, { online: 1 }, { s: { status: 'online' } }), origin: 'status' as const };
+    const first = engine.evaluate(status, d, undefined);
+    const out = engine.evaluate(reading(d, 0, { waterLevel: 11 }), d, first.state);
+    expect(out.signals.map((s) => [s.ruleId, s.state, s.level])).toEqual([['level', 'raise', 'red']]);
+  });
+});

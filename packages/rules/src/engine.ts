@@ -169,8 +169,9 @@ export function createRuleEngine(files: readonly RuleFile[]): RuleEngine {
       if (out.length > 0) changed = true;
       let ss = siteState;
       let siteChanged = false;
-      // late or repeated readings: absence above only (they still prove the device is alive)
-      if (r.ts > st.ts || (r.ts === st.ts && r.sourceId !== st.src)) {
+      // late or repeated readings: absence above only (they still prove the device is alive);
+      // so do status messages, which are stamped by the gateway's clock, not the device's
+      if (r.origin !== 'status' && (r.ts > st.ts || (r.ts === st.ts && r.sourceId !== st.src))) {
         st.ts = r.ts;
         st.src = r.sourceId;
         changed = true;

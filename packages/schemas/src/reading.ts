@@ -27,5 +27,10 @@ export const ReadingSchema = z.object({
   states: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
   sourceId: z.string().min(1),
   receivedAt: EpochMsSchema,
+  /**
+   * `status` for a device's online/offline message: stamped with the gateway's clock, it proves
+   * the device alive but is not a measurement, so it does not take part in per-device ordering.
+   */
+  origin: z.enum(['telemetry', 'status']).optional(),
 });
 export type Reading = z.infer<typeof ReadingSchema>;

@@ -119,7 +119,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       case 'telemetry':
       case 'status': {
         const device = (principal as Extract<Principal, { type: 'device' }>).device;
-        const raw = rawEnvelope(nextId(), device, packet.topic, payload, at);
+        const raw = rawEnvelope(nextId(), device, packet.topic, payload, at, route.type === 'status');
         await bus.publish('ganzhi.raw.v1', [{ key: raw.deviceId, value: raw }]);
         return;
       }

@@ -15,9 +15,12 @@ export function idSource(gatewayId: string): () => string {
   return () => `${boot}.${(n++).toString(36)}`;
 }
 
-/** The raw envelope for a device publish (telemetry or status). Binary formats travel as base64. */
-export function rawEnvelope(id: string, device: Device, topic: string, payload: Buffer, receivedAt: number): RawEnvelope {
-  const binary = device.format === 'sl651';
+/**
+ * The raw envelope for a device publish. Telemetry in a binary format (SL 651) travels as base64;
+ * status messages (`online`/`offline`) are text whatever the device's telemetry format.
+ */
+export function rawEnvelope(id: string, device: Device, topic: string, payload: Buffer, receivedAt: number, status = false): RawEnvelope {
+  const binary = !status && device.format === 'sl651';
   return {
     id,
     deviceId: device.id,

@@ -29,6 +29,7 @@ export function statusReading(raw: RawEnvelope, site: string | undefined): Readi
     states: { status: text },
     sourceId: raw.id,
     receivedAt: raw.receivedAt,
+    origin: 'status',
   };
 }
 
