@@ -11,7 +11,7 @@ export interface BenchReport {
   config: { devices: number; window: number; workers: number; settleMs: number; windowMs: number; refRate: number; quick: boolean; sections: string[] };
   ingest: IngestResult[];
   kafka?: { peer?: string; skipped?: string };
-  alerts?: AlertLatencyResult | { skipped: string };
+  alerts?: AlertLatencyResult[];
   connections?: ConnectionsResult[];
   micro?: { results: MicroResult[]; error?: string };
   profile?: ProfileResult | { skipped: string };
@@ -150,23 +150,41 @@ export function formatReport(r: BenchReport): string {
   );
   if (r.ingest.length) {
     out.push('', 'INGEST (figures at the sustained rate; CPU in cores, 1.00 = one core busy)', ingestTable(r.ingest, r.config.refRate));
+    const mem = r.ingest.filter((i) => i.memory);
+    if (mem.length) {
+      out.push('', 'pipeline memory at the end of its scenario (process.memoryUsage, MB; native = RSS - JS heap - external: DuckDB, code, stacks)');
+      out.push(
+        table([
+          ['target', 'RSS', 'JS heap (used)', 'external', 'native'],
+          ...mem.map((i) => {
+            const m = i.memory!;
+            return [i.target, n0(m.rss), `${n0(m.heapTotal)} (${n0(m.heapUsed)})`, n0(m.external), n0(m.rss - m.heapTotal - m.external)];
+          }),
+        ]),
+      );
+    }
     out.push('', 'rate search, every window', searchTable(r.ingest));
   }
   if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
   else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
-  if (r.alerts) {
-    if ('skipped' in r.alerts) out.push('', `ALERT LATENCY: skipped: ${r.alerts.skipped}`);
-    else {
-      const a = r.alerts;
-      out.push(
-        '',
-        `ALERT LATENCY (device publish -> operator receives the red alert over MQTT), pipeline fsync at ${n0(a.rate)} msg/s offered (${n0(a.window.acked)} acknowledged), ${a.spikesPerSec} red spikes/s`,
-        table([
-          ['spikes', 'alerts received', 'p50 ms', 'p99 ms', 'max ms'],
-          [n0(a.spikes), n0(a.received), n1(a.p50), n1(a.p99), n1(a.max)],
+  if (r.alerts?.length) {
+    out.push(
+      '',
+      `ALERT LATENCY (device publish -> operator receives the red alert over MQTT), pipeline ${r.ingest.some((i) => i.target === 'pipeline (fsync)') ? 'fsync' : ''}, ${r.alerts[0]!.spikesPerSec} red spikes/s`,
+      table([
+        ['offered msg/s', 'acked msg/s', 'backlog start->end', 'spikes', 'alerts received', 'p50 ms', 'p99 ms', 'max ms'],
+        ...r.alerts.map((a) => [
+          n0(a.rate),
+          n0(a.window.acked),
+          `${n0(a.window.backlogStart)}->${n0(a.window.backlogEnd)}`,
+          n0(a.spikes),
+          n0(a.received),
+          n1(a.p50),
+          n1(a.p99),
+          n1(a.max),
         ]),
-      );
-    }
+      ]),
+    );
   }
   if (r.connections?.length) out.push('', 'CONNECTIONS (idle, keepalive 0; RSS per connection = RSS growth / connections)', connectionsTable(r.connections));
   if (r.micro) {

@@ -21,6 +21,8 @@ export interface PipelineCounters {
   writerBatches: number;
   signals: number;
   alertsPublished: number;
+  /** process.memoryUsage() of the pipeline, MB: where its RSS is (JS heap, or native: DuckDB, buffers). */
+  memory?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
 /** Something the load generator publishes to: a broker or the pipeline, in its own process. */
@@ -126,8 +128,10 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
       writerBatches: s.writer?.batches ?? 0,
       signals: s.rules?.signals ?? 0,
       alertsPublished: s.gateway?.alertsPublished ?? 0,
+      ...(s.memory ? { memory: { rss: mb(s.memory.rss), heapTotal: mb(s.memory.heapTotal), heapUsed: mb(s.memory.heapUsed), external: mb(s.memory.external), arrayBuffers: mb(s.memory.arrayBuffers) } } : {}),
     };
   };
+  const mb = (bytes: number | undefined) => (bytes ?? 0) / 1024 / 1024;
   await ready(child, `pipeline (${o.name})`, async () => ((await counters().catch(() => undefined)) ? tcpOpen('127.0.0.1', port) : undefined), 120_000);
   return { name: o.name, pid: child.pid, host: '127.0.0.1', port, auth: true, counters, stop: () => child.stop(30_000) };
 }

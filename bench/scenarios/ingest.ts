@@ -1,5 +1,5 @@
 import { memoryMb } from '../lib/proc';
-import type { Target } from '../lib/targets';
+import type { PipelineCounters, Target } from '../lib/targets';
 import type { Fleet } from '../load/fleet';
 import { drain, measure, sustained, type Window } from './measure';
 
@@ -27,11 +27,17 @@ export interface IngestResult {
   ref?: Window;
   steps: Window[];
   peakRssMb?: number;
+  /** Pipeline only, at the end: its own process.memoryUsage() (MB). */
+  memory?: PipelineCounters['memory'];
   /** Pipeline backlog left after the last drain. */
   backlogLeft?: number;
 }
 
-const roundRate = (r: number) => Math.max(100, Math.round(r / 100) * 100);
+/** Rates to 100 msg/s above 2,000, to 10 below (the Kafka path runs at a few hundred). */
+const roundRate = (r: number) => {
+  const step = r >= 2_000 ? 100 : 10;
+  return Math.max(50, Math.round(r / step) * step);
+};
 
 export function describeWindow(w: Window): string {
   const f = (n: number | undefined, d = 0) => (n === undefined ? '-' : n.toFixed(d));
@@ -65,7 +71,7 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
   if (!best) {
     // Bisection in log space between what the consumers stored during the probe (assumed to
     // hold, not yet tested) and the probe's PUBACK rate (known not to hold).
-    let lo = Math.max(100, 0.9 * (closedLoop.stored ?? 0));
+    let lo = Math.max(50, 0.9 * (closedLoop.stored ?? 0));
     let hi = closedLoop.acked;
     const test = async (rate: number) => {
       const w = await step(rate, 'search');
@@ -109,6 +115,7 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
     backlogLeft = await drain(target, fleet);
   }
   const mem = memoryMb(target.pid);
+  const memory = (await target.counters?.().catch(() => undefined))?.memory;
   return {
     target: target.name,
     method,
@@ -117,6 +124,7 @@ export async function runIngest(target: Target, fleet: Fleet, o: IngestOptions):
     ...(best ? { sustained: best } : {}),
     ...(ref ? { ref } : {}),
     ...(mem ? { peakRssMb: mem.hwm } : {}),
+    ...(memory ? { memory } : {}),
     ...(target.counters ? { backlogLeft } : {}),
   };
 }
