@@ -29,7 +29,7 @@ export const USAGE = `usage: npm run bench -- [options]
 Bounded end-to-end benchmarks of the embedded pipeline against a bare Aedes broker and Mosquitto,
 plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what each figure means.
 
-  --quick                 shorter windows, fewer search steps, 3,000 connections (about 4 min)
+  --quick                 shorter windows, fewer search steps, 3,000 connections (about 5 min)
   --only <list>           sections, comma-separated: ${SECTIONS.join(', ')}, or all
                           (default: everything but profile)
   --micro                 the micro-benchmarks only (same as --only micro)
