@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           ...common,
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'simulators/src/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'simulators/src/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.kafka.test.ts', '**/*.questdb.test.ts', '**/node_modules/**'],
         },
       },
