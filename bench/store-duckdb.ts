@@ -1,17 +1,47 @@
 /**
  * DuckDB store: write throughput for batches of 1, 100 and 1000 readings (4-6 metrics each,
- * i.e. one row per metric) into a fresh file, then query latency over ~1M rows.
+ * i.e. one row per metric) into a fresh file, then query latency over ~1M rows. Each write run
+ * also reports the main thread's busy time per batch (event-loop utilisation minus the time spent
+ * building batches), the event loop's p99/max delay, and the peak RSS of the process.
  *
  *   npx tsx bench/store-duckdb.ts [seconds per write run, default 3] [rows to fill, default 1000000]
+ *                                 [DuckDB memory_limit, default the store's]
  */
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
 import type { DeviceKind, Reading } from '@ganzhi/schemas';
 
 const seconds = Number(process.argv[2] ?? 3);
 const fillRows = Number(process.argv[3] ?? 1_000_000);
+const memoryLimit = process.argv[4];
+const storeOptions = memoryLimit === undefined ? {} : { memoryLimit };
+
+/** Main-thread busy time, event-loop delay and peak RSS over one measured stretch. */
+function mainThreadProbe(): { stop(batches: number, generateMs: number): string } {
+  const elu = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 100);
+  return {
+    stop(batches: number, generateMs: number): string {
+      clearInterval(sampler);
+      delay.disable();
+      peakRss = Math.max(peakRss, process.memoryUsage.rss());
+      const busy = performance.eventLoopUtilization(elu).active - generateMs;
+      return (
+        `  main thread ${fmt(busy / Math.max(1, batches), 3)} ms/batch` +
+        `  loop delay p99 ${fmt(delay.percentile(99) / 1e6, 1)} ms max ${fmt(delay.max / 1e6, 1)} ms` +
+        `  peak RSS ${fmt(peakRss / 1e6)} MB`
+      );
+    },
+  };
+}
 
 const KINDS: Record<DeviceKind, readonly string[]> = {
   river_gauge: ['water_level', 'rain_1h', 'flow', 'battery'],
@@ -48,25 +78,32 @@ function fmt(n: number, digits = 0): string {
 async function writeRun(batchSize: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-bench-duckdb-'));
   try {
-    const store = await createDuckDbStore({ path: join(dir, 'bench.duckdb') });
+    const store = await createDuckDbStore({ path: join(dir, 'bench.duckdb'), ...storeOptions });
     let next = 0;
     let rows = 0;
+    let generateMs = 0;
     const latencies: number[] = [];
+    const probe = mainThreadProbe();
     const started = performance.now();
     const deadline = started + seconds * 1000;
     while (performance.now() < deadline) {
+      const g = performance.now();
       const batch = Array.from({ length: batchSize }, () => reading(next++));
+      const n = rowsOf(batch);
       const t = performance.now();
+      generateMs += t - g;
       await store.writeReadings(batch);
       latencies.push(performance.now() - t);
-      rows += rowsOf(batch);
+      rows += n;
     }
     const elapsed = (performance.now() - started) / 1000;
+    const main = probe.stop(latencies.length, generateMs);
     await store.close();
     latencies.sort((a, b) => a - b);
     console.log(
       `write batch=${String(batchSize).padStart(4)}  ${fmt(next / elapsed).padStart(9)} readings/s  ${fmt(rows / elapsed).padStart(9)} rows/s` +
-        `  batch p50 ${fmt(pct(latencies, 50), 2)} ms  p99 ${fmt(pct(latencies, 99), 2)} ms`,
+        `  batch p50 ${fmt(pct(latencies, 50), 2)} ms  p99 ${fmt(pct(latencies, 99), 2)} ms` +
+        main,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -92,18 +129,27 @@ async function queryRun(): Promise<void> {
   const path = join(dir, 'bench.duckdb');
   let store: Store | undefined;
   try {
-    store = await createDuckDbStore({ path });
+    store = await createDuckDbStore({ path, ...storeOptions });
     let next = 0;
     let rows = 0;
+    let batches = 0;
+    let generateMs = 0;
+    const probe = mainThreadProbe();
     const started = performance.now();
     while (rows < fillRows) {
+      const g = performance.now();
       const batch = Array.from({ length: 1000 }, () => reading(next++));
+      const n = rowsOf(batch);
+      generateMs += performance.now() - g;
       await store.writeReadings(batch);
-      rows += rowsOf(batch);
+      rows += n;
+      batches++;
     }
     const fillSeconds = (performance.now() - started) / 1000;
+    const main = probe.stop(batches, generateMs);
     const count = await store.countReadings();
     console.log(`fill: ${fmt(count)} rows (${fmt(next)} readings) in ${fmt(fillSeconds, 1)} s = ${fmt(count / fillSeconds)} rows/s`);
+    console.log(`fill:${main}`);
 
     const t = performance.now();
     await store.writeReadings(Array.from({ length: 1000 }, () => reading(next++)));
@@ -129,7 +175,7 @@ async function queryRun(): Promise<void> {
     store = undefined;
     console.log(`close (checkpoint): ${fmt(performance.now() - c)} ms; file ${fmt((await stat(path)).size / 1e6, 1)} MB`);
     const o = performance.now();
-    store = await createDuckDbStore({ path });
+    store = await createDuckDbStore({ path, ...storeOptions });
     console.log(`reopen: ${fmt(performance.now() - o)} ms, ${fmt(await store.countReadings())} rows`);
   } finally {
     await store?.close();
@@ -137,6 +183,9 @@ async function queryRun(): Promise<void> {
   }
 }
 
-console.log(`DuckDB store bench: ${seconds} s per write run, ${fmt(fillRows)}-row fill, ${DEVICES} devices, 4-6 metrics per reading`);
+console.log(
+  `DuckDB store bench: ${seconds} s per write run, ${fmt(fillRows)}-row fill, ${DEVICES} devices, 4-6 metrics per reading` +
+    (memoryLimit === undefined ? '' : `, memory_limit ${memoryLimit}`),
+);
 for (const size of [1, 100, 1000]) await writeRun(size);
 await queryRun();

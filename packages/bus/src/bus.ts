@@ -26,6 +26,9 @@ export interface Delivery<T> {
  *
  * A handler must only resolve once its own outputs are durable (published or written), which is
  * what makes every stage at-least-once.
+ *
+ * Delivered records (and their values) may be shared with the other groups consuming the topic in
+ * the same process: a handler must treat them as read-only and never mutate them.
  */
 export type BatchHandler<N extends TopicName> = (batch: readonly Delivery<TopicValue<N>>[]) => Promise<void>;
 
@@ -61,7 +64,11 @@ export interface Subscription {
  * they go to `ganzhi.deadletter.v1` with code GANZHI_ERR_BUS_DECODE.
  */
 export interface Bus {
-  /** Appends records; resolves once all of them are durable (on disk / acknowledged by the brokers). */
+  /**
+   * Appends records; resolves once all of them are durable (on disk / acknowledged by the brokers).
+   * It may first wait while the topic's consumers lag too far behind (backpressure, see the
+   * embedded bus's `maxLag`): callers await it rather than buffer.
+   */
   publish<N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void>;
   /** Consumes topics as a consumer group; one handler per topic. */
   subscribe<N extends TopicName>(group: string, handlers: HandlerMap<N>, options?: SubscribeOptions): Promise<Subscription>;

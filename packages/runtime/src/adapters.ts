@@ -38,7 +38,7 @@ export async function openStore(config: RuntimeConfig, logger: Logger): Promise<
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
       await mkdir(config.GANZHI_DATA_DIR, { recursive: true });
-      return createDuckDbStore({ path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'), logger: log });
+      return createDuckDbStore({ path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'), memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT, logger: log });
     }
     case 'questdb': {
       const { createQuestDbStore } = await import('@ganzhi/store');

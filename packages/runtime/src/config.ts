@@ -20,6 +20,11 @@ export const RuntimeConfigSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000).describe('Kafka consumer session timeout: how soon a dead instance\'s partitions move to another'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12).describe('partitions of each topic Ganzhi creates on Kafka'),
   GANZHI_STORE: z.enum(['duckdb', 'questdb']).default('duckdb').describe('embedded DuckDB file in the data directory, or QuestDB'),
+  GANZHI_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 256MB or 1GB')
+    .default('256MB')
+    .describe("DuckDB's memory limit (GANZHI_STORE=duckdb)"),
   QUESTDB_URL: envString('http://127.0.0.1:9000').describe('QuestDB HTTP endpoint (GANZHI_STORE=questdb)'),
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),
   QUESTDB_PASSWORD: envOptionalString().describe('QuestDB HTTP basic-auth password'),

@@ -2,8 +2,10 @@ import type { Logger } from '@ganzhi/log';
 import { TOPICS, isGanzhiError, isRetryable, type DeadLetter, type TopicName } from '@ganzhi/schemas';
 import type { Delivery } from '../bus';
 import { deadLetterOf, describeIssues } from '../dead-letter';
+import type { ActiveConsumer, LagGate } from './backpressure';
+import type { DecodeCache, DecodeResult } from './decode-cache';
 import type { LogRecord } from './frame';
-import type { OffsetStore } from './offsets';
+import type { CoalescingCommitter, OffsetStore } from './offsets';
 import type { ReadCursor, TopicLog } from './topic-log';
 
 export interface RetryPolicy {
@@ -17,7 +19,13 @@ export interface ConsumerOptions {
   readonly topic: TopicName;
   readonly group: string;
   readonly log: TopicLog;
-  readonly offsets: OffsetStore;
+  /** Commits the group's position (coalesced; flushed when the loop ends). */
+  readonly commits: CoalescingCommitter;
+  /** Backpressure bookkeeping: the loop reports its progress to it and publishes on its behalf. */
+  readonly gate: LagGate;
+  readonly me: ActiveConsumer;
+  /** Decoded records shared with the topic's other groups. */
+  readonly cache: DecodeCache;
   readonly handler: AnyBatchHandler;
   readonly maxBatch: number;
   readonly start: 'earliest' | 'latest';
@@ -32,8 +40,8 @@ export interface ConsumerOptions {
 
 interface Decoded {
   readonly deliveries: Delivery<unknown>[];
-  /** The value of each delivery as read (before schema decoding), for dead letters. */
-  readonly originals: unknown[];
+  /** The JSON text of each delivery as read (before schema decoding), for dead letters. */
+  readonly originals: string[];
   readonly rejected: DeadLetter[];
 }
 
@@ -55,9 +63,18 @@ export async function startPosition(log: TopicLog, offsets: OffsetStore, group: 
 
 /**
  * One group's delivery loop over one topic: read a batch, decode it, hand it to the handler, and
- * commit past it once the handler resolved (or the batch was dead-lettered). Runs until aborted.
+ * move past it once the handler resolved (or the batch was dead-lettered); the position is
+ * committed coalesced, and flushed when the loop ends. Runs until aborted.
  */
 export async function runConsumer(o: ConsumerOptions, from: number): Promise<void> {
+  try {
+    await o.gate.runAs(o.me, () => loop(o, from));
+  } finally {
+    await o.commits.flush();
+  }
+}
+
+async function loop(o: ConsumerOptions, from: number): Promise<void> {
   const { log, signal, logger } = o;
   let committed = from;
   let cursor: ReadCursor = { offset: from, segmentBase: -1, pos: 0 };
@@ -78,8 +95,9 @@ export async function runConsumer(o: ConsumerOptions, from: number): Promise<voi
       const batch = decode(o, records);
       if (batch.deliveries.length > 0 && !(await deliver(o, batch))) return;
       if (batch.rejected.length > 0) await o.deadLetter(batch.rejected);
-      await o.offsets.commit(o.group, last.offset + 1);
       committed = last.offset + 1;
+      o.commits.note(committed);
+      o.gate.advance(o.me, committed);
       failures = 0;
     } catch (err) {
       if (signal.aborted) return;
@@ -92,31 +110,49 @@ export async function runConsumer(o: ConsumerOptions, from: number): Promise<voi
 }
 
 function decode(o: ConsumerOptions, records: readonly LogRecord[]): Decoded {
-  const schema = TOPICS[o.topic].schema;
   const deliveries: Delivery<unknown>[] = [];
-  const originals: unknown[] = [];
+  const originals: string[] = [];
   const rejected: DeadLetter[] = [];
   const now = Date.now();
   for (const r of records) {
-    let value: unknown;
-    let reason: string;
-    try {
-      value = JSON.parse(r.json);
-      const parsed = schema.safeParse(value);
-      if (parsed.success) {
-        deliveries.push({ topic: o.topic, partition: 0, offset: String(r.offset), key: r.key, value: parsed.data, timestamp: r.timestamp });
-        originals.push(value);
-        continue;
-      }
-      reason = describeIssues(parsed.error.issues);
-    } catch {
-      value = r.json;
-      reason = 'value is not valid JSON';
+    let result = o.cache.get(r.offset);
+    if (result) {
+      // Another group decoded it; unless a third one still has to read it, this is its last use.
+      if (!o.gate.othersBefore(o.me, r.offset)) o.cache.delete(r.offset);
+    } else {
+      result = decodeRecord(o.topic, r);
+      if (o.gate.othersBefore(o.me, r.offset)) o.cache.set(r.offset, result);
     }
-    const source = { topic: o.topic, partition: 0, offset: String(r.offset), key: r.key, value };
-    rejected.push(deadLetterOf(o.group, 'GANZHI_ERR_BUS_DECODE', reason, source, now));
+    if ('delivery' in result) {
+      deliveries.push(result.delivery);
+      originals.push(r.json);
+      continue;
+    }
+    const source = { topic: o.topic, partition: 0, offset: String(r.offset), key: r.key, value: result.value };
+    rejected.push(deadLetterOf(o.group, 'GANZHI_ERR_BUS_DECODE', result.reason, source, now));
   }
   return { deliveries, originals, rejected };
+}
+
+/** Parses and schema-checks one record (pure). */
+export function decodeRecord(topic: TopicName, r: LogRecord): DecodeResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(r.json);
+  } catch {
+    return { reason: 'value is not valid JSON', value: r.json };
+  }
+  const parsed = TOPICS[topic].schema.safeParse(value);
+  if (parsed.success) return { delivery: { topic, partition: 0, offset: String(r.offset), key: r.key, value: parsed.data, timestamp: r.timestamp } };
+  return { reason: describeIssues(parsed.error.issues), value };
+}
+
+function originalValue(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return json;
+  }
 }
 
 /**
@@ -133,7 +169,7 @@ async function deliver(o: ConsumerOptions, batch: Decoded): Promise<boolean> {
         const code = isGanzhiError(err) ? err.code : 'GANZHI_ERR_BUS_DECODE';
         const reason = err instanceof Error ? err.message : String(err);
         const now = Date.now();
-        const letters = batch.deliveries.map((d, i) => deadLetterOf(o.group, code, reason, { ...d, value: batch.originals[i] }, now));
+        const letters = batch.deliveries.map((d, i) => deadLetterOf(o.group, code, reason, { ...d, value: originalValue(batch.originals[i] as string) }, now));
         await o.deadLetter(letters);
         o.logger.warn({ topic: o.topic, group: o.group, code, records: letters.length }, 'handler failed; batch sent to the dead-letter topic');
         return true;

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { silentLogger, type Logger } from '@ganzhi/log';
 import { GanzhiError, TOPIC_NAMES, topicKey, type DeadLetter, type TopicName, type TopicValue } from '@ganzhi/schemas';
 import type { Bus, BusRecord, HandlerMap, StateLog, SubscribeOptions, Subscription } from '../bus';
+import { LagGate, type ActiveConsumer } from './backpressure';
 import { runConsumer, startPosition, type AnyBatchHandler, type RetryPolicy } from './consumer';
+import { DecodeCache } from './decode-cache';
 import { prepareRecord, type PreparedRecord } from './frame';
 import { lockDir } from './lock';
-import { OffsetStore } from './offsets';
+import { CoalescingCommitter, OffsetStore } from './offsets';
 import { compactIfWorthIt, stateLogOn } from './state-log';
 import { TopicLog, type LogStats, type TopicLogOptions } from './topic-log';
 
@@ -26,9 +28,32 @@ export interface EmbeddedBusOptions {
   readonly maxBatch?: number;
   /** Backoff between redeliveries of a batch whose handler threw a retryable error; default 100 ms doubling to 5 s. */
   readonly retry?: RetryPolicy;
+  /**
+   * Backpressure bound, in records: `publish` to a topic waits (it does not fail) while the slowest
+   * consumer group subscribed to that topic on this bus right now is more than `maxLag` records
+   * behind the topic's end, and resumes as soon as that group has handled enough. A stage publishes
+   * its outputs before acknowledging its input, so a slow sink slows every stage upstream of it,
+   * down to the publisher of raw messages (the MQTT gateway then withholds PUBACKs). Groups that
+   * only have a committed position from an earlier run do not count; state logs are not bounded.
+   * Default 50 000; Infinity disables it.
+   */
+  readonly maxLag?: number;
+  /**
+   * Longest time a consumer group's handled position stays uncommitted (commits are coalesced;
+   * they are also made once 10 × maxBatch records are pending, and on close). A crash re-delivers
+   * at most what was handled since the last commit. Default 200 ms; 0 commits after every batch.
+   */
+  readonly commitIntervalMs?: number;
+  /** Decoded records kept per topic so that groups reading the same region decode a record once. Default 20 000. */
+  readonly decodeCacheRecords?: number;
 }
 
-export type EmbeddedBusStats = Readonly<LogStats>;
+export type EmbeddedBusStats = Readonly<LogStats> & {
+  /** Publish calls waiting for backpressure right now. */
+  readonly publishWaiting: number;
+  /** Publish calls that had to wait for backpressure, since open. */
+  readonly publishWaits: number;
+};
 
 export interface EmbeddedBus extends Bus {
   readonly dir: string;
@@ -60,6 +85,11 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const retentionBytes = positive('retentionBytes', options.retentionBytes, 1024 * MIB);
   const retentionMs = positive('retentionMs', options.retentionMs, 7 * 24 * 3600 * 1000);
   const defaultMaxBatch = positive('maxBatch', options.maxBatch, 500);
+  const maxLag = positive('maxLag', options.maxLag, 50_000);
+  const commitIntervalMs = options.commitIntervalMs ?? 200;
+  if (!(commitIntervalMs >= 0)) throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `bus option commitIntervalMs must be a number >= 0, got ${commitIntervalMs}`);
+  const decodeCacheRecords = options.decodeCacheRecords ?? 20_000;
+  if (!(decodeCacheRecords >= 0)) throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `bus option decodeCacheRecords must be a number >= 0, got ${decodeCacheRecords}`);
   const retry: RetryPolicy = {
     initialMs: positive('retry.initialMs', options.retry?.initialMs, 100),
     maxMs: positive('retry.maxMs', options.retry?.maxMs, 5000),
@@ -79,12 +109,13 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     stats,
   });
 
-  const topics = new Map<string, { log: TopicLog; offsets: OffsetStore }>();
+  type Topic = { log: TopicLog; offsets: OffsetStore; cache: DecodeCache };
+  const topics = new Map<string, Topic>();
   const stateLogs = new Map<string, Promise<TopicLog>>();
   try {
     for (const name of TOPIC_NAMES) {
       const logDir = join(dir, 'topics', name);
-      topics.set(name, { log: await TopicLog.open(logOptions(logDir, name, true)), offsets: new OffsetStore(logDir, sync) });
+      topics.set(name, { log: await TopicLog.open(logOptions(logDir, name, true)), offsets: new OffsetStore(logDir, sync), cache: new DecodeCache(decodeCacheRecords) });
     }
   } catch (err) {
     for (const t of topics.values()) await t.log.close();
@@ -103,6 +134,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   }, Math.max(1000, Math.min(retentionMs / 4, 5 * 60_000)));
   retentionTimer.unref();
 
+  const gate = new LagGate(maxLag, (topic) => topics.get(topic)?.log.nextOffset ?? 0);
   const consuming = new Set<string>();
   const subscriptions = new Set<Subscription>();
   let closed = false;
@@ -124,7 +156,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       // Only reachable past the types (a non-string key, a value JSON cannot represent).
       return Promise.reject(err);
     }
-    return t.log.append(prepared, Date.now());
+    if (!gate.blocked(topic)) return t.log.append(prepared, Date.now());
+    return gate.admit(topic).then(() => (closed ? Promise.reject(closedError()) : t.log.append(prepared, Date.now())));
   };
 
   const deadLetter = (letters: DeadLetter[]): Promise<void> =>
@@ -150,20 +183,27 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     for (const c of claims) consuming.add(c);
     const controller = new AbortController();
     let loops: Promise<void>[] = [];
+    let active: ActiveConsumer[] = [];
     try {
       const starts = await Promise.all(
         entries.map(([topic]) => {
-          const t = topics.get(topic) as { log: TopicLog; offsets: OffsetStore };
+          const t = topics.get(topic) as Topic;
           return startPosition(t.log, t.offsets, group, opts.start ?? 'earliest', logger);
         }),
       );
+      active = entries.map(([topic], i) => gate.register(topic, group, starts[i] as number));
       loops = entries.map(([topic, handler], i) => {
-        const t = topics.get(topic) as { log: TopicLog; offsets: OffsetStore };
+        const t = topics.get(topic) as Topic;
+        const from = starts[i] as number;
+        const onError = (err: unknown): void => logger.error({ topic, group, err }, 'offset commit failed; retrying');
         const consumer = {
           topic,
           group,
           log: t.log,
-          offsets: t.offsets,
+          commits: new CoalescingCommitter(t.offsets, group, from, commitIntervalMs, 10 * maxBatch, onError),
+          gate,
+          me: active[i] as ActiveConsumer,
+          cache: t.cache,
           handler,
           maxBatch,
           start: opts.start ?? 'earliest',
@@ -173,11 +213,12 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
           signal: controller.signal,
           idleWaitMs: IDLE_WAIT_MS,
         } as const;
-        return runConsumer(consumer, starts[i] as number).catch((err: unknown) => {
+        return runConsumer(consumer, from).catch((err: unknown) => {
           logger.error({ topic, group, err }, 'consumer stopped unexpectedly');
         });
       });
     } catch (err) {
+      for (const a of active) gate.unregister(a);
       for (const c of claims) consuming.delete(c);
       throw err;
     }
@@ -186,6 +227,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       close(): Promise<void> {
         stopping ??= (async () => {
           controller.abort();
+          // A closing group no longer holds publishers back (its in-flight handler may be publishing).
+          for (const a of active) gate.unregister(a);
           await Promise.all(loops);
           for (const c of claims) consuming.delete(c);
           subscriptions.delete(subscription);
@@ -219,6 +262,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       // Handlers still running may publish their outputs: stop consumers before refusing publishes.
       await Promise.all([...subscriptions].map((s) => s.close()));
       closed = true;
+      gate.close();
       for (const t of topics.values()) await t.log.close();
       for (const p of stateLogs.values()) await (await p.catch(() => null))?.close();
       await lock.release();
@@ -232,7 +276,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     subscribe,
     stateLog,
     close,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, publishWaiting: gate.waiting, publishWaits: gate.waits }),
     enforceRetention,
   };
 }

@@ -7,6 +7,7 @@ import type { OutRecord } from './batcher';
 import { codeOf, deadLetterFor, decodeRecord, messageOf } from './codec';
 import type { FetchedRecord } from './codec';
 import { describe, unavailable } from './errors';
+import { Gatherer } from './gather';
 import type { ResolvedOptions } from './options';
 
 export interface ConsumerStats {
@@ -28,6 +29,11 @@ export interface SubscriptionContext {
 }
 
 const DEFAULT_MAX_BATCH = 500;
+/**
+ * Partition batches handled at once (kafkajs `partitionsConsumedConcurrently`): every partition of
+ * a fetch hands its chunk to the gatherer together, so the handler sees them in one call.
+ */
+const CONCURRENT_PARTITIONS = 64;
 
 type Outcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
 
@@ -58,8 +64,8 @@ export async function openSubscription<N extends TopicName>(
     log.error({ err: describe(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
 
-  // Every group join is a new generation; the first batch of a generation first lets the stage
-  // reload its state (`onAssigned`), since partitions may have moved between instances.
+  // Every group join is a new generation; the first batches of a generation first let the stage
+  // reload its state (`onAssigned`, once per generation), since partitions may have moved.
   let generation = 0;
   let prepared = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -70,9 +76,19 @@ export async function openSubscription<N extends TopicName>(
   const failures = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
 
+  /** One handler call for the pieces the gatherer merged (one topic); never rejects. */
+  const call = async (topic: string, deliveries: readonly Delivery<unknown>[]): Promise<Outcome> => {
+    const handler = handlers[topic as N] as BatchHandler<N>;
+    const outcome = await attempt(() => handler(deliveries as readonly Delivery<TopicValue<N>>[]));
+    if (outcome.kind === 'failed') log.warn({ topic, code: codeOf(outcome.error), records: deliveries.length }, 'handler failed; batch sent to the dead-letter topic');
+    return outcome;
+  };
+  const gatherer = new Gatherer<Delivery<unknown>, Outcome>(maxBatch, call);
+
   /**
-   * Handles one chunk: decodes it, calls the handler, writes dead letters. Returns the retryable
-   * error when the chunk must be delivered again later; nothing of it is acknowledged then.
+   * Handles one chunk of a partition: decodes it, has the gatherer hand it to the handler (with
+   * the chunks of other partitions fetched at the same time), writes dead letters. Returns the
+   * retryable error when the chunk must be delivered again later; nothing of it is acknowledged then.
    */
   const chunk = async (topic: N, records: readonly FetchedRecord[]): Promise<Outcome> => {
     const deliveries: Delivery<TopicValue<N>>[] = [];
@@ -84,8 +100,7 @@ export async function openSubscription<N extends TopicName>(
       else letters.push(deadLetterFor(group, r, 'GANZHI_ERR_BUS_DECODE', d.reason, now));
     }
     if (deliveries.length > 0) {
-      const handler = handlers[topic] as BatchHandler<N>;
-      const outcome = await attempt(() => handler(deliveries));
+      const outcome = await gatherer.submit(topic, deliveries);
       if (outcome.kind === 'retry') return outcome;
       if (outcome.kind === 'failed') {
         const at = Date.now();
@@ -93,7 +108,6 @@ export async function openSubscription<N extends TopicName>(
         for (const r of records) {
           if (failed.has(r.offset)) letters.push(deadLetterFor(group, r, codeOf(outcome.error), messageOf(outcome.error), at));
         }
-        log.warn({ topic, code: codeOf(outcome.error), records: failed.size }, 'handler failed; batch sent to the dead-letter topic');
       } else {
         ctx.stats.delivered += deliveries.length;
       }
@@ -107,28 +121,78 @@ export async function openSubscription<N extends TopicName>(
     return { kind: 'done' };
   };
 
+  /** Pauses a partition for `wait` ms (its unresolved records are fetched again after it). */
+  const backOff = (p: EachBatchPayload, wait: number): void => {
+    const resume = p.pause();
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      resume();
+    }, wait);
+    timers.add(timer);
+  };
+
+  /** The `onAssigned` call of the current generation, shared by the partitions fetched concurrently. */
+  let preparing: { generation: number; result: Promise<Outcome> } | undefined;
+  const prepare = async (): Promise<Outcome> => {
+    if (!options.onAssigned || prepared === generation) return { kind: 'done' };
+    if (preparing?.generation !== generation) preparing = { generation, result: attempt(() => options.onAssigned!()) };
+    const current = preparing;
+    const ready = await current.result;
+    if (ready.kind === 'done') prepared = Math.max(prepared, current.generation);
+    else if (preparing === current) preparing = undefined; // the next batch tries again
+    return ready;
+  };
+
+  // Offsets are committed at most every commitIntervalMs (after a batch, or by the timer when
+  // the stream pauses) and when the subscription closes; they only ever cover resolved records.
+  let active = 0;
+  let quiet: (() => void)[] = [];
+  let closing = false;
+  let last: EachBatchPayload | undefined;
+  const commit = async (force: boolean): Promise<void> => {
+    const p = last;
+    if (!p) return;
+    try {
+      if (force) await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+      else await p.commitOffsetsIfNecessary();
+    } catch (err) {
+      // A commit refused during a rebalance: the records are delivered again (at least once).
+      log.debug({ err: describe(err) }, 'committing offsets failed');
+    }
+  };
+
   const eachBatch = async (p: EachBatchPayload): Promise<void> => {
+    active++;
+    try {
+      await handleBatch(p);
+    } finally {
+      active--;
+      if (active === 0) {
+        const q = quiet;
+        quiet = [];
+        for (const f of q) f();
+      }
+    }
+  };
+
+  const handleBatch = async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
     const topic = batch.topic as N;
     const tp = `${topic}|${batch.partition}`;
     const messages = batch.messages;
-    if (options.onAssigned && prepared !== generation) {
-      const target = generation;
-      const ready = await attempt(() => options.onAssigned!());
-      if (ready.kind !== 'done') {
-        log.warn({ err: messageOf(ready.kind === 'retry' || ready.kind === 'failed' ? ready.error : undefined) }, 'reloading state after a rebalance failed; retrying');
-        const resume = p.pause();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          resume();
-        }, o.retryInitialMs);
-        timers.add(timer);
-        return;
-      }
-      prepared = target;
+    if (closing) {
+      p.pause();
+      return;
+    }
+    last = p;
+    const ready = await prepare();
+    if (ready.kind !== 'done') {
+      log.warn({ err: messageOf(ready.kind === 'retry' || ready.kind === 'failed' ? ready.error : undefined) }, 'reloading state after a rebalance failed; retrying');
+      backOff(p, o.retryInitialMs);
+      return;
     }
     for (let i = 0; i < messages.length; i += maxBatch) {
-      if (!p.isRunning() || p.isStale()) return;
+      if (!p.isRunning() || p.isStale() || closing) break;
       const slice = messages.slice(i, i + maxBatch);
       const outcome = await chunk(topic, slice.map((m) => fetched(topic, batch.partition, m)));
       if (outcome.kind !== 'done') {
@@ -140,18 +204,13 @@ export async function openSubscription<N extends TopicName>(
         ctx.stats.handlerRetries += 1;
         const wait = Math.min(o.retryInitialMs * 2 ** Math.min(n - 1, 20), o.retryMaxMs);
         if (n === 1) log.warn({ topic, partition: batch.partition, err: messageOf(outcome.error), wait }, 'batch failed with a retryable error; redelivering after a backoff');
-        const resume = p.pause();
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          resume();
-        }, wait);
-        timers.add(timer);
-        return;
+        backOff(p, wait);
+        break;
       }
       failures.delete(tp);
       p.resolveOffset(slice[slice.length - 1]!.offset);
-      await p.commitOffsetsIfNecessary();
     }
+    await commit(false);
   };
 
   // Joining can fail for reasons that pass (a group still rebalancing, a broker answering a
@@ -162,7 +221,14 @@ export async function openSubscription<N extends TopicName>(
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: options.start !== 'latest' });
       const ready = whenAssigned(consumer, o.readyTimeoutMs);
-      await consumer.run({ eachBatch, eachBatchAutoResolve: false, autoCommit: true, autoCommitThreshold: 1 });
+      await consumer.run({
+        eachBatch,
+        eachBatchAutoResolve: false,
+        // kafkajs' autoCommit commits after every partition batch; we commit ourselves (above).
+        autoCommit: false,
+        autoCommitInterval: o.commitIntervalMs,
+        partitionsConsumedConcurrently: CONCURRENT_PARTITIONS,
+      });
       await ready;
       break;
     } catch (err) {
@@ -174,14 +240,27 @@ export async function openSubscription<N extends TopicName>(
     }
   }
 
-  let closing: Promise<void> | undefined;
+  const ticker = setInterval(() => {
+    if (!closing && active === 0) void commit(false);
+  }, o.commitIntervalMs);
+  ticker.unref();
+
+  let closed: Promise<void> | undefined;
+  const shutdown = async (): Promise<void> => {
+    closing = true;
+    clearInterval(ticker);
+    if (active > 0) await new Promise<void>((resolve) => quiet.push(resolve));
+    await gatherer.idle();
+    await commit(true);
+    await consumer.disconnect();
+  };
   return {
     close() {
-      closing ??= consumer.disconnect().finally(() => {
+      closed ??= shutdown().finally(() => {
         for (const t of timers) clearTimeout(t);
         timers.clear();
       });
-      return closing;
+      return closed;
     },
   };
 }

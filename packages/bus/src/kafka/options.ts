@@ -37,6 +37,12 @@ export interface KafkaBusOptions {
     readonly heartbeatIntervalMs?: number;
     /** Longest wait of an empty fetch (default 500 ms). */
     readonly maxWaitMs?: number;
+    /**
+     * Most time between offset commits while records are acknowledged (default 1 s; Kafka's
+     * auto.commit.interval.ms). Offsets are also committed when a subscription closes; after a
+     * crash or a rebalance, what was acknowledged since the last commit is delivered again.
+     */
+    readonly commitIntervalMs?: number;
     /** First retry delay after a retryable handler error, doubled up to `retryMaxMs` (default 200 ms). */
     readonly retryInitialMs?: number;
     readonly retryMaxMs?: number;
@@ -61,6 +67,7 @@ export interface ResolvedOptions {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxWaitMs: number;
+  readonly commitIntervalMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
   readonly readyTimeoutMs: number;
@@ -88,6 +95,7 @@ export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
     sessionTimeoutMs: positive('consumer.sessionTimeoutMs', o.consumer?.sessionTimeoutMs ?? 30_000),
     heartbeatIntervalMs: positive('consumer.heartbeatIntervalMs', o.consumer?.heartbeatIntervalMs ?? 3_000),
     maxWaitMs: nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500),
+    commitIntervalMs: positive('consumer.commitIntervalMs', o.consumer?.commitIntervalMs ?? 1_000),
     retryInitialMs: positive('consumer.retryInitialMs', o.consumer?.retryInitialMs ?? 200),
     retryMaxMs: positive('consumer.retryMaxMs', o.consumer?.retryMaxMs ?? 10_000),
     readyTimeoutMs: positive('consumer.readyTimeoutMs', o.consumer?.readyTimeoutMs ?? 60_000),

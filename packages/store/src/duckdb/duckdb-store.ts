@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
 import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, Store } from '../store';
@@ -9,22 +9,30 @@ import {
   alertParams,
   alertRowPlaceholders,
   dedupeAlertChanges,
-  flattenReadings,
   toAlertChange,
   toBucketRow,
   toNumber,
   toReadingRow,
   type SqlParam,
-  type StagedRow,
 } from './rows';
-import { CLEAR_STAGED, CREATE_STAGING, CREATE_TABLES, INSERT_STAGED, STAGING_TABLE, UPSERT_STAGED } from './schema';
+import { encodeReadings } from './batch-json';
+import { CREATE_TABLES, INSERT_JSON, UPSERT_JSON } from './schema';
 import { createSerial } from './serial';
 
 export interface DuckDbStoreOptions {
   /** Database file (its directory is created if missing), or ':memory:'. */
   path: string;
   logger?: Logger;
+  /**
+   * DuckDB's `memory_limit` (its buffer pool: table data, indexes, query state), e.g. '256MB',
+   * '1GB'. Default '256MB' (DuckDB's own default is 80 % of RAM).
+   */
+  memoryLimit?: string;
+  /** DuckDB's worker threads; default DuckDB's (one per core). */
+  threads?: number;
 }
+
+export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
 
 /** Alert changes per INSERT statement (20 parameters each). */
 const ALERT_ROWS_PER_STATEMENT = 100;
@@ -40,12 +48,17 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const { path } = options;
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection;
+  let insert: DuckDBPreparedStatement;
+  let upsert: DuckDBPreparedStatement;
+  const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
+  if (options.threads !== undefined) config['threads'] = String(options.threads);
   try {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-    instance = await DuckDBInstance.create(path);
+    instance = await DuckDBInstance.create(path, config);
     writer = await instance.connect();
     for (const ddl of CREATE_TABLES) await writer.run(ddl);
-    await writer.run(CREATE_STAGING);
+    insert = await writer.prepare(INSERT_JSON);
+    upsert = await writer.prepare(UPSERT_JSON);
   } catch (err) {
     instance?.closeSync();
     throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `cannot open DuckDB at ${path}`, { cause: err });
@@ -53,9 +66,8 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const db = instance;
   const writes = createSerial();
   const reads = new Set<Promise<unknown>>();
-  let appender: DuckDBAppender | undefined;
   let closing: Promise<void> | undefined;
-  log?.info({ path }, 'store opened');
+  log?.info({ path, memoryLimit: config['memory_limit'] }, 'store opened');
 
   function ensureOpen(): void {
     if (closing) throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store is closed');
@@ -73,41 +85,22 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     });
   }
 
-  async function writeRows(rows: readonly StagedRow[]): Promise<void> {
+  /**
+   * The batch is bound as one VARCHAR; DuckDB parses and inserts it on its own threads, so the
+   * main thread's share is encodeReadings (arrays + JSON.stringify) and one bind.
+   */
+  async function writeJson(json: string): Promise<void> {
+    insert.bindVarchar(1, json);
     try {
-      appender ??= await writer.createAppender(STAGING_TABLE.table, STAGING_TABLE.schema, STAGING_TABLE.catalog);
-      const a = appender;
-      for (const r of rows) {
-        a.appendVarchar(r.deviceId);
-        a.appendVarchar(r.kind);
-        if (r.site === null) a.appendNull();
-        else a.appendVarchar(r.site);
-        a.appendVarchar(r.metric);
-        a.appendBigInt(BigInt(r.ts));
-        a.appendDouble(r.value);
-        a.appendVarchar(r.unit);
-        a.appendVarchar(r.quality);
-        a.endRow();
-      }
-      a.flushSync();
-      try {
-        await writer.run(INSERT_STAGED);
-      } catch {
-        // Some key exists already (or the insert failed for another reason, in which case the
-        // upsert fails too and that error is reported). A failed statement changes nothing.
-        await writer.run(UPSERT_STAGED);
-      }
-    } catch (err) {
-      // An appender that failed mid-row is not reusable: drop it and make a new one next time.
-      try {
-        appender?.closeSync();
-      } catch {
-        // already broken
-      }
-      appender = undefined;
-      throw err;
+      await insert.run();
+    } catch {
+      // Some key exists already (or the insert failed for another reason, in which case the
+      // upsert fails too and that error is reported). A failed statement changes nothing.
+      upsert.bindVarchar(1, json);
+      await upsert.run();
     } finally {
-      await writer.run(CLEAR_STAGED).catch((err: unknown) => log?.warn({ err }, 'clearing the staging table failed'));
+      insert.clearBindings();
+      upsert.clearBindings();
     }
   }
 
@@ -150,7 +143,8 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     await writes.idle();
     await Promise.allSettled([...reads]);
     try {
-      appender?.closeSync();
+      insert.destroySync();
+      upsert.destroySync();
       await writer.run('CHECKPOINT');
     } catch (err) {
       log?.warn({ err }, 'checkpoint on close failed; the WAL is replayed on the next open');
@@ -162,9 +156,9 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
 
   return {
     async writeReadings(readings: readonly Reading[]): Promise<void> {
-      const rows = flattenReadings(readings);
-      if (rows.length === 0) return ensureOpen();
-      return write('writing readings', () => writeRows(rows));
+      const batch = encodeReadings(readings);
+      if (batch.rows === 0) return ensureOpen();
+      return write('writing readings', () => writeJson(batch.json));
     },
     async writeAlertEvents(changes: readonly AlertChange[]): Promise<void> {
       const unique = dedupeAlertChanges(changes);

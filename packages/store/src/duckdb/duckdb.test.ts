@@ -108,6 +108,28 @@ describe('DuckDB store', () => {
     expect(level?.value).toBe(499);
   });
 
+  it('stores values and strings exactly as written, including non-finite values and odd characters', async () => {
+    store = await createDuckDbStore({ path: ':memory:' });
+    const values = { water_level: 0.1 + 0.2, rain_1h: Number.NaN, flow: -Infinity, battery: 1.7976931348623157e308 };
+    await store.writeReadings([reading('q"\\-水位', 'river_gauge', 1000, { values, site: "it's" })]);
+    const rows = await store.latest();
+    expect(rows.map((r) => [r.deviceId, r.site, r.metric, r.value])).toEqual([
+      ['q"\\-水位', "it's", 'battery', 1.7976931348623157e308],
+      ['q"\\-水位', "it's", 'flow', -Infinity],
+      ['q"\\-水位', "it's", 'rain_1h', Number.NaN],
+      ['q"\\-水位', "it's", 'water_level', 0.1 + 0.2],
+    ]);
+  });
+
+  it('opens with a memoryLimit and refuses an invalid one with GANZHI_ERR_STORE_UNAVAILABLE', async () => {
+    store = await createDuckDbStore({ path: ':memory:', memoryLimit: '64MB', threads: 1 });
+    await store.writeReadings([reading('m-1', 'river_gauge', 1000)]);
+    expect(await store.countReadings()).toBe(4);
+    await expect(createDuckDbStore({ path: ':memory:', memoryLimit: 'lots' })).rejects.toMatchObject({
+      code: 'GANZHI_ERR_STORE_UNAVAILABLE',
+    });
+  });
+
   it('rejects a negative limit or timestamp with GANZHI_ERR_STORE_QUERY', async () => {
     store = await createDuckDbStore({ path: ':memory:' });
     await expect(store.alertHistory({ limit: -1 })).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_QUERY' });
