@@ -59,7 +59,8 @@ export class LagGate {
 
   /** Runs `fn` (a consumer's delivery loop) so that the publishes it makes are attributed to `consumer`. */
   runAs<T>(consumer: ActiveConsumer, fn: () => Promise<T>): Promise<T> {
-    return this.context.run(consumer, fn);
+    // Without a bound there is nothing to attribute (and AsyncLocalStorage costs every promise a hook).
+    return this.maxLag === Infinity ? fn() : this.context.run(consumer, fn);
   }
 
   /** True when another active consumer of the topic has not yet read `offset` (it will read it). */
@@ -72,7 +73,7 @@ export class LagGate {
 
   /** Whether a publish to `topic` has to wait now. */
   blocked(topic: string): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.maxLag === Infinity) return false;
     const set = this.consumers.get(topic);
     if (!set) return false;
     const end = this.end(topic);
