@@ -13,7 +13,7 @@ export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 
     case 'embedded': {
       const dir = join(config.GANZHI_DATA_DIR, 'bus');
       await mkdir(dir, { recursive: true });
-      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, logger: log });
+      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, maxLag: config.GANZHI_BUS_MAX_LAG, logger: log });
     }
     case 'kafka': {
       const { createKafkaBus } = await import('@ganzhi/bus');

@@ -16,6 +16,7 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   GANZHI_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('embedded durable log, or Apache Kafka'),
   GANZHI_BUS_SYNC: z.enum(['fsync', 'write']).default('fsync').describe('embedded log: fsync each group commit (power-loss safe) or write only (process-crash safe)'),
+  GANZHI_BUS_MAX_LAG: z.coerce.number().int().min(1000).default(50_000).describe('embedded log: how far (records) the slowest stage may fall behind before publishes, and so PUBACKs, wait'),
   KAFKA_BROKERS: envList([]).describe('comma-separated Kafka bootstrap brokers (GANZHI_BUS=kafka)'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000).describe('Kafka consumer session timeout: how soon a dead instance\'s partitions move to another'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12).describe('partitions of each topic Ganzhi creates on Kafka'),
