@@ -37,6 +37,22 @@ describe('the pipeline over real MQTT connections', () => {
     }
   });
 
+  it('serves MQTT over WebSocket with the same authentication and the same pipeline', async () => {
+    const wsUrl = `ws://127.0.0.1:${p.pipeline.gateway.ports().ws}`;
+    await expect(connect(wsUrl, 'port-001', 'wrong')).rejects.toMatchObject({ code: 4 });
+    const operator = await connect(wsUrl, 'op-alice');
+    const crane = await connect(wsUrl, 'port-001');
+    try {
+      await subscribe(operator, 'alerts/+/port_device/port-001/#');
+      const got = collect(operator, (all) => all.some((m) => m.topic === 'alerts/red/port_device/port-001/port-wind-gust' && m.payload));
+      await publish(crane, 'devices/port-001/telemetry', JSON.stringify({ ts: Date.now(), windSpeed: 12, windGust: 26.5 }));
+      const red = (await got).find((m) => m.topic === 'alerts/red/port_device/port-001/port-wind-gust')!;
+      expect(JSON.parse(red.payload)).toMatchObject({ deviceId: 'port-001', level: 'red', value: 26.5 });
+    } finally {
+      await end(operator, crane);
+    }
+  });
+
   it('stores readings that operators can query over HTTP', async () => {
     const device = await connect(p.mqttUrl, 'air-001');
     try {
