@@ -150,8 +150,8 @@ describe('closed-loop alert handling', () => {
     const created = await http('POST', '/api/silences', 'op-alice', { match: { deviceId: 'port-001' }, durationMinutes: 120, comment: 'crane maintenance' });
     expect(created.status).toBe(201);
     await eventually(async () => (await http('GET', '/api/silences', 'op-bob')).body.silences.length === 1 || undefined);
-    // the alert manager follows the silences topic through its own group; give it a moment too
-    await new Promise((r) => setTimeout(r, 300));
+    // the alert manager follows the silences topic through its own consumer group
+    await eventually(() => p.pipeline.alerts.stats().silences === 1);
     const crane = await connect(p.mqttUrl, 'port-001');
     try {
       await report(crane, 'port-001', { windSpeed: 25, windGust: 27 });

@@ -24,7 +24,7 @@ export interface AlertsService {
   close(): Promise<void>;
   /** One escalation sweep now (cron calls it; tests call it with a fake clock). */
   sweep(): Promise<number>;
-  stats(): Readonly<{ signals: number; commands: number; changes: number }>;
+  stats(): Readonly<{ signals: number; commands: number; changes: number; silences: number }>;
 }
 
 /**
@@ -84,7 +84,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
 
   return {
     sweep,
-    stats: () => stats,
+    stats: () => ({ ...stats, silences: silences?.values().length ?? 0 }),
     async start() {
       state = await StateCache.open(bus, 'alerts', decodeState);
       const instance = options.instanceId ?? 'alerts-1';
