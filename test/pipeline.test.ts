@@ -101,6 +101,21 @@ describe('the pipeline over real MQTT connections', () => {
     }
   });
 
+  it('records a device\'s status: "online" when it says so, "offline" from its last will when its connection dies', async () => {
+    // gauge-002 speaks SL 651 (binary) telemetry; its status messages are still plain text
+    const device = await connect(p.mqttUrl, 'gauge-002', undefined, { will: { topic: 'devices/gauge-002/status', payload: Buffer.from('offline'), qos: 1, retain: true } });
+    await publish(device, 'devices/gauge-002/status', 'online');
+    const online = await eventually(async () => (await p.store.latest({ deviceId: 'gauge-002', metric: 'online' }))[0]);
+    expect(online.value).toBe(1);
+    device.stream.destroy(); // no DISCONNECT packet: the broker publishes the will
+    const offline = await eventually(async () => {
+      const row = (await p.store.latest({ deviceId: 'gauge-002', metric: 'online' }))[0];
+      return row && row.value === 0 && row;
+    });
+    expect(offline.ts).toBeGreaterThanOrEqual(online.ts);
+    await end(device);
+  });
+
   it('refuses a wrong password with CONNACK "bad username or password"', async () => {
     await expect(connect(p.mqttUrl, 'gauge-001', 'not-the-password')).rejects.toMatchObject({ code: 4 });
     await expect(connect(p.mqttUrl, 'nobody', 'x')).rejects.toMatchObject({ code: 4 });
