@@ -3,3 +3,4 @@ export type { RuntimeConfig } from './config';
 export { openBus, openStore, openRegistry } from './adapters';
 export { runMain, closeAll } from './run';
 export type { Running } from './run';
+export { openSilencesView } from './silences';

@@ -1,8 +1,9 @@
 import cron from 'node-cron';
-import { StateCache, createSerialQueue, openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { StateCache, createSerialQueue, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import { DeviceAlertsStateSchema, nextDue, type AlertsCore, type AlertsOutcome, type DeviceAlertsState } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
-import { SilenceSchema, type AlertChange, type CommandResult, type Silence } from '@ganzhi/schemas';
+import { openSilencesView } from '@ganzhi/runtime';
+import type { AlertChange, CommandResult, Silence } from '@ganzhi/schemas';
 
 export interface AlertsServiceDeps {
   bus: Bus;
@@ -88,13 +89,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
     async start() {
       state = await StateCache.open(bus, 'alerts', decodeState);
       const instance = options.instanceId ?? 'alerts-1';
-      silences = await openKeyedView(bus, {
-        topic: 'ganzhi.silences.v1',
-        group: `alerts.silences.${instance}`,
-        name: `alerts.silences.${instance}`,
-        toEntry: (c) => ({ key: c.id, value: c.action === 'set' && c.silence ? c.silence : null }),
-        decode: (v) => SilenceSchema.parse(v),
-      });
+      silences = await openSilencesView(bus, `alerts.${instance}`);
       sub = await bus.subscribe(options.group ?? 'alerts', {
         'ganzhi.signals.v1': (batch) =>
           serial(async () => {

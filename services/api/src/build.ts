@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
+import { openSilencesView } from '@ganzhi/runtime';
 import type { Registry } from '@ganzhi/registry';
 import {
   CommandActionSchema,
@@ -230,13 +231,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         },
         { start: 'latest' },
       );
-      silences = await openKeyedView(bus, {
-        topic: 'ganzhi.silences.v1',
-        group: `api.silences.${options.instanceId}`,
-        name: `api.silences.${options.instanceId}`,
-        toEntry: (c) => ({ key: c.id, value: c.action === 'set' && c.silence ? c.silence : null }),
-        decode: (v) => SilenceSchema.parse(v),
-      });
+      silences = await openSilencesView(bus, `api.${options.instanceId}`);
       server = createServer((req, res) => void handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { GanzhiError, isGanzhiError } from '@ganzhi/schemas';
+import { isGanzhiError } from '@ganzhi/schemas';
 import type { Principal, Registry } from '@ganzhi/registry';
 
 export class HttpError extends Error {
@@ -70,4 +70,3 @@ export function numberParam(url: URL, name: string, required = false): number | 
   return n;
 }
 
-export { GanzhiError };
