@@ -31,7 +31,7 @@ export function collect(client: MqttClient, predicate: (all: Received[]) => bool
     };
     const timer = setTimeout(() => {
       client.off('message', onMessage);
-      reject(new Error(`timed out after ${timeoutMs} ms; received ${got.length}: ${got.map((g) => g.topic).join(', ')}`));
+      reject(new Error(`timed out after ${timeoutMs} ms; received ${got.length}, the last: ${got.slice(-10).map((g) => g.topic).join(', ')}`));
     }, timeoutMs);
     const finish = () => {
       clearTimeout(timer);

@@ -6,7 +6,8 @@ const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 /**
  * Writes a registry of `count` river gauges (each on its own site, so they spread over
- * partitions), plus op-alice, with passwords `demo-<id>`; returns the device ids.
+ * partitions), plus op-alice (operator) and op-admin (admin), with passwords `demo-<id>`; returns the
+ * device ids.
  */
 export async function writeGaugeRegistry(path: string, count: number): Promise<string[]> {
   const ids = Array.from({ length: count }, (_, i) => `gauge-${String(i).padStart(3, '0')}`);
@@ -23,7 +24,10 @@ export async function writeGaugeRegistry(path: string, count: number): Promise<s
         attributes: { warningLevel: 12.5, guaranteedLevel: 14.0, historicalMax: 15.2 },
       })),
     ),
-    operators: [{ id: 'op-alice', roles: ['operator'], secret: await hashSecret('demo-op-alice', TEST_SCRYPT) }],
+    operators: [
+      { id: 'op-alice', roles: ['operator'], secret: await hashSecret('demo-op-alice', TEST_SCRYPT) },
+      { id: 'op-admin', roles: ['operator', 'admin'], secret: await hashSecret('demo-op-admin', TEST_SCRYPT) },
+    ],
   };
   await writeFile(path, JSON.stringify(file, null, 2));
   return ids;

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GanzhiError } from '@ganzhi/schemas';
 import { RegistryFileSchema, type Device, type Operator, type RegistryFile } from './schema';
-import { verifySecret } from './secrets';
+import { createSecretVerifier, parseHash, type SecretVerifier } from './verifier';
 
 export type Principal =
   | { readonly type: 'device'; readonly id: string; readonly device: Device }
@@ -15,11 +15,27 @@ export interface Registry {
   operator(id: string): Operator | undefined;
   devices(): readonly Device[];
   operators(): readonly Operator[];
-  /** The principal for a username and password, or undefined when either is wrong. */
+  /**
+   * The principal for a username and password, or undefined when either is wrong. An unknown
+   * username costs the same scrypt work as a known one with a wrong password. Throws
+   * GANZHI_ERR_REG_BUSY when too many checks are already waiting.
+   */
   authenticate(username: string, password: string | Buffer): Promise<Principal | undefined>;
+  /** The principal when these exact credentials were verified recently (no scrypt work), else undefined. */
+  recentlyVerified(username: string, password: string | Buffer): Principal | undefined;
+  /** Stops the secret-checking thread. */
+  close(): Promise<void>;
 }
 
-export function createRegistry(file: RegistryFile): Registry {
+/** Same cost parameters as the registry's own hashes, for a username that is not in it. */
+function decoyHash(file: RegistryFile): string {
+  const sample = [...file.devices, ...file.operators][0]?.secret;
+  const h = sample ? parseHash(sample) : undefined;
+  const [N, r, p] = h ? [h.N, h.r, h.p] : [16384, 8, 1];
+  return `scrypt$${N}$${r}$${p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
+}
+
+export function createRegistry(file: RegistryFile, verifier: SecretVerifier = createSecretVerifier()): Registry {
   const devices = new Map(file.devices.map((d) => [d.id, d]));
   const operators = new Map(file.operators.map((o) => [o.id, o]));
   // A successful check is cached (as an HMAC under a per-process key, never the secret itself) so
@@ -27,6 +43,14 @@ export function createRegistry(file: RegistryFile): Registry {
   const cacheKey = randomBytes(32);
   const fingerprint = (pw: string) => createHmac('sha256', cacheKey).update(pw).digest('base64');
   const verified = new Map<string, string>();
+  const decoy = decoyHash(file);
+  const principal = (username: string): Principal | undefined => {
+    const device = devices.get(username);
+    if (device) return { type: 'device', id: username, device };
+    const operator = operators.get(username);
+    return operator ? { type: 'operator', id: username, operator } : undefined;
+  };
+  const text = (password: string | Buffer) => (typeof password === 'string' ? password : password.toString('utf8'));
   return {
     demo: file.demo,
     device: (id) => devices.get(id),
@@ -34,18 +58,20 @@ export function createRegistry(file: RegistryFile): Registry {
     devices: () => file.devices,
     operators: () => file.operators,
     async authenticate(username, password) {
-      const device = devices.get(username);
-      const operator = device ? undefined : operators.get(username);
-      const hash = device?.secret ?? operator?.secret;
-      if (!hash) return undefined;
-      const pw = typeof password === 'string' ? password : password.toString('utf8');
+      const who = principal(username);
+      const hash = who?.type === 'device' ? who.device.secret : who?.operator.secret;
+      const pw = text(password);
       const fp = fingerprint(pw);
-      if (verified.get(username) !== fp) {
-        if (!(await verifySecret(pw, hash))) return undefined;
-        verified.set(username, fp);
-      }
-      return device ? { type: 'device', id: username, device } : { type: 'operator', id: username, operator: operator! };
+      if (who && verified.get(username) === fp) return who;
+      const ok = await verifier.verify(pw, hash ?? decoy);
+      if (!ok || !who) return undefined;
+      verified.set(username, fp);
+      return who;
     },
+    recentlyVerified(username, password) {
+      return verified.get(username) === fingerprint(text(password)) ? principal(username) : undefined;
+    },
+    close: () => verifier.close(),
   };
 }
 

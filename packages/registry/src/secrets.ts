@@ -1,3 +1,4 @@
+import { parseHash } from './verifier';
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 function scrypt(password: string | Buffer, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
@@ -16,13 +17,10 @@ export async function hashSecret(secret: string, params: { N: number; r: number;
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-/** Constant-time check of a secret against its stored hash. */
+/** Constant-time check of a secret against its stored hash (on libuv's pool: for tools, not for servers). */
 export async function verifySecret(secret: string | Buffer, stored: string): Promise<boolean> {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
-  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const salt = Buffer.from(parts[4] ?? '', 'base64');
-  const expected = Buffer.from(parts[5] ?? '', 'base64');
-  const key = await scrypt(secret, salt, expected.length, { N, r, p, maxmem: 256 * N * r });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  const h = parseHash(stored);
+  if (!h) return false;
+  const key = await scrypt(secret, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: 256 * h.N * h.r });
+  return key.length === h.hash.length && timingSafeEqual(key, h.hash);
 }

@@ -7,6 +7,7 @@ export const ERRORS = {
   GANZHI_ERR_CFG_INVALID: { retryable: false, message: 'invalid configuration' },
   // registry
   GANZHI_ERR_REG_INVALID: { retryable: false, message: 'invalid registry file' },
+  GANZHI_ERR_REG_BUSY: { retryable: true, message: 'too many secret checks waiting' },
   // gateway
   GANZHI_ERR_GW_AUTH: { retryable: false, message: 'bad username or password' },
   GANZHI_ERR_GW_FORBIDDEN_PUBLISH: { retryable: false, message: 'publish not allowed on this topic' },
@@ -14,6 +15,8 @@ export const ERRORS = {
   GANZHI_ERR_GW_PAYLOAD_TOO_LARGE: { retryable: false, message: 'payload exceeds the size limit' },
   GANZHI_ERR_GW_BAD_COMMAND: { retryable: false, message: 'operator command is malformed' },
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
+  GANZHI_ERR_GW_AUTH_THROTTLED: { retryable: true, message: 'too many failed logins from this address or for this user' },
+  GANZHI_ERR_GW_SLOW_CLIENT: { retryable: false, message: 'client does not read what it subscribed to' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
   GANZHI_ERR_NORM_SCHEMA: { retryable: false, message: 'payload does not match the schema of its device kind' },

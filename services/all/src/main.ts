@@ -18,5 +18,5 @@ runMain('ganzhi', async (logger) => {
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');
-  return { close: () => closeAll([store, bus, pipeline]), stats: () => pipeline.stats() };
+  return { close: () => closeAll([registry, store, bus, pipeline]), stats: () => pipeline.stats() };
 }, { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) });

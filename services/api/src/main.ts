@@ -13,7 +13,7 @@ runMain(
     const store = await openStore(config, logger);
     const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger });
     await api.start();
-    return { close: () => closeAll([store, bus, api]) };
+    return { close: () => closeAll([registry, store, bus, api]) };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

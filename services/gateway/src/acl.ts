@@ -50,3 +50,8 @@ export function isWithin(filter: string, prefix: string): boolean {
   }
   return true;
 }
+
+/** A subscription through which an operator reads device traffic (delivered off the ingest path). */
+export function isDeviceTap(principal: Principal, filter: string): boolean {
+  return principal.type === 'operator' && isWithin(filter, 'devices');
+}

@@ -7,10 +7,12 @@ import type { Bus, StateLog, Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
-import { maySubscribe, routePublish } from './acl';
+import { isDeviceTap, maySubscribe, routePublish } from './acl';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
+import { LoginThrottle } from './login-throttle';
+import { Outbound, type OutboundStats } from './outbound';
 import { alertPublications, alertTopic, replyPublication, retainedKey, shouldNotify, type Publication } from './notify';
 
 export interface GatewayDeps {
@@ -20,11 +22,15 @@ export interface GatewayDeps {
   now?: () => number;
 }
 
-export interface GatewayStats {
+export interface GatewayStats extends OutboundStats {
   accepted: number;
   refusedPublish: number;
   refusedSubscribe: number;
   authFailures: number;
+  /** Logins refused without a password check: too many failures from the address or for the user. */
+  authThrottled: number;
+  /** Logins refused because too many password checks were already waiting. */
+  authBusy: number;
   oversize: number;
   alertsPublished: number;
 }
@@ -54,49 +60,78 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const now = deps.now ?? Date.now;
   const nextId = idSource(config.GANZHI_GATEWAY_ID);
   const principals = new WeakMap<Client, Principal>();
-  const stats: GatewayStats = { accepted: 0, refusedPublish: 0, refusedSubscribe: 0, authFailures: 0, oversize: 0, alertsPublished: 0 };
+  const counters = { accepted: 0, refusedPublish: 0, refusedSubscribe: 0, authFailures: 0, authThrottled: 0, authBusy: 0, oversize: 0, alertsPublished: 0 };
   const maxPayload = config.GANZHI_MAX_PAYLOAD_BYTES;
+  const throttle = new LoginThrottle({
+    maxPerAddress: config.GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS,
+    maxPerUser: config.GANZHI_AUTH_MAX_FAILURES_PER_USER,
+    windowMs: config.GANZHI_AUTH_FAILURE_WINDOW_SEC * 1000,
+    now,
+  });
+  const refuse = (done: (err: AuthenticateError, ok: false) => void, returnCode: number, message: string) =>
+    done(Object.assign(new Error(message), { returnCode }) as AuthenticateError, false);
 
   const broker = await Aedes.createBroker({
     id: config.GANZHI_GATEWAY_ID,
+    // No shared delivery slots: with a limit, a subscriber that stops reading holds slots until
+    // every publish waits behind it, and mqemitter then drains its backlog recursively (stack overflow).
+    concurrency: 0,
+    drainTimeout: config.GANZHI_MQTT_DRAIN_TIMEOUT_MS,
     authenticate(client, username, password, done) {
-      registry.authenticate(username ?? '', password ?? Buffer.alloc(0)).then(
+      const user = username ?? '';
+      const secret = password ?? Buffer.alloc(0);
+      const accept = (principal: Principal) => {
+        principals.set(client, principal);
+        guardFrameSize(client, maxPayload + 1024, (bytes) => {
+          counters.oversize++;
+          log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
+        });
+        done(null, true);
+      };
+      const address = sourceAddress(client);
+      if (throttle.refusal(address, user)) {
+        // Credentials that were verified recently still pass: an attack from a device's own NAT
+        // address must not lock the device out.
+        const known = registry.recentlyVerified(user, secret);
+        if (known) return accept(known);
+        counters.authThrottled++;
+        return refuse(done, 5, 'too many failed logins: try later'); // CONNACK 0x05 not authorized
+      }
+      registry.authenticate(user, secret).then(
         (principal) => {
-          if (!principal) {
-            stats.authFailures++;
-            const err = new Error('bad username or password') as AuthenticateError;
-            err.returnCode = 4; // CONNACK 0x04 / MQTT 5 0x86
-            return done(err, false);
-          }
-          principals.set(client, principal);
-          guardFrameSize(client, maxPayload + 1024, (bytes) => {
-            stats.oversize++;
-            log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
-          });
-          done(null, true);
+          if (principal) return accept(principal);
+          counters.authFailures++;
+          throttle.failed(address, user);
+          refuse(done, 4, 'bad username or password'); // CONNACK 0x04 / MQTT 5 0x86
         },
-        (err: unknown) => done(Object.assign(err as Error, { returnCode: 3 }) as AuthenticateError, false),
+        (err: unknown) => {
+          if ((err as { code?: string }).code === 'GANZHI_ERR_REG_BUSY') counters.authBusy++;
+          else log.error({ err }, 'login check failed');
+          refuse(done, 3, 'server busy'); // CONNACK 0x03 server unavailable
+        },
       );
     },
+    authorizeForward: (client, packet) => outbound.forward(client, packet),
     authorizePublish(client, packet, done) {
       if (!client) return done(null); // the broker's own publishes
       const principal = principals.get(client);
       const route = principal && routePublish(principal, packet.topic);
       if (!route) {
-        stats.refusedPublish++;
+        counters.refusedPublish++;
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', user: principal?.id, topic: packet.topic }, 'publish refused');
         return done(new GanzhiError('GANZHI_ERR_GW_FORBIDDEN_PUBLISH', packet.topic));
       }
       const payload = packet.payload as Buffer;
       if (payload.length > maxPayload) {
-        stats.oversize++;
+        counters.oversize++;
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
       ingest(route, principal, packet, payload).then(
         () => {
-          stats.accepted++;
+          counters.accepted++;
           done(null);
+          if (route.type !== 'command' && outbound.tapping) outbound.toTaps(packet.topic, payload);
         },
         (err: unknown) => {
           log.error({ err, topic: packet.topic }, 'append to bus failed: PUBACK withheld, connection closed');
@@ -106,12 +141,24 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     },
     authorizeSubscribe(client, sub, done) {
       const principal = principals.get(client);
-      if (principal && maySubscribe(principal, sub.topic)) return done(null, sub);
-      stats.refusedSubscribe++;
+      if (principal && maySubscribe(principal, sub.topic)) {
+        if (!isDeviceTap(principal, sub.topic)) return done(null, sub);
+        // A tap sees device traffic at most once, never at the price of ingest (see Outbound); and
+        // only while connected: a persistent session would queue every device message while away.
+        if (client.clean) {
+          outbound.tap(client, sub.topic);
+          return done(null, { ...sub, qos: 0 });
+        }
+        log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal.id, topic: sub.topic }, 'device taps need a clean session');
+      }
+      counters.refusedSubscribe++;
       log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal?.id, topic: sub.topic }, 'subscribe refused');
       done(null, null); // SUBACK failure (0x80) for this filter; the connection stays
     },
   });
+
+  const outbound = new Outbound(broker, { maxBufferedBytes: config.GANZHI_MQTT_MAX_BUFFERED_BYTES }, log);
+  const stats = (): GatewayStats => ({ ...counters, ...outbound.stats });
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
@@ -170,9 +217,10 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   return {
     broker,
-    stats: () => stats,
+    stats,
     ports,
     async start() {
+      outbound.start();
       // Restore the retained alert messages before anyone can connect.
       retained = await bus.stateLog('gateway-retained', (v) => RetainedSchema.parse(v));
       const restored = await retained.restore();
@@ -194,7 +242,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
               }
               const pubs = alertPublications(change);
               for (const p of pubs) await publishToClients(p);
-              stats.alertsPublished++;
+              counters.alertsPublished++;
               const last = pubs[pubs.length - 1]!;
               updates.set(retainedKey(change), change.status === 'closed' ? null : { topic: last.topic, payload: last.payload });
             }
@@ -221,6 +269,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },
     async close() {
+      outbound.stop();
       await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -228,6 +277,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       await subscription?.close();
     },
   };
+}
+
+/** Where a connection comes from: the TCP peer, or the WebSocket upgrade request's. */
+function sourceAddress(client: Client): string {
+  const socket = client.conn as { remoteAddress?: string };
+  return socket.remoteAddress ?? client.req?.socket?.remoteAddress ?? 'unknown';
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -12,7 +12,7 @@ runMain(
     const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
     const gateway = await buildGateway(config, { bus, registry, logger });
     await gateway.start();
-    return { close: () => closeAll([bus, gateway]), stats: () => gateway.stats() };
+    return { close: () => closeAll([registry, bus, gateway]), stats: () => gateway.stats() };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

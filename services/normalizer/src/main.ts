@@ -11,7 +11,7 @@ runMain(
     const bus = await openBus(config, logger, 'normalizer');
     const normalizer = buildNormalizer({ bus, registry, logger });
     await normalizer.start();
-    return { close: () => closeAll([bus, normalizer]), stats: () => normalizer.stats() };
+    return { close: () => closeAll([registry, bus, normalizer]), stats: () => normalizer.stats() };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

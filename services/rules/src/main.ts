@@ -14,7 +14,7 @@ runMain(
     const bus = await openBus(config, logger, 'rules');
     const rules = buildRulesService({ bus, registry, engine, logger }, { sweepCron: config.GANZHI_RULES_SWEEP_CRON });
     await rules.start();
-    return { close: () => closeAll([bus, rules]), stats: () => rules.stats() };
+    return { close: () => closeAll([registry, bus, rules]), stats: () => rules.stats() };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );
