@@ -25,6 +25,7 @@ export const ERRORS = {
   GANZHI_ERR_NORM_UNKNOWN_DEVICE: { retryable: false, message: 'device is not in the registry' },
   GANZHI_ERR_NORM_BAD_FRAME: { retryable: false, message: 'protocol frame could not be decoded' },
   GANZHI_ERR_NORM_BAD_CRC: { retryable: false, message: 'protocol frame checksum does not verify' },
+  GANZHI_ERR_NORM_EMPTY: { retryable: false, message: 'payload is empty' },
   GANZHI_ERR_NORM_UNSUPPORTED: { retryable: false, message: 'payload format or command is not supported' },
   // bus
   GANZHI_ERR_BUS_DECODE: { retryable: false, message: 'record does not match its topic schema' },
@@ -32,6 +33,8 @@ export const ERRORS = {
   GANZHI_ERR_BUS_UNAVAILABLE: { retryable: true, message: 'bus is not reachable' },
   GANZHI_ERR_BUS_REJECTED: { retryable: false, message: 'the brokers refused the records' },
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
+  // any stage: an untyped exception while handling a record (parked in the dead-letter topic)
+  GANZHI_ERR_STAGE_FAILED: { retryable: false, message: 'the stage failed on this record' },
   // HTTP API
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
@@ -73,7 +76,11 @@ export function isGanzhiError(err: unknown, code?: ErrorCode): err is GanzhiErro
   return code === undefined || c === code;
 }
 
-/** Unknown errors are treated as transient: retrying is safe because every stage is idempotent. */
+/**
+ * Only typed errors whose code says so are retried. An untyped exception is a stage failing on
+ * the record in hand (a bug, or input its code does not expect): retrying the same record would
+ * fail the same way forever, so it is parked in the dead-letter topic instead.
+ */
 export function isRetryable(err: unknown): boolean {
-  return isGanzhiError(err) ? ERRORS[err.code].retryable : true;
+  return isGanzhiError(err) && ERRORS[err.code].retryable;
 }

@@ -1,7 +1,7 @@
 import type { Bus, Subscription } from '@ganzhi/bus';
 import { normalize } from '@ganzhi/codecs';
 import type { Logger } from '@ganzhi/log';
-import type { Registry } from '@ganzhi/registry';
+import type { Device, Registry } from '@ganzhi/registry';
 import { topicKey, type DeadLetter, type RawEnvelope, type Reading } from '@ganzhi/schemas';
 
 export interface NormalizerDeps {
@@ -34,6 +34,18 @@ export function statusReading(raw: RawEnvelope, site: string | undefined): Readi
 }
 
 /**
+ * The pure core, held to its contract: whatever it throws on a record (it should return a typed
+ * failure instead) parks that record with GANZHI_ERR_STAGE_FAILED and the error, never the batch.
+ */
+function normalizeSafely(raw: RawEnvelope, device: Device | undefined): ReturnType<typeof normalize> {
+  try {
+    return normalize(raw, device);
+  } catch (err) {
+    return { ok: false, code: 'GANZHI_ERR_STAGE_FAILED', reason: `normalize threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
+  }
+}
+
+/**
  * The normalizer runner: raw envelopes in; readings out, or a dead-letter record with a typed
  * reason. One device's bad payload never holds up another's: each record is judged alone.
  */
@@ -61,7 +73,11 @@ export function buildNormalizer(deps: NormalizerDeps, options: { group?: string 
               else dead.push(deadLetter(raw, 'GANZHI_ERR_NORM_SCHEMA', 'status payload must be "online" or "offline"'));
               continue;
             }
-            const result = normalize(raw, device);
+            if (raw.payload.length === 0) {
+              dead.push(deadLetter(raw, 'GANZHI_ERR_NORM_EMPTY', `empty ${raw.format} payload`));
+              continue;
+            }
+            const result = normalizeSafely(raw, device);
             if (result.ok) readings.push(...result.readings);
             else dead.push(deadLetter(raw, result.code, result.reason));
           }

@@ -1,7 +1,8 @@
 import type { Logger } from '@ganzhi/log';
-import { TOPICS, isGanzhiError, isRetryable, type DeadLetter, type TopicName } from '@ganzhi/schemas';
+import { TOPICS, type DeadLetter, type TopicName } from '@ganzhi/schemas';
 import type { Delivery } from '../bus';
 import { deadLetterOf, describeIssues } from '../dead-letter';
+import { codeOf, failureKind, isolatePoison, messageOf } from '../isolate';
 import type { ActiveConsumer, LagGate } from './backpressure';
 import type { DecodeCache, DecodeResult } from './decode-cache';
 import type { LogRecord } from './frame';
@@ -11,6 +12,8 @@ import type { ReadCursor, TopicLog } from './topic-log';
 export interface RetryPolicy {
   readonly initialMs: number;
   readonly maxMs: number;
+  /** Attempts at a batch failing with a transient (not an outage) error before its records at fault are parked. */
+  readonly maxAttempts: number;
 }
 
 export type AnyBatchHandler = (batch: readonly Delivery<unknown>[]) => Promise<void>;
@@ -156,24 +159,30 @@ function originalValue(json: string): unknown {
 }
 
 /**
- * Hands the batch to the handler until it resolves (true), or dead-letters it on a non-retryable
- * error (true). Returns false when aborted while retrying: nothing is committed.
+ * Hands the batch to the handler until every record is handled or parked (true); false when
+ * aborted while retrying: nothing is committed. Records that make the handler fail with a poison
+ * error are found (the batch is halved until they are alone) and parked in the dead-letter
+ * topic; the others are handled. Outages are retried for as long as they last; other retryable
+ * errors `maxAttempts` times, after which the records still failing are parked too.
  */
 async function deliver(o: ConsumerOptions, batch: Decoded): Promise<boolean> {
+  const indexes = batch.deliveries.map((_, i) => i);
+  const run = (part: readonly number[]) => o.handler(part.map((i) => batch.deliveries[i]!));
   for (let attempt = 1; ; attempt++) {
     try {
-      await o.handler(batch.deliveries);
+      const exhausted = attempt > o.retry.maxAttempts;
+      const parked = await isolatePoison(indexes, run, (err) => failureKind(err) === 'poison' || (exhausted && failureKind(err) === 'transient'));
+      if (parked.length > 0) {
+        const now = Date.now();
+        const letters = parked.map(({ item: i, error }) => {
+          const d = batch.deliveries[i]!;
+          return deadLetterOf(o.group, codeOf(error), messageOf(error), { ...d, value: originalValue(batch.originals[i] as string) }, now);
+        });
+        await o.deadLetter(letters);
+        o.logger.error({ topic: o.topic, group: o.group, codes: [...new Set(letters.map((l) => l.code))], records: letters.length, of: indexes.length, offsets: letters.map((l) => l.id) }, 'records the stage failed on were parked in the dead-letter topic');
+      }
       return true;
     } catch (err) {
-      if (!isRetryable(err)) {
-        const code = isGanzhiError(err) ? err.code : 'GANZHI_ERR_BUS_DECODE';
-        const reason = err instanceof Error ? err.message : String(err);
-        const now = Date.now();
-        const letters = batch.deliveries.map((d, i) => deadLetterOf(o.group, code, reason, { ...d, value: originalValue(batch.originals[i] as string) }, now));
-        await o.deadLetter(letters);
-        o.logger.warn({ topic: o.topic, group: o.group, code, records: letters.length }, 'handler failed; batch sent to the dead-letter topic');
-        return true;
-      }
       if (o.signal.aborted) return false;
       const delay = backoff(o.retry, attempt);
       o.logger.warn({ topic: o.topic, group: o.group, attempt, delayMs: delay, err }, 'handler failed; redelivering the batch after a backoff');

@@ -26,8 +26,11 @@ export interface EmbeddedBusOptions {
   readonly retentionMs?: number;
   /** Default `SubscribeOptions.maxBatch`; default 500. */
   readonly maxBatch?: number;
-  /** Backoff between redeliveries of a batch whose handler threw a retryable error; default 100 ms doubling to 5 s. */
-  readonly retry?: RetryPolicy;
+  /**
+   * Backoff between redeliveries of a batch whose handler threw a retryable error; default 100 ms
+   * doubling to 5 s, and 20 attempts at a transient (not an outage) error before parking.
+   */
+  readonly retry?: Partial<RetryPolicy>;
   /**
    * Backpressure bound, in records: `publish` to a topic waits (it does not fail) while the slowest
    * consumer group subscribed to that topic on this bus right now is more than `maxLag` records
@@ -93,6 +96,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const retry: RetryPolicy = {
     initialMs: positive('retry.initialMs', options.retry?.initialMs, 100),
     maxMs: positive('retry.maxMs', options.retry?.maxMs, 5000),
+    maxAttempts: positive('retry.maxAttempts', options.retry?.maxAttempts, 20),
   };
 
   await mkdir(dir, { recursive: true });
