@@ -151,7 +151,7 @@ export function runBusContract(name: string, factory: BusContractFactory): void 
       const failing = await bus.subscribe(group, {
         [READINGS]: async (batch: readonly Delivery<Reading>[]) => {
           seen.push(...mine(run, batch).map((d) => d.value.sourceId));
-          throw new Error('contract test: never acknowledges');
+          throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'contract test: never acknowledges');
         },
       });
       subs.push(failing);
@@ -162,39 +162,38 @@ export function runBusContract(name: string, factory: BusContractFactory): void 
       await again.until((items) => new Set(items.map((d) => d.value.sourceId)).size >= 10, 'all 10 readings redelivered');
     });
 
-    it("sends every record of a batch whose handler threw a non-retryable error to the dead-letter topic, then goes on", async () => {
+    it('parks in the dead-letter topic only the records a handler fails on with a non-retryable error, and handles the rest', async () => {
       const run = safeName(factory.uniqueGroup('run'));
       const group = factory.uniqueGroup('poison');
       const letters = await collectLetters(group, run);
-      await bus.publish(READINGS, records(Array.from({ length: 10 }, (_, i) => reading(run, `dev-${i % 2}`, i))));
-      let failed: Reading[] | null = null;
+      const published = Array.from({ length: 10 }, (_, i) => reading(run, `dev-${i % 2}`, i));
+      await bus.publish(READINGS, records(published));
+      const poison = new Set([3, 7]);
       const acked = new Collector<Reading>();
       const sub = await bus.subscribe(group, {
         [READINGS]: async (batch: readonly Delivery<Reading>[]) => {
           const ours = mine(run, batch).map((d) => d.value);
-          if (failed === null && ours.length > 0) {
-            failed = ours;
-            throw new GanzhiError('GANZHI_ERR_NORM_SCHEMA', 'contract test: rejected');
-          }
+          // a stage that fails on some records (a bug, a value its code does not expect), untyped
+          if (ours.some((v) => poison.has(seqOf(v)))) throw new TypeError('contract test: cannot handle this record');
           acked.push(...ours);
         },
       });
       subs.push(sub);
-      await letters.until(() => failed !== null && letters.items.length >= failed.length, 'dead letters for the failed batch');
-      const rejected = failed as unknown as Reading[];
-      expect(letters.items).toHaveLength(rejected.length);
+      await letters.until((items) => items.length >= poison.size, 'dead letters for the poison records');
+      await acked.until((items) => new Set(items.map(seqOf)).size >= published.length - poison.size, 'every other record handled');
+      expect(new Set(acked.items.map(seqOf))).toEqual(new Set([0, 1, 2, 4, 5, 6, 8, 9]));
+      expect(letters.items).toHaveLength(poison.size);
       for (const letter of letters.items) {
-        expect(letter.code).toBe('GANZHI_ERR_NORM_SCHEMA');
-        expect(letter.reason.length).toBeGreaterThan(0);
+        expect(letter.code).toBe('GANZHI_ERR_STAGE_FAILED');
+        expect(letter.reason).toContain('cannot handle this record');
         expect(letter.source.topic).toBe(READINGS);
-        const original = rejected.find((v) => v.sourceId === (letter.source.value as Reading).sourceId);
+        const original = published.find((v) => v.sourceId === (letter.source.value as Reading).sourceId);
+        expect(poison.has(seqOf(original!))).toBe(true);
         expect(letter.source.value).toEqual(original);
         expect(letter.source.key).toBe(original?.deviceId);
       }
       await bus.publish(READINGS, records([reading(run, 'dev-0', 100)]));
       await acked.until((items) => items.some((v) => seqOf(v) === 100), 'the reading published after the failure');
-      const all = new Set([...rejected, ...acked.items].map(seqOf));
-      expect([...all].sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 100]);
     });
 
     it('sends a record that does not match its schema to the dead-letter topic without blocking the records after it', async () => {

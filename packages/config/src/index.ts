@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import cron from 'node-cron';
 import { GanzhiError } from '@ganzhi/schemas';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -48,3 +49,23 @@ export const envList = (def: string[]) =>
     );
 export const envString = (def: string) => z.string().min(1).default(def);
 export const envOptionalString = () => z.string().min(1).optional();
+/** A node-cron schedule (5 or 6 fields), checked at start-up so that a typo names its variable. */
+export const envCron = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .refine((v) => cron.validate(v), { message: 'not a valid cron expression (5 or 6 fields, e.g. "*/15 * * * * *")' });
+
+/** The pino log levels, for GANZHI_LOG_LEVEL. */
+export const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/**
+ * A listener that could not bind, as a start-up error naming the variable that chose the port
+ * (EADDRINUSE, EACCES); any other error is returned unchanged.
+ */
+export function bindError(err: unknown, variable: string, port: number, host: string): unknown {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'EADDRINUSE') return new GanzhiError('GANZHI_ERR_CFG_INVALID', `${variable}: port ${port} on ${host} is already in use`, { cause: err });
+  if (code === 'EACCES') return new GanzhiError('GANZHI_ERR_CFG_INVALID', `${variable}: not allowed to listen on port ${port} on ${host}`, { cause: err });
+  return err;
+}

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { envList, envOptionalString, envPort, envString } from '@ganzhi/config';
+import { LogLevelSchema, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
 
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 export const DEMO_REGISTRY_FILE = repoFile('deploy/demo/registry.json');
@@ -13,7 +13,7 @@ export const DEFAULT_RULES_DIR = repoFile('deploy/rules');
 export const RuntimeConfigSchema = z.object({
   GANZHI_DATA_DIR: envString('./data').describe('where the embedded log and the DuckDB file live'),
   GANZHI_REGISTRY_FILE: envOptionalString().describe('device and operator registry (JSON); default: the demo registry, demo only'),
-  GANZHI_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
+  GANZHI_LOG_LEVEL: LogLevelSchema.default('info').describe('pino log level'),
   GANZHI_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('embedded durable log, or Apache Kafka'),
   GANZHI_BUS_SYNC: z.enum(['fsync', 'write']).default('fsync').describe('embedded log: fsync each group commit (power-loss safe) or write only (process-crash safe)'),
   GANZHI_BUS_MAX_LAG: z.coerce.number().int().min(1000).default(50_000).describe('embedded log: how far (records) the slowest stage may fall behind before publishes, and so PUBACKs, wait'),

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { LogLevelSchema } from '@ganzhi/config';
 import { createLogger, type Logger } from '@ganzhi/log';
 import { isGanzhiError } from '@ganzhi/schemas';
 
@@ -19,7 +20,13 @@ export function runMain(
   start: (logger: Logger) => Promise<Running>,
   options: { logLevel?: string; healthPort?: number; healthHost?: string } = {},
 ): void {
-  const logger = createLogger({ level: options.logLevel ?? process.env.GANZHI_LOG_LEVEL ?? 'info', name });
+  const level = LogLevelSchema.safeParse(options.logLevel ?? process.env.GANZHI_LOG_LEVEL ?? 'info');
+  if (!level.success) {
+    // the logger cannot be made: say so as every other config error is said, naming the variable
+    process.stderr.write(`${name}: GANZHI_ERR_CFG_INVALID: invalid configuration: GANZHI_LOG_LEVEL: must be one of ${LogLevelSchema.options.join(', ')}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ level: level.data, name });
   let running: Running | undefined;
   let ready = false;
   let health: Server | undefined;

@@ -36,6 +36,7 @@ export const ERRORS = {
   // any stage: an untyped exception while handling a record (parked in the dead-letter topic)
   GANZHI_ERR_STAGE_FAILED: { retryable: false, message: 'the stage failed on this record' },
   // HTTP API
+  GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'malformed request' },
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
   // store

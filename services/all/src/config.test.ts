@@ -18,6 +18,11 @@ describe('pipeline configuration', () => {
     [{ GANZHI_BUS: 'kafka' }, 'KAFKA_BROKERS'],
     [{ GANZHI_BUS_SYNC: 'sometimes' }, 'GANZHI_BUS_SYNC'],
     [{ GANZHI_GATEWAY_ID: 'has space' }, 'GANZHI_GATEWAY_ID'],
+    [{ GANZHI_LOG_LEVEL: 'loud' }, 'GANZHI_LOG_LEVEL'],
+    [{ GANZHI_ALERTS_SWEEP_CRON: 'every minute' }, 'GANZHI_ALERTS_SWEEP_CRON'],
+    [{ GANZHI_RULES_SWEEP_CRON: '* * *' }, 'GANZHI_RULES_SWEEP_CRON'],
+    [{ GANZHI_MQTT_DRAIN_TIMEOUT_MS: '0' }, 'GANZHI_MQTT_DRAIN_TIMEOUT_MS'],
+    [{ GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS: 'many' }, 'GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS'],
   ])('refuses %o with an error naming %s', (env, field) => {
     let caught: unknown;
     try {

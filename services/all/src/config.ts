@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { envCron, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema } from '@ganzhi/gateway';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
@@ -8,8 +8,8 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
   .extend({
     GANZHI_HTTP_PORT: envPort(8080).describe("operators' HTTP API port (0 = any free port)"),
     GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
-    GANZHI_RULES_SWEEP_CRON: z.string().default('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
-    GANZHI_ALERTS_SWEEP_CRON: z.string().default('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
+    GANZHI_RULES_SWEEP_CRON: envCron('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
+    GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
   })
   .superRefine(checkRuntime);
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;

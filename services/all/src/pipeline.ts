@@ -64,6 +64,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     rules: rules.stats(),
     alerts: alerts.stats(),
     writer: writer.stats(),
+    // the embedded bus's counters: group commits, and what recovery skipped and kept
+    bus: 'stats' in bus && typeof bus.stats === 'function' ? (bus.stats as () => unknown)() : undefined,
     memory: process.memoryUsage(),
   });
   const api =

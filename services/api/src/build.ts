@@ -17,6 +17,7 @@ import {
   type CommandResult,
 } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
+import { bindError } from '@ganzhi/config';
 import { auditAlertHistory } from './audit';
 import { HttpError, authenticateOperator, numberParam, readJsonBody, sendError, sendJson } from './http';
 
@@ -213,7 +214,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       }
       throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
     } catch (err) {
-      if (!(err instanceof HttpError)) log.error({ err, path: url.pathname }, 'api request failed');
+      if (!(err instanceof HttpError) && !(err instanceof URIError)) log.error({ err, path: url.pathname }, 'api request failed');
       sendError(res, err instanceof Error && err.name === 'ZodError' ? new HttpError(400, 'GANZHI_ERR_CFG_INVALID', err.message) : err);
     }
   }
@@ -234,7 +235,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       silences = await openSilencesView(bus, `api.${options.instanceId}`);
       server = createServer((req, res) => void handle(req, res));
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
+        server!.once('error', (err) => reject(bindError(err, 'GANZHI_HTTP_PORT', options.port, options.host)));
         server!.listen(options.port, options.host, () => resolve());
       });
       log.info({ port: (server.address() as AddressInfo).port }, 'api listening');

@@ -20,6 +20,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) return sendJson(res, err.status, { error: { code: err.code, message: err.message } });
+  if (err instanceof URIError) return sendJson(res, 400, { error: { code: 'GANZHI_ERR_API_BAD_REQUEST', message: 'malformed percent-encoding in the URL' } });
   if (isGanzhiError(err)) {
     const status = err.code === 'GANZHI_ERR_ALERT_NOT_FOUND' ? 404 : err.code === 'GANZHI_ERR_ALERT_TRANSITION' ? 409 : err.retryable ? 503 : 400;
     return sendJson(res, status, { error: { code: err.code, message: err.message } });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { z } from 'zod';
+import { bindError } from '@ganzhi/config';
 import type { Bus, StateLog, Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Principal, Registry } from '@ganzhi/registry';
@@ -259,12 +260,14 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         socket.setNoDelay(true);
         broker.handle(socket);
       });
-      await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
+      await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST).catch((err: unknown) => {
+        throw bindError(err, 'GANZHI_MQTT_PORT', config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
+      });
       wss = new WebSocketServer({ host: config.GANZHI_MQTT_HOST, port: config.GANZHI_MQTT_WS_PORT, maxPayload: maxPayload + 1024 });
       wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
       await new Promise<void>((resolve, reject) => {
         wss!.once('listening', resolve);
-        wss!.once('error', reject);
+        wss!.once('error', (err) => reject(bindError(err, 'GANZHI_MQTT_WS_PORT', config.GANZHI_MQTT_WS_PORT, config.GANZHI_MQTT_HOST)));
       });
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },

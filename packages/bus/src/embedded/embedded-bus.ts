@@ -101,7 +101,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
 
   await mkdir(dir, { recursive: true });
   const lock = await lockDir(dir);
-  const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0 };
+  const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0 };
   const logOptions = (logDir: string, name: string, retained: boolean): TopicLogOptions => ({
     dir: logDir,
     name,

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -120,6 +120,52 @@ describe('embedded bus', () => {
     expect(second.stats().tornBytesDropped).toBe(buf.length);
     const got = await consume(second, 'after-crc', 3);
     expect(got.map((d) => seqOf(d.value))).toEqual([0, 1, 2]);
+  });
+
+  it('skips a corrupt record in the middle of the last segment, quarantines it and keeps every record after it', async () => {
+    const first = await openBus();
+    await first.publish(READINGS, values(200));
+    await first.close();
+    const file = join(readingsDir(), segmentFileName(0));
+    const size = (await stat(file)).size;
+    const bytes = await readFile(file);
+    bytes[Math.floor(size / 2)] = (bytes[Math.floor(size / 2)] as number) ^ 0x5a; // one flipped byte at 50 %
+    await writeFile(file, bytes);
+
+    const { logger, records } = capturingLogger();
+    const second = await openBus({ logger });
+    const report = records.find((r) => r.code === 'GANZHI_ERR_BUS_CORRUPT');
+    expect(report?.level).toBe(50); // error
+    expect(report?.skippedRecords).toBe(1);
+    expect(report?.keptRecords).toBe(199);
+    expect(second.stats()).toMatchObject({ corruptRegions: 1, recordsSkipped: 1, recordsKeptAfterCorruption: 199, tornBytesDropped: 0 });
+    expect((await stat(file)).size).toBe(size); // nothing truncated
+    const quarantined = await readdir(join(readingsDir(), 'quarantine'));
+    expect(quarantined).toHaveLength(1);
+    expect((await stat(join(readingsDir(), 'quarantine', quarantined[0]!))).size).toBe(second.stats().quarantinedBytes);
+
+    await second.publish(READINGS, values(1, 200));
+    const got = await consume(second, 'after-corrupt', 200);
+    const seqs = got.map((d) => seqOf(d.value));
+    expect(seqs).toHaveLength(200);
+    expect(new Set(seqs).size).toBe(200);
+    expect(seqs).toContain(199);
+    expect(seqs).toContain(200); // appended after the reopen
+  });
+
+  it('skips a corrupt record in a sealed segment the same way', async () => {
+    const first = await openBus({ segmentBytes: 4096 });
+    await first.publish(READINGS, values(100));
+    await first.close();
+    const [sealed] = await segments();
+    const file = join(readingsDir(), sealed as string);
+    const bytes = await readFile(file);
+    bytes[Math.floor(bytes.length / 3)] = (bytes[Math.floor(bytes.length / 3)] as number) ^ 0xff;
+    await writeFile(file, bytes);
+    const second = await openBus({ segmentBytes: 4096 });
+    const got = await consume(second, 'sealed-corrupt', 99);
+    expect(new Set(got.map((d) => seqOf(d.value))).size).toBe(99);
+    expect(second.stats().recordsSkipped).toBe(1);
   });
 
   it('continues offsets, committed positions and appends after a reopen', async () => {

@@ -111,3 +111,28 @@ export function scanFrames(
   }
   return { stop: 'end', pos, needBytes: 0 };
 }
+
+/** The smallest frame: headers and an empty key and value. */
+export const MIN_FRAME_BYTES = FRAME_HEADER_BYTES + RECORD_HEADER_BYTES;
+
+/**
+ * After corrupt bytes at `buf[from]`: the position of the next valid frame in `buf[from + 1, end)`
+ * and its offset, or null when there is none (a corrupt or torn tail). A candidate must have a
+ * sane length, a matching CRC-32 and an offset that fits the gap: at least `minOffset` (the one
+ * the corrupt frame should have carried), and no more than the records the skipped bytes could
+ * have held. Pure; O(bytes) with a CRC only where a length fits.
+ */
+export function findNextFrame(buf: Buffer, from: number, end: number, minOffset: number): { pos: number; offset: number } | null {
+  for (let pos = from + 1; pos + MIN_FRAME_BYTES <= end; pos++) {
+    const length = buf.readUInt32LE(pos);
+    if (length < RECORD_HEADER_BYTES || length > MAX_FRAME_BYTES) continue;
+    const frameEnd = pos + FRAME_HEADER_BYTES + length;
+    if (frameEnd > end) continue;
+    const start = pos + FRAME_HEADER_BYTES;
+    const offset = buf.readUInt32LE(start) + buf.readUInt32LE(start + 4) * TWO_32;
+    if (offset < minOffset || offset > minOffset + Math.ceil((pos - from) / MIN_FRAME_BYTES)) continue;
+    if (buf.readUInt32LE(start + 16) > length - RECORD_HEADER_BYTES) continue;
+    if (crc32(buf.subarray(start, frameEnd)) === buf.readUInt32LE(pos + 4)) return { pos, offset };
+  }
+  return null;
+}

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GanzhiError } from '@ganzhi/schemas';
-import { scanFrames, type LogRecord } from './frame';
+import { findNextFrame, scanFrames, type LogRecord, MAX_FRAME_BYTES } from './frame';
 
 /** One sparse index entry per this many bytes of a segment. */
 export const INDEX_INTERVAL_BYTES = 64 * 1024;
@@ -17,11 +17,24 @@ export function parseSegmentFileName(name: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Corrupt bytes in the middle of a segment, skipped: valid frames follow them. */
+export interface Hole {
+  /** File positions of the corrupt bytes, [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** Offsets that no valid frame carries: records lost in the hole (their bytes are quarantined). */
+  readonly skippedRecords: number;
+}
+
 export interface ScanOutcome {
   /** End of the last complete, valid frame. */
   readonly validEnd: number;
-  /** Whether every byte up to the limit was valid. */
+  /** Whether every byte up to the limit was valid (holes included: they were skipped, not valid). */
   readonly clean: boolean;
+  /** Corrupt regions with valid frames after them. */
+  readonly holes: readonly Hole[];
+  /** Valid records in the segment. */
+  readonly records: number;
   readonly nextOffset: number;
   readonly newestTimestamp: number;
 }
@@ -46,6 +59,10 @@ export class Segment {
   private indexReady: Promise<void> | null;
   private fd: Promise<FileHandle> | null = null;
   private busy = 0;
+  /** Where a corrupt region starts -> where the next valid frame starts (found by the scan). */
+  private readonly holes = new Map<number, number>();
+  /** Told of the holes a scan finds (the log quarantines their bytes and reports them). */
+  onHoles: ((segment: Segment, holes: readonly Hole[], keptRecords: number) => Promise<void>) | undefined;
 
   constructor(dir: string, base: number, size: number, indexed: boolean) {
     this.base = base;
@@ -66,15 +83,19 @@ export class Segment {
 
   /**
    * Reads the file from the start up to `limit` bytes, checking every frame and building the index.
-   * Stops at the first partial or invalid frame (`clean` false).
+   * A corrupt frame followed by valid ones is a hole: skipped (resynchronising on the next valid
+   * frame) and reported. Stops at the first partial or invalid frame with nothing valid after it
+   * (`clean` false): the tail.
    */
   async scan(limit: number): Promise<ScanOutcome> {
-    return this.withFd(async (fd) => {
+    const outcome = await this.withFd(async (fd) => {
       let buf = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, Math.max(limit, 1)));
       let filePos = 0;
       let expected = this.base;
       let newest = 0;
       let clean = true;
+      let count = 0;
+      const holes: Hole[] = [];
       while (filePos < limit) {
         const want = Math.min(buf.length, limit - filePos);
         const { bytesRead } = await fd.read(buf, 0, want, filePos);
@@ -86,26 +107,52 @@ export class Segment {
         const r = scanFrames(buf, 0, bytesRead, expected, (rec, frameStart) => {
           this.noteFrame(rec.offset, base + frameStart);
           expected = rec.offset + 1;
+          count++;
           if (rec.timestamp > newest) newest = rec.timestamp;
           return true;
         });
         filePos += r.pos;
-        if (r.stop === 'corrupt') {
+        if (r.stop === 'partial' && filePos + r.needBytes <= limit) {
+          if (r.needBytes > buf.length) buf = Buffer.allocUnsafe(r.needBytes);
+          continue;
+        }
+        if (r.stop === 'end') continue;
+        // Corrupt, or a frame that runs past the limit: is there a valid frame further on?
+        const next = await this.resync(fd, filePos, limit, expected);
+        if (!next) {
           clean = false;
           break;
         }
-        if (r.stop === 'partial') {
-          if (filePos + r.needBytes > limit) {
-            clean = false;
-            break;
-          }
-          if (r.needBytes > buf.length) buf = Buffer.allocUnsafe(r.needBytes);
-        }
+        const hole = { start: filePos, end: next.pos, skippedRecords: next.offset - expected };
+        holes.push(hole);
+        this.holes.set(hole.start, hole.end);
+        filePos = next.pos;
+        expected = next.offset;
       }
       this.indexReady = Promise.resolve();
       this.nextOffset = expected;
       this.newestTimestamp = Math.max(this.newestTimestamp, newest);
-      return { validEnd: filePos, clean, nextOffset: expected, newestTimestamp: newest };
+      return { validEnd: filePos, clean, holes, records: count, nextOffset: expected, newestTimestamp: newest };
+    });
+    if (outcome.holes.length > 0) await this.onHoles?.(this, outcome.holes, outcome.records);
+    return outcome;
+  }
+
+  /** The next valid frame after corrupt bytes at `from` (reads the rest of the segment once: rare). */
+  private async resync(fd: FileHandle, from: number, limit: number, expected: number): Promise<{ pos: number; offset: number } | null> {
+    const length = Math.min(limit - from, MAX_FRAME_BYTES);
+    const rest = Buffer.allocUnsafe(length);
+    const { bytesRead } = await fd.read(rest, 0, length, from);
+    const found = findNextFrame(rest, 0, bytesRead, expected);
+    return found ? { pos: from + found.pos, offset: found.offset } : null;
+  }
+
+  /** Copies `[start, end)` of the file (for the quarantine). */
+  async bytes(start: number, end: number): Promise<Buffer> {
+    return this.withFd(async (fd) => {
+      const out = Buffer.allocUnsafe(end - start);
+      const { bytesRead } = await fd.read(out, 0, out.length, start);
+      return out.subarray(0, bytesRead);
     });
   }
 
@@ -135,6 +182,11 @@ export class Segment {
           return records.length < maxRecords;
         });
         pos += r.pos;
+        const skipTo = this.holes.get(pos);
+        if (skipTo !== undefined && r.stop !== 'end') {
+          pos = skipTo; // a known hole: the scan found the next valid frame here
+          continue;
+        }
         if (r.stop === 'corrupt' || (r.stop === 'partial' && pos + r.needBytes > limit)) {
           if (records.length > 0) break;
           throw this.corrupt(pos, r.stop === 'corrupt' ? 'invalid frame' : 'frame runs past the end of the segment');

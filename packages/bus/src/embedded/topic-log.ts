@@ -1,9 +1,9 @@
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError } from '@ganzhi/schemas';
 import { frameBytes, writeFrame, type LogRecord, type PreparedRecord } from './frame';
-import { Segment, parseSegmentFileName, segmentFileName } from './segment';
+import { Segment, parseSegmentFileName, segmentFileName, type Hole } from './segment';
 
 /** Counters shared by every log of one bus (see `EmbeddedBus.stats`). */
 export interface LogStats {
@@ -14,6 +14,13 @@ export interface LogStats {
   bytes: number;
   segmentsDeleted: number;
   tornBytesDropped: number;
+  /** Corrupt regions found in the middle of segments (skipped; their bytes quarantined). */
+  corruptRegions: number;
+  /** Records lost in those regions (offsets no valid frame carries). */
+  recordsSkipped: number;
+  /** Valid records kept in segments that had corrupt regions. */
+  recordsKeptAfterCorruption: number;
+  quarantinedBytes: number;
 }
 
 export interface TopicLogOptions {
@@ -93,9 +100,11 @@ export class TopicLog {
       bases.push(0);
     }
     const segments: Segment[] = [];
+    const onHoles = quarantine(opts);
     for (const [i, base] of bases.entries()) {
       const size = (await stat(join(opts.dir, segmentFileName(base)))).size;
       const seg = new Segment(opts.dir, base, size, false);
+      seg.onHoles = onHoles;
       const nextBase = bases[i + 1];
       if (nextBase !== undefined) seg.nextOffset = nextBase;
       segments.push(seg);
@@ -115,7 +124,22 @@ export class TopicLog {
       );
     }
     last.size = scanned.validEnd;
-    return new TopicLog(opts, segments, fd);
+    const log = new TopicLog(opts, segments, fd);
+    // Sealed segments are checked after start-up, not before it (a read scans one first if it
+    // gets there sooner): a corrupt region is then reported and quarantined like the last one's.
+    void log.verifySealed();
+    return log;
+  }
+
+  private async verifySealed(): Promise<void> {
+    for (const seg of this.segments.slice(0, -1)) {
+      if (this.closing) return;
+      try {
+        await seg.read(seg.base, 0, 1);
+      } catch (err) {
+        this.opts.logger.error({ log: this.name, segment: seg.path, err }, 'checking a sealed segment failed');
+      }
+    }
   }
 
   /** Offset the next appended record will get (every record below it is durable). */
@@ -242,6 +266,7 @@ export class TopicLog {
     if (this.flushing) throw new Error(`log ${this.name}: compact while appending`);
     const base = this.next;
     const seg = new Segment(this.opts.dir, base, 0, true);
+    seg.onHoles = quarantine(this.opts);
     const tmp = `${seg.path}.tmp`;
     const buf = this.encode([{ records, bytes: 0, timestamp, resolve: noop, reject: noop }], base, seg, 0);
     const out = await open(tmp, 'w');
@@ -386,6 +411,7 @@ export class TopicLog {
   private async roll(): Promise<void> {
     await this.fd.close();
     const seg = new Segment(this.opts.dir, this.next, 0, true);
+    seg.onHoles = quarantine(this.opts);
     this.fd = await open(seg.path, 'wx');
     if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
     this.segments.push(seg);
@@ -411,4 +437,34 @@ export async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await d.close();
   }
+}
+
+/**
+ * What happens to corrupt regions found in a segment: their bytes are copied to
+ * `<log dir>/quarantine/<segment base>-<position>.bin` (for forensics; never read back), the
+ * counts go to the bus stats, and an error is logged with what was skipped and what was kept.
+ */
+function quarantine(opts: TopicLogOptions): (segment: Segment, holes: readonly Hole[], kept: number) => Promise<void> {
+  return async (segment, holes, kept) => {
+    const dir = join(opts.dir, 'quarantine');
+    await mkdir(dir, { recursive: true });
+    let bytes = 0;
+    let skipped = 0;
+    const files: string[] = [];
+    for (const h of holes) {
+      const file = join(dir, `${String(segment.base).padStart(20, '0')}-${h.start}.bin`);
+      await writeFile(file, await segment.bytes(h.start, h.end));
+      files.push(file);
+      bytes += h.end - h.start;
+      skipped += h.skippedRecords;
+    }
+    opts.stats.corruptRegions += holes.length;
+    opts.stats.recordsSkipped += skipped;
+    opts.stats.recordsKeptAfterCorruption += kept;
+    opts.stats.quarantinedBytes += bytes;
+    opts.logger.error(
+      { code: 'GANZHI_ERR_BUS_CORRUPT', log: opts.name, segment: segment.path, corruptRegions: holes.length, skippedRecords: skipped, keptRecords: kept, quarantinedBytes: bytes, quarantine: files },
+      'corrupt bytes in the middle of a log segment: skipped and quarantined; every valid record after them is kept',
+    );
+  };
 }
