@@ -83,3 +83,26 @@ describe('poison records', () => {
     for (const l of fresh) expect(l.code).toBe('GANZHI_ERR_NORM_EMPTY');
   });
 });
+
+describe('oversize payloads and bad HTTP input', () => {
+  it('an oversize publish gets no PUBACK (the connection closes) and leaves a dead letter', async () => {
+    const before = letters.length;
+    const c = await connect(p.mqttUrl, 'air-001', undefined, { clientId: 'air-001-big' });
+    c.on('error', () => undefined);
+    const acked = await new Promise<boolean>((resolve) => {
+      c.publish('devices/air-001/telemetry', Buffer.alloc(65_536 + 100, 0x41), { qos: 1 }, (err) => resolve(!err));
+      c.once('close', () => resolve(false));
+    });
+    expect(acked).toBe(false);
+    c.end(true);
+    await eventually(() => letters.slice(before).some((l) => l.code === 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE'), 30_000, 'the oversize dead letter');
+  });
+
+  it('a malformed URL gets 400 (or 401 without credentials), never 500', async () => {
+    const url = `${p.httpUrl}/api/alerts/%E0%A4%A/acknowledge`;
+    const anonymous = await fetch(url, { method: 'POST' });
+    expect([400, 401]).toContain(anonymous.status);
+    const authed = await fetch(url, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('op-alice:demo-op-alice').toString('base64')}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(authed.status).toBe(400);
+  });
+});
