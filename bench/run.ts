@@ -19,6 +19,7 @@ import { deviceSpecs, type DeviceSpec } from './load/devices';
 import { startFleet, type Fleet } from './load/fleet';
 import { runAlertLatency } from './scenarios/alerts';
 import { runConnections } from './scenarios/connections';
+import { runFaults } from './scenarios/faults';
 import { runIngest, type IngestOptions, type IngestResult } from './scenarios/ingest';
 import { drain, sustained } from './scenarios/measure';
 import { runMicro } from './scenarios/micro';
@@ -118,7 +119,7 @@ async function main(argv: readonly string[]): Promise<number> {
         report.notes.push(`open-files limit (ulimit -n) is ${limit}: connections capped at ${connections}; raise it (ulimit -n ${a.connections + 1024}) for the full run`);
       }
     }
-    const needRegistry = ['ingest', 'alerts', 'kafka', 'connections', 'profile'].some((s) => a.sections.has(s as never));
+    const needRegistry = ['ingest', 'alerts', 'faults', 'kafka', 'connections', 'profile'].some((s) => a.sections.has(s as never));
     let reg: BenchRegistry | undefined;
     if (needRegistry) {
       const n = Math.max(a.devices, has('connections') ? connections : 0);
@@ -172,6 +173,18 @@ async function main(argv: readonly string[]): Promise<number> {
       }));
       await rm(join(dir, `data-${sync}`), { recursive: true, force: true });
     }
+
+    if (has('faults')) await section('faults', async () => {
+      log('faults: a well-behaved device beside a wrong-password flood and a frozen subscriber');
+      const target = await startPipeline({ ...pipelineOptions('pipeline (fsync)', 'data-faults'), sync: 'fsync' });
+      await guarded(
+        () => target.stop(),
+        async () => {
+          report.faults = await runFaults(target, reg!.devices.slice(0, 51), { seconds: a.quick ? 10 : 20, probeRate: 50, operator: reg!.operator, log });
+        },
+      );
+      await rm(join(dir, 'data-faults'), { recursive: true, force: true });
+    });
 
     if (has('kafka')) await section('kafka', async () => {
       const { startKafkaPeer } = await import('@ganzhi/testkit');

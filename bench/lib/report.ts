@@ -1,5 +1,6 @@
 import type { AlertLatencyResult } from '../scenarios/alerts';
 import type { ConnectionsResult } from '../scenarios/connections';
+import type { FaultPhase } from '../scenarios/faults';
 import type { IngestResult } from '../scenarios/ingest';
 import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
@@ -12,6 +13,7 @@ export interface BenchReport {
   ingest: IngestResult[];
   kafka?: { peer?: string; skipped?: string };
   alerts?: AlertLatencyResult[];
+  faults?: FaultPhase[];
   connections?: ConnectionsResult[];
   micro?: { results: MicroResult[]; error?: string };
   profile?: ProfileResult | { skipped: string };
@@ -183,6 +185,16 @@ export function formatReport(r: BenchReport): string {
           n1(a.p99),
           n1(a.max),
         ]),
+      ]),
+    );
+  }
+  if (r.faults?.length) {
+    out.push(
+      '',
+      'FAULTS (PUBACK latency of one device publishing 50 msg/s beside 50 devices publishing 1,000 msg/s at QoS 1, pipeline fsync)',
+      table([
+        ['phase', 'PUBACKs', 'p50 ms', 'p99 ms', 'max ms', 'background acked/s', 'note'],
+        ...r.faults.map((f) => [f.phase, n0(f.publishes), n1(f.p50), n1(f.p99), n1(f.max), n0(f.backgroundAckedPerSec), f.note ?? '']),
       ]),
     );
   }

@@ -6,7 +6,7 @@ import { basicAuth, startGanzhiProcess, type GanzhiProcess } from '../helpers/ga
 import { startDeviceLoad } from '../helpers/load';
 import { collect, connect, end, publish, subscribe } from '../helpers/mqtt';
 import { eventually } from '../helpers/pipeline';
-import { frozenSubscriber } from '../helpers/raw-mqtt';
+import { frozenSubscriber } from '@ganzhi/testkit';
 import { writeGaugeRegistry } from '../helpers/registry';
 
 let ganzhi: GanzhiProcess | undefined;

@@ -1,2 +1,3 @@
 export * from './kafka';
 export * from './questdb';
+export * from './mqtt/frozen';

@@ -5,8 +5,8 @@ import mqttPacket from 'mqtt-packet';
  * An MQTT client made of a bare TCP socket: it writes CONNECT and SUBSCRIBE, then reads nothing
  * at all (the socket is paused), as an operator's laptop that went to sleep with a console open.
  */
-export async function frozenSubscriber(port: number, username: string, password: string, filter: string): Promise<Socket> {
-  const socket = tcpConnect(port, '127.0.0.1');
+export async function frozenSubscriber(port: number, username: string, password: string, filter: string, host = '127.0.0.1'): Promise<Socket> {
+  const socket = tcpConnect(port, host);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
