@@ -69,3 +69,20 @@ export function bindError(err: unknown, variable: string, port: number, host: st
   if (code === 'EACCES') return new GanzhiError('GANZHI_ERR_CFG_INVALID', `${variable}: not allowed to listen on port ${port} on ${host}`, { cause: err });
   return err;
 }
+
+const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
+
+/** A size such as `512MiB`, `4GiB` or `1000000` (bytes), as a number of bytes. */
+export const envBytes = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v, ctx) => {
+      const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$/i.exec(v);
+      const n = m ? Number(m[1]) * (UNITS[(m[2] ?? 'B').toUpperCase()] ?? NaN) : NaN;
+      if (!Number.isFinite(n) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: 'a size such as 512MiB, 4GiB or a number of bytes' });
+        return z.NEVER;
+      }
+      return Math.floor(n);
+    });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { createEmbeddedBus, type Bus } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
+import type { TopicName } from '@ganzhi/schemas';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
 import { DEMO_REGISTRY_FILE, type RuntimeConfig } from './config';
@@ -13,7 +14,7 @@ export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 
     case 'embedded': {
       const dir = join(config.GANZHI_DATA_DIR, 'bus');
       await mkdir(dir, { recursive: true });
-      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, maxLag: config.GANZHI_BUS_MAX_LAG, logger: log });
+      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, maxLag: config.GANZHI_BUS_MAX_LAG, retentionByTopic: retentionClasses(config), logger: log });
     }
     case 'kafka': {
       const { createKafkaBus } = await import('@ganzhi/bus');
@@ -63,4 +64,23 @@ export async function openRegistry(config: RuntimeConfig, logger: Logger): Promi
   const registry = await loadRegistryFile(file);
   if (registry.demo) logger.warn({ registry: file }, 'DEMO REGISTRY: its credentials are public. Set GANZHI_REGISTRY_FILE for anything but a demo.');
   return registry;
+}
+
+/** The embedded log's retention per topic, from the three classes of the config. */
+export function retentionClasses(config: RuntimeConfig): Partial<Record<TopicName, { bytes: number; ms: number }>> {
+  const hours = (h: number) => h * 3600 * 1000;
+  const raw = { bytes: config.GANZHI_BUS_RAW_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_RAW_RETENTION_HOURS) };
+  const derived = { bytes: config.GANZHI_BUS_DERIVED_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_DERIVED_RETENTION_HOURS) };
+  const events = { bytes: config.GANZHI_BUS_EVENTS_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_EVENTS_RETENTION_HOURS) };
+  const classOf: Record<TopicName, typeof raw> = {
+    'ganzhi.raw.v1': raw,
+    'ganzhi.readings.v1': derived,
+    'ganzhi.signals.v1': derived,
+    'ganzhi.deadletter.v1': derived,
+    'ganzhi.alerts.v1': events,
+    'ganzhi.commands.v1': events,
+    'ganzhi.command-results.v1': events,
+    'ganzhi.silences.v1': events,
+  };
+  return classOf;
 }

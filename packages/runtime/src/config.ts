@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LogLevelSchema, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
+import { LogLevelSchema, envBytes, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
 
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 export const DEMO_REGISTRY_FILE = repoFile('deploy/demo/registry.json');
@@ -17,6 +17,12 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_BUS: z.enum(['embedded', 'kafka']).default('embedded').describe('embedded durable log, or Apache Kafka'),
   GANZHI_BUS_SYNC: z.enum(['fsync', 'write']).default('fsync').describe('embedded log: fsync each group commit (power-loss safe) or write only (process-crash safe)'),
   GANZHI_BUS_MAX_LAG: z.coerce.number().int().min(1000).default(50_000).describe('embedded log: how far (records) the slowest stage may fall behind before publishes, and so PUBACKs, wait'),
+  GANZHI_BUS_RAW_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(168).describe('embedded log: hours of raw device messages kept, the replay window (default 7 days; at 100 msg/s about 250 B each, 15 GB, so the size bound below applies first)'),
+  GANZHI_BUS_RAW_RETENTION_BYTES: envBytes('4GiB').describe('embedded log: at most this much raw history (4 GiB: about 46 h at 100 msg/s, 4.6 h at 1,000 msg/s)'),
+  GANZHI_BUS_DERIVED_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(48).describe('embedded log: hours of readings, signals and dead letters kept (the store holds readings for good)'),
+  GANZHI_BUS_DERIVED_RETENTION_BYTES: envBytes('2GiB').describe('embedded log: at most this much per derived topic'),
+  GANZHI_BUS_EVENTS_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(24 * 90).describe('embedded log: hours of alert changes, operator commands, their results and silences kept (90 days; the store keeps the alert trail for good)'),
+  GANZHI_BUS_EVENTS_RETENTION_BYTES: envBytes('1GiB').describe('embedded log: at most this much per event topic'),
   KAFKA_BROKERS: envList([]).describe('comma-separated Kafka bootstrap brokers (GANZHI_BUS=kafka)'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000).describe('Kafka consumer session timeout: how soon a dead instance\'s partitions move to another'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12).describe('partitions of each topic Ganzhi creates on Kafka'),

@@ -33,6 +33,7 @@ export const ERRORS = {
   GANZHI_ERR_BUS_UNAVAILABLE: { retryable: true, message: 'bus is not reachable' },
   GANZHI_ERR_BUS_REJECTED: { retryable: false, message: 'the brokers refused the records' },
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
+  GANZHI_ERR_BUS_RETENTION_LOSS: { retryable: false, message: 'records were deleted by retention before a consumer read them' },
   // any stage: an untyped exception while handling a record (parked in the dead-letter topic)
   GANZHI_ERR_STAGE_FAILED: { retryable: false, message: 'the stage failed on this record' },
   // HTTP API

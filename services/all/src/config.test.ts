@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isGanzhiError } from '@ganzhi/schemas';
+import { retentionClasses } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { configTable } from './config-docs';
 
@@ -23,6 +24,8 @@ describe('pipeline configuration', () => {
     [{ GANZHI_RULES_SWEEP_CRON: '* * *' }, 'GANZHI_RULES_SWEEP_CRON'],
     [{ GANZHI_MQTT_DRAIN_TIMEOUT_MS: '0' }, 'GANZHI_MQTT_DRAIN_TIMEOUT_MS'],
     [{ GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS: 'many' }, 'GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS'],
+    [{ GANZHI_BUS_RAW_RETENTION_BYTES: 'lots' }, 'GANZHI_BUS_RAW_RETENTION_BYTES'],
+    [{ GANZHI_BUS_EVENTS_RETENTION_HOURS: '-1' }, 'GANZHI_BUS_EVENTS_RETENTION_HOURS'],
   ])('refuses %o with an error naming %s', (env, field) => {
     let caught: unknown;
     try {
@@ -32,6 +35,15 @@ describe('pipeline configuration', () => {
     }
     expect(isGanzhiError(caught, 'GANZHI_ERR_CFG_INVALID')).toBe(true);
     expect((caught as Error).message).toContain(field);
+  });
+
+  it('reads retention sizes with units and maps the three topic classes onto the topics', () => {
+    const c = loadPipelineConfig({ GANZHI_BUS_RAW_RETENTION_BYTES: '512MiB', GANZHI_BUS_RAW_RETENTION_HOURS: '12', GANZHI_BUS_DERIVED_RETENTION_BYTES: '1000000' });
+    expect(c.GANZHI_BUS_RAW_RETENTION_BYTES).toBe(512 * 1024 * 1024);
+    const classes = retentionClasses(c);
+    expect(classes['ganzhi.raw.v1']).toEqual({ bytes: 512 * 1024 * 1024, ms: 12 * 3600_000 });
+    expect(classes['ganzhi.readings.v1']?.bytes).toBe(1_000_000);
+    expect(classes['ganzhi.alerts.v1']?.ms).toBe(90 * 24 * 3600_000);
   });
 
   it('is documented in the README exactly as the schema says (scripts/config-docs.ts regenerates it)', () => {

@@ -85,7 +85,13 @@ async function loop(o: ConsumerOptions, from: number): Promise<void> {
   while (!signal.aborted) {
     try {
       if (cursor.offset < log.earliestOffset) {
-        logger.warn({ topic: o.topic, group: o.group, from: cursor.offset, earliest: log.earliestOffset }, 'group position was deleted by retention; continuing from the earliest retained record');
+        // Retention deleted records this group had not read: that is data loss for the group.
+        const lost = log.earliestOffset - cursor.offset;
+        log.noteRetentionLoss(lost);
+        logger.error(
+          { code: 'GANZHI_ERR_BUS_RETENTION_LOSS', topic: o.topic, group: o.group, from: cursor.offset, earliest: log.earliestOffset, lost },
+          'records were deleted by retention before this group read them; continuing from the earliest retained record',
+        );
         cursor = { offset: log.earliestOffset, segmentBase: -1, pos: 0 };
       }
       const records = await log.read(cursor, o.maxBatch);

@@ -24,6 +24,8 @@ export interface EmbeddedBusOptions {
   readonly retentionBytes?: number;
   /** Sealed segments whose newest record is older are deleted. Default 7 days. */
   readonly retentionMs?: number;
+  /** Per topic, overriding `retentionBytes` / `retentionMs` (see `retentionClasses` in the runtime). */
+  readonly retentionByTopic?: Readonly<Partial<Record<TopicName, { readonly bytes?: number; readonly ms?: number }>>>;
   /** Default `SubscribeOptions.maxBatch`; default 500. */
   readonly maxBatch?: number;
   /**
@@ -101,14 +103,15 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
 
   await mkdir(dir, { recursive: true });
   const lock = await lockDir(dir);
-  const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0 };
+  const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
+  const byTopic = options.retentionByTopic ?? {};
   const logOptions = (logDir: string, name: string, retained: boolean): TopicLogOptions => ({
     dir: logDir,
     name,
     sync,
     segmentBytes,
-    retentionBytes: retained ? retentionBytes : Infinity,
-    retentionMs: retained ? retentionMs : Infinity,
+    retentionBytes: retained ? positive(`retentionByTopic.${name}.bytes`, byTopic[name as TopicName]?.bytes, retentionBytes) : Infinity,
+    retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,
     logger,
     stats,
   });
@@ -135,7 +138,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   await enforceRetention();
   const retentionTimer = setInterval(() => {
     enforceRetention(Date.now()).catch((err: unknown) => logger.error({ err }, 'retention failed'));
-  }, Math.max(1000, Math.min(retentionMs / 4, 5 * 60_000)));
+  }, Math.max(1000, Math.min(Math.min(retentionMs, ...Object.values(byTopic).map((r) => r?.ms ?? Infinity)) / 4, 5 * 60_000)));
   retentionTimer.unref();
 
   const gate = new LagGate(maxLag, (topic) => topics.get(topic)?.log.nextOffset ?? 0);
@@ -257,7 +260,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       stateLogs.set(name, opening);
       opening.catch(() => stateLogs.delete(name));
     }
-    return stateLogOn(await opening, decode);
+    return stateLogOn(await opening, decode, logger);
   };
 
   const close = (): Promise<void> => {

@@ -41,18 +41,62 @@ export async function compactIfWorthIt(log: TopicLog, logger: Logger): Promise<v
   logger.info({ log: log.name, records, live: live.length }, 'compacted state log');
 }
 
-/** A keyed changelog on a log: `put` appends (null deletes), `restore` folds it to the latest values. */
-export function stateLogOn<T>(log: TopicLog, decode: (value: unknown) => T): StateLog<T> {
+/**
+ * A keyed changelog on a log: `put` appends (null deletes), `restore` folds it to the latest values.
+ *
+ * The log stays bounded while running: the latest JSON of every live key is kept in memory (a
+ * stage holds that state in memory anyway), and once the log holds more than twice its live keys
+ * (plus a slack) the live keys are written as a fresh segment that replaces the old ones (temp
+ * file, sync, rename: a kill at any point leaves a correct log; see `TopicLog.compact`). The
+ * rewrite is proportional to the live keys, not to the history, and happens once per that many
+ * appends; puts wait for it meanwhile. Start time then depends on the live keys, not on uptime.
+ */
+export function stateLogOn<T>(log: TopicLog, decode: (value: unknown) => T, logger?: Logger): StateLog<T> {
+  let live: Map<string, string> | undefined;
+  let records = 0;
+  let chain: Promise<void> = Promise.resolve();
+  const serial = <R>(fn: () => Promise<R>): Promise<R> => {
+    const run = chain.then(fn);
+    chain = run.then(noop, noop);
+    return run;
+  };
+  const load = async (): Promise<Map<string, string>> => {
+    if (!live) {
+      const folded = await latest(log);
+      live = new Map();
+      for (const [key, json] of folded.values) if (json !== null) live.set(key, json);
+      records = folded.records;
+    }
+    return live;
+  };
   return {
     async restore(): Promise<Map<string, T>> {
-      const { values } = await latest(log);
+      const values = await serial(load);
       const out = new Map<string, T>();
-      for (const [key, json] of values) if (json !== null) out.set(key, decode(JSON.parse(json)));
+      for (const [key, json] of values) out.set(key, decode(JSON.parse(json)));
       return out;
     },
-    async put(entries): Promise<void> {
-      if (entries.length === 0) return;
-      await log.append(entries.map((e) => prepareRecord(e.key, e.value)), Date.now());
+    put(entries): Promise<void> {
+      if (entries.length === 0) return Promise.resolve();
+      return serial(async () => {
+        const values = await load();
+        const prepared = entries.map((e) => prepareRecord(e.key, e.value));
+        await log.append(prepared, Date.now());
+        for (const r of prepared) {
+          if (r.json === 'null') values.delete(r.key);
+          else values.set(r.key, r.json);
+        }
+        records += prepared.length;
+        if (records > 2 * values.size + COMPACT_SLACK) {
+          const started = performance.now();
+          const before = records;
+          await log.compact([...values].map(([key, json]) => ({ key, keyBytes: Buffer.byteLength(key), json, jsonBytes: Buffer.byteLength(json) })), Date.now());
+          records = values.size;
+          logger?.debug({ log: log.name, records: before, live: values.size, ms: Math.round(performance.now() - started) }, 'compacted state log');
+        }
+      });
     },
   };
 }
+
+function noop(): void {}

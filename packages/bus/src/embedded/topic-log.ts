@@ -21,6 +21,8 @@ export interface LogStats {
   /** Valid records kept in segments that had corrupt regions. */
   recordsKeptAfterCorruption: number;
   quarantinedBytes: number;
+  /** Records deleted by retention before a consumer group had read them: data that group lost. */
+  recordsLostToRetention: number;
 }
 
 export interface TopicLogOptions {
@@ -142,6 +144,11 @@ export class TopicLog {
     }
   }
 
+  /** A consumer group found its position deleted by retention: `records` it will never read. */
+  noteRetentionLoss(records: number): void {
+    this.opts.stats.recordsLostToRetention += records;
+  }
+
   /** Offset the next appended record will get (every record below it is durable). */
   get nextOffset(): number {
     return this.next;
@@ -260,10 +267,12 @@ export class TopicLog {
 
   /**
    * Replaces the whole log by `records` (given offsets from the current next offset on), written
-   * into a fresh segment atomically (temp file, sync, rename). Only while nothing is appending.
+   * into a fresh segment atomically (temp file, sync, rename). The caller makes no appends until
+   * it resolves; a write still finishing is waited for.
    */
   async compact(records: readonly PreparedRecord[], timestamp: number): Promise<void> {
-    if (this.flushing) throw new Error(`log ${this.name}: compact while appending`);
+    if (this.flushing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    if (this.pending.length > 0) throw new Error(`log ${this.name}: compact while appending`);
     const base = this.next;
     const seg = new Segment(this.opts.dir, base, 0, true);
     seg.onHoles = quarantine(this.opts);
