@@ -3,3 +3,5 @@ export type { Device, Operator, RegistryFile } from './schema';
 export { hashSecret, verifySecret, DEFAULT_SCRYPT } from './secrets';
 export { createRegistry, parseRegistry, loadRegistryFile } from './registry';
 export type { Registry, Principal } from './registry';
+export { ReceiverSchema, DutyGroupSchema, SecretRefSchema, NotifyLanguageSchema } from './receivers';
+export type { Receiver, ReceiverType, DutyGroup, SecretRef, NotifyLanguage } from './receivers';

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GanzhiError } from '@ganzhi/schemas';
 import { RegistryFileSchema, type Device, type Operator, type RegistryFile } from './schema';
+import type { DutyGroup } from './receivers';
 import { verifySecret } from './secrets';
 
 export type Principal =
@@ -15,6 +16,8 @@ export interface Registry {
   operator(id: string): Operator | undefined;
   devices(): readonly Device[];
   operators(): readonly Operator[];
+  dutyGroup(id: string): DutyGroup | undefined;
+  dutyGroups(): readonly DutyGroup[];
   /** The principal for a username and password, or undefined when either is wrong. */
   authenticate(username: string, password: string | Buffer): Promise<Principal | undefined>;
 }
@@ -22,6 +25,7 @@ export interface Registry {
 export function createRegistry(file: RegistryFile): Registry {
   const devices = new Map(file.devices.map((d) => [d.id, d]));
   const operators = new Map(file.operators.map((o) => [o.id, o]));
+  const groups = new Map((file.dutyGroups ?? []).map((g) => [g.id, g]));
   // A successful check is cached (as an HMAC under a per-process key, never the secret itself) so
   // that reconnect storms do not each pay for scrypt.
   const cacheKey = randomBytes(32);
@@ -33,6 +37,8 @@ export function createRegistry(file: RegistryFile): Registry {
     operator: (id) => operators.get(id),
     devices: () => file.devices,
     operators: () => file.operators,
+    dutyGroup: (id) => groups.get(id),
+    dutyGroups: () => file.dutyGroups ?? [],
     async authenticate(username, password) {
       const device = devices.get(username);
       const operator = device ? undefined : operators.get(username);
