@@ -12,3 +12,5 @@ export { LABELS, COLORS } from './labels';
 export { httpRequest, judgeResponse, webhookBody, webhookSignature, dingtalkSign, feishuSign, WEBHOOK_HEADERS } from './formats';
 export type { ResolvedReceiver, HttpRequestSpec, Verdict } from './formats';
 export { loadRoutingFile, loadTemplateDir } from './load';
+export { newEntry, recordAttempt, retryDelay, OutboxEntrySchema, MAX_KEPT_ATTEMPTS } from './outbox';
+export type { OutboxEntry, OutboxStatus, Attempt, RetryPolicy } from './outbox';

@@ -187,6 +187,7 @@ export function createNotifyPlanner(options: { router: Router; directory: Receiv
         const fields = route.groupBy.map((f) => `${f}=${(change as Record<string, unknown>)[f] ?? ''}`).join(',');
         const key = `${route.id}|${fields}|${receivers.join(',')}`;
         const current = view.group(key);
+        if (current?.changeIds.includes(item.changeId)) continue; // a re-delivered change
         const buffer: GroupBuffer = current
           ? { ...current, changeIds: [...current.changeIds, item.changeId], items: [...current.items.filter((i) => i.alertId !== item.alertId), item] }
           : { key, routeId: route.id, receivers, language: route.language, flushAt: Math.max(now + route.groupWaitMs, until ?? 0), changeIds: [item.changeId], items: [item] };
