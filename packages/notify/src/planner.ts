@@ -45,7 +45,7 @@ export interface GroupBuffer {
   receivers: string[];
   language: NotifyLanguage;
   flushAt: number;
-  /** Every change that went in (a later change of an alert replaces its item, not its id). */
+  /** Every change that went in, in order. */
   changeIds: string[];
   items: NotifyItem[];
 }
@@ -189,7 +189,7 @@ export function createNotifyPlanner(options: { router: Router; directory: Receiv
         const current = view.group(key);
         if (current?.changeIds.includes(item.changeId)) continue; // a re-delivered change
         const buffer: GroupBuffer = current
-          ? { ...current, changeIds: [...current.changeIds, item.changeId], items: [...current.items.filter((i) => i.alertId !== item.alertId), item] }
+          ? { ...current, changeIds: [...current.changeIds, item.changeId], items: [...current.items, item] }
           : { key, routeId: route.id, receivers, language: route.language, flushAt: Math.max(now + route.groupWaitMs, until ?? 0), changeIds: [item.changeId], items: [item] };
         fx.groups.set(key, buffer);
       }
