@@ -95,6 +95,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   const running = new Set<Promise<void>>();
+  let lastPrune = 0;
 
   const all = <T>(c: StateCache<T>) => [...c.keys()].map((k) => c.get(k)!);
   const view: PlannerView = { group: (k) => groups!.get(k), groups: () => all(groups!), repeats: () => all(repeats!) };
@@ -156,7 +157,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
           const lang = setup.directory.get(key)?.language ?? entry.notification.language;
           const consoleUrl = setup.routing.consoleUrl;
           const rendered = renderNotification(setup.templates, receiver.type, lang, entry.notification, { offsetMin: setup.offsetMin, ...(consoleUrl ? { consoleUrl } : {}) });
-          verdict = await sender.send(receiver, { ...entry.notification, language: lang }, rendered, now());
+          verdict = await sender.send(receiver, { ...entry.notification, language: lang }, rendered, now(), abort.signal);
         }
         if (abort.signal.aborted && !verdict.ok) break; // closing: an interrupted attempt is retried after restart
         const at = now();
@@ -184,8 +185,9 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
     serial(async () => {
       const t = now();
       const added = apply(setup.planner.tick(view, t));
-      for (const e of all(outbox!)) {
-        if (e.status !== 'pending' && (e.doneAt ?? e.createdAt) + retentionMs < t) outbox!.delete(e.id);
+      if (t - lastPrune >= 60_000) {
+        lastPrune = t;
+        for (const e of all(outbox!)) if (e.status !== 'pending' && (e.doneAt ?? e.createdAt) + retentionMs < t) outbox!.delete(e.id);
       }
       await flush();
       enqueue(added);

@@ -2,7 +2,8 @@ import nodemailer from 'nodemailer';
 import { httpRequest, judgeResponse, type Notification, type Rendered, type ResolvedReceiver, type Verdict } from '@ganzhi/notify';
 
 export interface Sender {
-  send(receiver: ResolvedReceiver, n: Notification, rendered: Rendered, now: number): Promise<Verdict>;
+  /** One attempt; `signal` aborts it (the notifier is closing). */
+  send(receiver: ResolvedReceiver, n: Notification, rendered: Rendered, now: number, signal?: AbortSignal): Promise<Verdict>;
   close(): Promise<void>;
 }
 
@@ -17,7 +18,7 @@ function networkError(err: unknown): string {
 export function createSender(options: { timeoutMs: number; smtpUrl?: string | undefined; from: string }): Sender {
   const mail = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
   return {
-    async send(receiver, n, rendered, now) {
+    async send(receiver, n, rendered, now, signal) {
       if (receiver.type === 'email') {
         if (!mail) return { ok: false, retry: false, error: 'no SMTP server configured' };
         try {
@@ -40,7 +41,7 @@ export function createSender(options: { timeoutMs: number; smtpUrl?: string | un
       }
       const req = httpRequest(receiver, n, rendered, now);
       try {
-        const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(options.timeoutMs) });
+        const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs) });
         return judgeResponse(receiver.type, res.status, await res.text());
       } catch (err) {
         return { ok: false, retry: true, error: networkError(err) };
