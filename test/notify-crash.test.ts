@@ -84,10 +84,12 @@ describe('notifications across a SIGKILL', () => {
           const body = (await (await fetch(`${api}/api/alerts/${encodeURIComponent(a.alertId)}/notifications`, { headers })).json()) as { notifications: { id: string; status: string }[] };
           for (const n of body.notifications) all.set(n.id, n.status);
         }
-        return all.size >= 4 * LANES && [...all.values()].every((s) => s === 'delivered') && all;
+        // settled: all created so far are delivered, and the receiver has handled exactly those
+        const settled = all.size >= 4 * LANES && [...all.values()].every((s) => s === 'delivered') && handled.size === all.size;
+        return settled && all;
       },
       60_000,
-      'every notification to be delivered',
+      'every notification to be delivered and handled',
     );
     const ids = new Set(outbox.keys());
     console.info(`notify-crash: ${beforeKill} requests before SIGKILL, ${received.length} in all, ${ids.size} notifications, ${handled.size} handled`);
