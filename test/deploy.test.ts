@@ -7,6 +7,7 @@ import { GatewayServiceConfigSchema } from '@ganzhi/gateway';
 import { RulesConfigSchema } from '@ganzhi/rules-service';
 import { AlertsConfigSchema } from '@ganzhi/alerts-service';
 import { ApiConfigSchema } from '@ganzhi/api';
+import { NotifierConfigSchema } from '@ganzhi/notifier';
 import { RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 import { REPO_ROOT } from './helpers/process';
 
@@ -26,6 +27,7 @@ const schemas: Record<string, z.ZodType> = {
   alerts: AlertsConfigSchema,
   writer: RuntimeConfigSchema.superRefine(checkRuntime),
   api: ApiConfigSchema,
+  notifier: NotifierConfigSchema,
 };
 
 describe('deploy/compose.yaml', () => {

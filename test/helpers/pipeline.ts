@@ -45,7 +45,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   const pipeline = await buildPipeline(
     config,
     { bus, store, registry, engine, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
-    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0 },
+    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 } },
   );
   await pipeline.start();
   return {

@@ -49,7 +49,7 @@ const notifies = (c: AlertChange) => c.notify !== false;
  * so far, then runs the rule and alert sweeps at that time. Devices connect over real MQTT with
  * their demo credentials; op-alice watches alerts/#.
  */
-export async function replayScenario(scenario: Scenario, options: { seed?: number } = {}): Promise<ScenarioReplay> {
+export async function replayScenario(scenario: Scenario, options: { seed?: number; env?: Record<string, string> } = {}): Promise<ScenarioReplay> {
   let clock = scenario.start;
   // The demo registry, cut down to the scenario's devices (others would only be reported offline).
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-scenario-'));
@@ -57,7 +57,7 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
   const demo = JSON.parse(await readFile(DEMO_REGISTRY_FILE, 'utf8')) as { devices: { id: string }[] };
   const registryFile = join(dir, 'registry.json');
   await writeFile(registryFile, JSON.stringify({ ...demo, devices: demo.devices.filter((d) => ids.has(d.id)) }));
-  const p: RunningPipeline = await startPipeline({ dir, now: () => clock, env: { GANZHI_REGISTRY_FILE: registryFile } });
+  const p: RunningPipeline = await startPipeline({ dir, now: () => clock, env: { GANZHI_REGISTRY_FILE: registryFile, ...options.env } });
   const recorded: AlertChange[] = [];
   const deadLetters: DeadLetter[] = [];
   try {
@@ -78,6 +78,7 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
             normalizer: { readings: number; deadLetters: number };
             rules: { readings: number; signals: number };
             alerts: { signals: number; changes: number };
+            notifier?: { changes: number };
           };
           return (
             s.normalizer.readings + s.normalizer.deadLetters === s.gateway.accepted &&
@@ -85,7 +86,8 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
             s.alerts.signals === s.rules.signals &&
             recorded.length === s.alerts.changes &&
             s.gateway.alertsPublished === recorded.filter(notifies).length &&
-            watcher.received() === s.gateway.alertsPublished
+            watcher.received() === s.gateway.alertsPublished &&
+            (s.notifier === undefined || s.notifier.changes === recorded.length)
           );
         },
         20_000,
@@ -103,11 +105,16 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
         await p.pipeline.alerts.sweep();
         sweeps++;
         await drain();
+        await p.pipeline.notifier?.sweep();
       },
     });
     try {
       await executePlan(plan, { fleet, pacer });
       await drain();
+      // the last groups' waits end, and every notification is delivered (or given up)
+      clock += 3_600_000;
+      await p.pipeline.notifier?.sweep();
+      await until(() => (p.pipeline.notifier?.stats().pending ?? 0) === 0, 20_000, 'the notifications to be delivered');
     } finally {
       await fleet.close();
       await watcher.close();

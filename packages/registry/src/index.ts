@@ -5,3 +5,5 @@ export { createRegistry, parseRegistry, loadRegistryFile } from './registry';
 export type { Registry, Principal } from './registry';
 export { createSecretVerifier } from './verifier';
 export type { SecretVerifier } from './verifier';
+export { ReceiverSchema, DutyGroupSchema, SecretRefSchema, NotifyLanguageSchema } from './receivers';
+export type { Receiver, ReceiverType, DutyGroup, SecretRef, NotifyLanguage } from './receivers';

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GanzhiError } from '@ganzhi/schemas';
 import { RegistryFileSchema, type Device, type Operator, type RegistryFile } from './schema';
+import type { DutyGroup } from './receivers';
 import { createSecretVerifier, parseHash, type SecretVerifier } from './verifier';
 
 export type Principal =
@@ -15,6 +16,8 @@ export interface Registry {
   operator(id: string): Operator | undefined;
   devices(): readonly Device[];
   operators(): readonly Operator[];
+  dutyGroup(id: string): DutyGroup | undefined;
+  dutyGroups(): readonly DutyGroup[];
   /**
    * The principal for a username and password, or undefined when either is wrong. An unknown
    * username costs the same scrypt work as a known one with a wrong password. Throws
@@ -38,6 +41,7 @@ function decoyHash(file: RegistryFile): string {
 export function createRegistry(file: RegistryFile, verifier: SecretVerifier = createSecretVerifier()): Registry {
   const devices = new Map(file.devices.map((d) => [d.id, d]));
   const operators = new Map(file.operators.map((o) => [o.id, o]));
+  const groups = new Map((file.dutyGroups ?? []).map((g) => [g.id, g]));
   // A successful check is cached (as an HMAC under a per-process key, never the secret itself) so
   // that reconnect storms do not each pay for scrypt.
   const cacheKey = randomBytes(32);
@@ -57,6 +61,8 @@ export function createRegistry(file: RegistryFile, verifier: SecretVerifier = cr
     operator: (id) => operators.get(id),
     devices: () => file.devices,
     operators: () => file.operators,
+    dutyGroup: (id) => groups.get(id),
+    dutyGroups: () => file.dutyGroups ?? [],
     async authenticate(username, password) {
       const who = principal(username);
       const hash = who?.type === 'device' ? who.device.secret : who?.operator.secret;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DeviceKindSchema, IdSchema, PayloadFormatSchema } from '@ganzhi/schemas';
+import { DutyGroupSchema, ReceiverSchema } from './receivers';
 
 /** A stored secret: `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>` (see secrets.ts). */
 export const SecretHashSchema = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'must be an scrypt hash made by `npm run hash-secret`');
@@ -29,6 +30,8 @@ export const OperatorSchema = z.object({
   /** `operator` may read alerts and act on them; `admin` may also read all device topics. */
   roles: z.array(z.enum(['operator', 'admin'])).min(1).default(['operator']),
   team: z.string().max(64).optional(),
+  /** Where this operator is notified (e.g. of an alert dispatched to them); see packages/notify. */
+  receivers: z.array(ReceiverSchema).max(20).optional(),
 });
 export type Operator = z.infer<typeof OperatorSchema>;
 
@@ -38,6 +41,8 @@ export const RegistryFileSchema = z
     demo: z.boolean().default(false),
     devices: z.array(DeviceSchema).default([]),
     operators: z.array(OperatorSchema).default([]),
+    /** Duty groups with their receivers (notification routing names them as `group:<id>`). */
+    dutyGroups: z.array(DutyGroupSchema).optional(),
   })
   .superRefine((reg, ctx) => {
     const seen = new Set<string>();
@@ -46,5 +51,22 @@ export const RegistryFileSchema = z
       if (seen.has(id)) ctx.addIssue({ code: 'custom', path: [list, i, 'id'], message: `duplicate id "${id}" (device and operator ids share one namespace: they are MQTT usernames)` });
       seen.add(id);
     }
+    const groups = new Set<string>();
+    (reg.dutyGroups ?? []).forEach((g, i) => {
+      if (groups.has(g.id)) ctx.addIssue({ code: 'custom', path: ['dutyGroups', i, 'id'], message: `duplicate duty group "${g.id}"` });
+      groups.add(g.id);
+      g.members.forEach((m, j) => {
+        if (!reg.operators.some((o) => o.id === m)) ctx.addIssue({ code: 'custom', path: ['dutyGroups', i, 'members', j], message: `no operator "${m}"` });
+      });
+    });
+    const receiverIds = (list: readonly { id: string }[], path: (string | number)[]) => {
+      const ids = new Set<string>();
+      list.forEach((r, j) => {
+        if (ids.has(r.id)) ctx.addIssue({ code: 'custom', path: [...path, j, 'id'], message: `duplicate receiver "${r.id}"` });
+        ids.add(r.id);
+      });
+    };
+    reg.operators.forEach((o, i) => receiverIds(o.receivers ?? [], ['operators', i, 'receivers']));
+    (reg.dutyGroups ?? []).forEach((g, i) => receiverIds(g.receivers, ['dutyGroups', i, 'receivers']));
   });
 export type RegistryFile = z.infer<typeof RegistryFileSchema>;

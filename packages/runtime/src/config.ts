@@ -5,6 +5,7 @@ import { LogLevelSchema, envBytes, envList, envOptionalString, envPort, envStrin
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 export const DEMO_REGISTRY_FILE = repoFile('deploy/demo/registry.json');
 export const DEFAULT_RULES_DIR = repoFile('deploy/rules');
+export const DEFAULT_NOTIFY_ROUTES_FILE = repoFile('deploy/notify/routes.json');
 
 /**
  * What every Ganzhi process shares: where its data, registry and logs go, and which bus and store

@@ -49,6 +49,12 @@ export const ERRORS = {
   GANZHI_ERR_ALERT_NOT_FOUND: { retryable: false, message: 'no such alert' },
   GANZHI_ERR_ALERT_TRANSITION: { retryable: false, message: 'transition not allowed from the current state' },
   GANZHI_ERR_ALERT_FORBIDDEN: { retryable: false, message: 'actor may not perform this action' },
+  // notifier
+  GANZHI_ERR_NOTIFY_ROUTES: { retryable: false, message: 'invalid notification routing file' },
+  GANZHI_ERR_NOTIFY_TEMPLATE: { retryable: false, message: 'invalid notification template' },
+  GANZHI_ERR_NOTIFY_SECRET: { retryable: false, message: 'a receiver secret cannot be resolved' },
+  GANZHI_ERR_NOTIFY_DELIVERY: { retryable: true, message: 'the receiver did not accept the notification' },
+  GANZHI_ERR_NOTIFY_REJECTED: { retryable: false, message: 'the receiver refused the notification for good' },
   // simulators
   GANZHI_ERR_SIM_SCENARIO: { retryable: false, message: 'invalid scenario file' },
   GANZHI_ERR_SIM_RECORDING: { retryable: false, message: 'invalid recording file' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envCron, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema } from '@ganzhi/gateway';
+import { NotifierSettingsSchema } from '@ganzhi/notifier';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
 /** Configuration of the all-in-one process (`npm start`); every variable is documented in the README. */
@@ -11,6 +12,7 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_RULES_SWEEP_CRON: envCron('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
     GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
   })
+  .extend(NotifierSettingsSchema.shape)
   .superRefine(checkRuntime);
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 

@@ -14,7 +14,7 @@ runMain('ganzhi', async (logger) => {
   const pipeline = await buildPipeline(
     config,
     { bus, store, registry, engine, alerts: createAlertsCore(), logger },
-    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT },
+    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT, notify: { settings: config, env: process.env } },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');

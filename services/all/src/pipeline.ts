@@ -5,6 +5,7 @@ import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
 import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
 import type { Logger } from '@ganzhi/log';
 import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
+import { buildNotifier, createSender, notifierOptions, prepareNotifier, type Notifier, type NotifierSettings } from '@ganzhi/notifier';
 import type { Registry } from '@ganzhi/registry';
 import type { RuleEngine } from '@ganzhi/rules';
 import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   alertsSweepCron?: string;
   /** HTTP API port; undefined = no API. */
   httpPort?: number;
+  /** The notifier's settings (routing file, templates, SMTP…) and the env its secrets come from; undefined = no notifier. */
+  notify?: { settings: NotifierSettings; env: Readonly<Record<string, string | undefined>>; tickMs?: number };
 }
 
 export interface Pipeline {
@@ -37,6 +40,7 @@ export interface Pipeline {
   readonly alerts: AlertsService;
   readonly writer: Writer;
   readonly api: Api | undefined;
+  readonly notifier: Notifier | undefined;
   stats(): Record<string, unknown>;
 }
 
@@ -58,12 +62,26 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
   );
   const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
+  const notify = options.notify;
+  const notifier = notify
+    ? buildNotifier(
+        {
+          bus,
+          logger,
+          now,
+          setup: await prepareNotifier(notify.settings, deps.registry, notify.env),
+          sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notify.settings.GANZHI_NOTIFY_SMTP_URL, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
+        },
+        { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
+      )
+    : undefined;
   const stats = () => ({
     gateway: gateway.stats(),
     normalizer: normalizer.stats(),
     rules: rules.stats(),
     alerts: alerts.stats(),
     writer: writer.stats(),
+    ...(notifier ? { notifier: notifier.stats() } : {}),
     // the embedded bus's counters: group commits, and what recovery skipped and kept
     bus: 'stats' in bus && typeof bus.stats === 'function' ? (bus.stats as () => unknown)() : undefined,
     memory: process.memoryUsage(),
@@ -73,10 +91,10 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
       ? undefined
       : buildApi(
           { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID },
-          { store: deps.store, registry: deps.registry, bus, logger, stats, now },
+          { store: deps.store, registry: deps.registry, bus, logger, stats, now, ...(notifier ? { notifications: (id: string) => notifier.notifications(id) } : {}) },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
-  const order = [writer, normalizer, rules, alerts, ...(api ? [api] : []), gateway];
+  const order = [writer, normalizer, rules, alerts, ...(notifier ? [notifier] : []), ...(api ? [api] : []), gateway];
   return {
     gateway,
     normalizer,
@@ -84,6 +102,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     alerts,
     writer,
     api,
+    notifier,
     stats,
     async start() {
       for (const s of order) await s.start();

@@ -28,6 +28,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Extra figures for /api/stats (stage counters). */
   stats?: () => unknown;
+  /** The notifications of an alert with their delivery attempts (the notifier, when it runs in this process). */
+  notifications?: (alertId: string) => unknown[];
   now?: () => number;
 }
 
@@ -167,6 +169,14 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         const events = await store.alertHistory({ alertId: alertId! });
         if (events.length === 0) throw new HttpError(404, 'GANZHI_ERR_ALERT_NOT_FOUND', `no such alert "${alertId}"`);
         sendJson(res, 200, { alert: events.reduce((a, b) => (b.seq > a.seq ? b : a)), events });
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/alerts\/([^/]+)\/notifications$/,
+      async (_req, res, _url, [alertId]) => {
+        if (!deps.notifications) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', 'no notifier in this process');
+        sendJson(res, 200, { alertId, notifications: deps.notifications(alertId!) });
       },
     ],
     [

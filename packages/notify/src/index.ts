@@ -1,0 +1,16 @@
+export { RoutingFileSchema, RouteSchema, MatchSchema, QuietHoursSchema, NotifyEventSchema, DEFAULT_EVENTS, parseRoutingFile } from './routing';
+export type { RoutingFile, RouteInput, Match, QuietHours, NotifyEvent, GroupField } from './routing';
+export { compileRouting } from './router';
+export type { Router, CompiledRoute } from './router';
+export { createReceiverDirectory } from './directory';
+export type { ReceiverDirectory } from './directory';
+export { createNotifyPlanner, itemOf, notificationId, offsetMinutes, quietUntil } from './planner';
+export type { NotifyPlanner, Notification, NotifyItem, GroupBuffer, RepeatEntry, PlannerView, PlannerEffects } from './planner';
+export { BUILTIN_TEMPLATES, withOverrides, renderNotification, templateView } from './templates';
+export type { Templates, Rendered } from './templates';
+export { LABELS, COLORS } from './labels';
+export { httpRequest, judgeResponse, webhookBody, webhookSignature, dingtalkSign, feishuSign, WEBHOOK_HEADERS } from './formats';
+export type { ResolvedReceiver, HttpRequestSpec, Verdict } from './formats';
+export { loadRoutingFile, loadTemplateDir } from './load';
+export { newEntry, recordAttempt, retryDelay, OutboxEntrySchema, MAX_KEPT_ATTEMPTS } from './outbox';
+export type { OutboxEntry, OutboxStatus, Attempt, RetryPolicy } from './outbox';
