@@ -23,6 +23,9 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 describe('recording live traffic and replaying it', () => {
   it('records what an admin operator sees, and a fast replay into a fresh pipeline raises the same alerts', async () => {
     const scenario = await loadScenarioFile(file);
+    // Recent device time: the rules judge readings against the wall clock too (absence), so a
+    // scenario dated weeks ago would not play the same today as on the day it was written.
+    const start = Math.floor((Date.now() - 6 * 3600_000) / 60_000) * 60_000;
 
     // 1. Run the scenario against a live pipeline while op-admin records devices/# and alerts/#.
     const first = await startPipeline();
@@ -35,7 +38,7 @@ describe('recording live traffic and replaying it', () => {
       original = await runScenario({
         scenario,
         url: first.mqttUrl,
-        start: scenario.start,
+        start,
         pacer: fastPacer(),
         operator: { username: 'op-alice', password: 'demo-op-alice' },
         status: false, // timestamps in the past: see FleetOptions.status
@@ -68,7 +71,7 @@ describe('recording live traffic and replaying it', () => {
       await watcher.close();
       // The payloads carry their original timestamps, so the alerts are the same, at the same times.
       expect(occurrencesOf(watcher.changes()).map((o) => `${o.deviceId} ${o.ruleId} ${o.level} ${o.at}`)).toEqual(want);
-      expect(compareScenario(scenario, scenario.start, watcher.changes()).ok).toBe(true);
+      expect(compareScenario(scenario, start, watcher.changes()).ok).toBe(true);
     } finally {
       await second.stop();
     }
