@@ -5,9 +5,11 @@ import { WebSocketServer, createWebSocketStream } from 'ws';
 import { z } from 'zod';
 import type { Bus, StateLog, Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
+import type { Metrics } from '@ganzhi/metrics';
 import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
 import { maySubscribe, routePublish } from './acl';
+import { gatewayCounters } from './counters';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
@@ -18,6 +20,8 @@ export interface GatewayDeps {
   registry: Registry;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics; the gateway makes a private registry when none is given. */
+  metrics?: Metrics;
 }
 
 export interface GatewayStats {
@@ -54,7 +58,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const now = deps.now ?? Date.now;
   const nextId = idSource(config.GANZHI_GATEWAY_ID);
   const principals = new WeakMap<Client, Principal>();
-  const stats: GatewayStats = { accepted: 0, refusedPublish: 0, refusedSubscribe: 0, authFailures: 0, oversize: 0, alertsPublished: 0 };
+  const count = gatewayCounters(deps.metrics);
   const maxPayload = config.GANZHI_MAX_PAYLOAD_BYTES;
 
   const broker = await Aedes.createBroker({
@@ -63,19 +67,19 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       registry.authenticate(username ?? '', password ?? Buffer.alloc(0)).then(
         (principal) => {
           if (!principal) {
-            stats.authFailures++;
+            count.connectRefused('bad_credentials');
             const err = new Error('bad username or password') as AuthenticateError;
             err.returnCode = 4; // CONNACK 0x04 / MQTT 5 0x86
             return done(err, false);
           }
           principals.set(client, principal);
           guardFrameSize(client, maxPayload + 1024, (bytes) => {
-            stats.oversize++;
+            count.oversize(false);
             log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
           });
           done(null, true);
         },
-        (err: unknown) => done(Object.assign(err as Error, { returnCode: 3 }) as AuthenticateError, false),
+        (err: unknown) => (count.connectRefused('unavailable'), done(Object.assign(err as Error, { returnCode: 3 }) as AuthenticateError, false)),
       );
     },
     authorizePublish(client, packet, done) {
@@ -83,22 +87,24 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const principal = principals.get(client);
       const route = principal && routePublish(principal, packet.topic);
       if (!route) {
-        stats.refusedPublish++;
+        count.refusedPublish();
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', user: principal?.id, topic: packet.topic }, 'publish refused');
         return done(new GanzhiError('GANZHI_ERR_GW_FORBIDDEN_PUBLISH', packet.topic));
       }
       const payload = packet.payload as Buffer;
       if (payload.length > maxPayload) {
-        stats.oversize++;
+        count.oversize(true);
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
+      const timer = count.publishTimer();
       ingest(route, principal, packet, payload).then(
         () => {
-          stats.accepted++;
+          count.accepted(timer);
           done(null);
         },
         (err: unknown) => {
+          count.busError();
           log.error({ err, topic: packet.topic }, 'append to bus failed: PUBACK withheld, connection closed');
           done(err as Error);
         },
@@ -107,11 +113,13 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     authorizeSubscribe(client, sub, done) {
       const principal = principals.get(client);
       if (principal && maySubscribe(principal, sub.topic)) return done(null, sub);
-      stats.refusedSubscribe++;
+      count.refusedSubscribe();
       log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal?.id, topic: sub.topic }, 'subscribe refused');
       done(null, null); // SUBACK failure (0x80) for this filter; the connection stays
     },
   });
+
+  count.watchConnections(broker, (client) => principals.get(client));
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
@@ -170,7 +178,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
 
   return {
     broker,
-    stats: () => stats,
+    stats: () => count.stats,
     ports,
     async start() {
       // Restore the retained alert messages before anyone can connect.
@@ -194,7 +202,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
               }
               const pubs = alertPublications(change);
               for (const p of pubs) await publishToClients(p);
-              stats.alertsPublished++;
+              count.alertDelivered();
               const last = pubs[pubs.length - 1]!;
               updates.set(retainedKey(change), change.status === 'closed' ? null : { topic: last.topic, payload: last.payload });
             }
