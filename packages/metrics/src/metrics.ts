@@ -27,7 +27,7 @@ export function createMetrics(options: MetricsOptions) {
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const lagSources: LagSource[] = [];
-  const openAlertSources: Array<() => Iterable<{ level: string }>> = [];
+  const openAlertSources: Array<() => Iterable<{ level: string; category?: string | undefined }>> = [];
   let readyNow = false;
 
   const m = {
@@ -92,6 +92,17 @@ export function createMetrics(options: MetricsOptions) {
         for (const [level, n] of Object.entries(counts)) this.set({ level }, n);
       },
     }),
+    silentDevices: new Gauge({
+      name: 'ganzhi_devices_silent',
+      help: 'Devices with an open offline (absence) alert: silent beyond their reporting interval.',
+      registers,
+      collect() {
+        if (openAlertSources.length === 0) return;
+        let n = 0;
+        for (const source of openAlertSources) for (const a of source()) if (a.category === 'offline') n++;
+        this.set(n);
+      },
+    }),
     commandResults: new Counter({ name: 'ganzhi_command_results_total', help: 'Operator commands answered, by action and outcome (ok, or the refusal code).', labelNames: ['action', 'outcome'], registers }),
 
     /** Adds a consumer-lag source (a bus's `lag()`); read at every scrape. */
@@ -99,7 +110,7 @@ export function createMetrics(options: MetricsOptions) {
       lagSources.push(source);
     },
     /** Adds a view of the open alerts an alert manager holds; read at every scrape. */
-    addOpenAlertsSource(source: () => Iterable<{ level: string }>): void {
+    addOpenAlertsSource(source: () => Iterable<{ level: string; category?: string | undefined }>): void {
       openAlertSources.push(source);
     },
     setReady(ready: boolean): void {
