@@ -105,6 +105,7 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     GANZHI_MQTT_PORT: String(port),
     GANZHI_MQTT_WS_PORT: '0',
     GANZHI_HTTP_PORT: String(httpPort),
+    GANZHI_OPS_PORT: '0',
     GANZHI_REGISTRY_FILE: o.registryFile,
     GANZHI_BUS_SYNC: o.sync ?? 'fsync',
     GANZHI_LOG_LEVEL: 'warn',

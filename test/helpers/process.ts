@@ -24,9 +24,17 @@ export interface Child {
 
 /** Starts a TypeScript entry point of this repo as a separate Node process (through tsx). */
 export function startTs(entry: string, env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  return startNode(['--import', 'tsx', entry], env);
+}
+
+/**
+ * Starts a Node process in the repo with these arguments (e.g. a built `dist/` entry). Its ops
+ * listener takes any free port unless `env` names one (`GANZHI_OPS_PORT`; the port is logged).
+ */
+export function startNode(args: string[], env: Record<string, string>): Child {
+  const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, GANZHI_OPS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

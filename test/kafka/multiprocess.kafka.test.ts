@@ -51,7 +51,7 @@ describe.skipIf(!start.peer)('the services as separate processes on Kafka', () =
     const mqttPort = await freePort();
     const spawnService = async (name: string, extra: Record<string, string> = {}) => {
       const healthPort = await freePort();
-      const child = startTs(`services/${name}/src/main.ts`, { ...common, GANZHI_DATA_DIR: join(dir, name), GANZHI_HEALTH_PORT: String(healthPort), ...extra });
+      const child = startTs(`services/${name}/src/main.ts`, { ...common, GANZHI_DATA_DIR: join(dir, name), GANZHI_OPS_PORT: String(healthPort), ...extra });
       children.push(child);
       await waitForPort(healthPort, child);
       await eventually(async () => (await health(healthPort)).ready, 90_000, `${name} to be ready`).catch((err: Error) => {

@@ -3,12 +3,18 @@ import { mkdir } from 'node:fs/promises';
 import { createEmbeddedBus, type Bus } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { TopicName } from '@ganzhi/schemas';
+import { instrumentBus, instrumentStore, type Metrics, type ObservedStore } from '@ganzhi/metrics';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
 import { DEMO_REGISTRY_FILE, type RuntimeConfig } from './config';
 
-/** The bus the config names. The stages never see which. */
-export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 'ganzhi'): Promise<Bus> {
+/** The bus the config names (measured into `metrics` when given). The stages never see which. */
+export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 'ganzhi', metrics?: Metrics): Promise<Bus> {
+  const bus = await openPlainBus(config, logger, clientId);
+  return metrics ? instrumentBus(bus, metrics) : bus;
+}
+
+async function openPlainBus(config: RuntimeConfig, logger: Logger, clientId: string): Promise<Bus> {
   const log = logger.child({ component: 'bus' });
   switch (config.GANZHI_BUS) {
     case 'embedded': {
@@ -33,8 +39,15 @@ export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 
   }
 }
 
-/** The store the config names. */
-export async function openStore(config: RuntimeConfig, logger: Logger): Promise<Store> {
+/** The store the config names, measured into `metrics` and with a readiness probe when given. */
+export async function openStore(config: RuntimeConfig, logger: Logger): Promise<Store>;
+export async function openStore(config: RuntimeConfig, logger: Logger, metrics: Metrics): Promise<ObservedStore>;
+export async function openStore(config: RuntimeConfig, logger: Logger, metrics?: Metrics): Promise<Store> {
+  const store = await openPlainStore(config, logger);
+  return metrics ? instrumentStore(store, metrics) : store;
+}
+
+async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<Store> {
   const log = logger.child({ component: 'store' });
   switch (config.GANZHI_STORE) {
     case 'duckdb': {

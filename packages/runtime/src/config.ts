@@ -37,8 +37,12 @@ export const RuntimeConfigSchema = z.object({
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),
   QUESTDB_PASSWORD: envOptionalString().describe('QuestDB HTTP basic-auth password'),
   QUESTDB_TOKEN: envOptionalString().describe('QuestDB HTTP bearer token (instead of user/password)'),
-  GANZHI_HEALTH_PORT: envPort(0).describe('standalone services: port of /healthz and /readyz (0 = none)'),
+  GANZHI_OPS_HOST: envString('0.0.0.0').describe('address the ops listener (/metrics, /healthz, /readyz) binds to'),
+  GANZHI_OPS_PORT: envPort(9464).describe('ops listener port: Prometheus /metrics, liveness /healthz, readiness /readyz (0 = any free port)'),
 });
+
+/** The ops listener's settings, read by `runMain` before anything else. */
+export const OpsConfigSchema = RuntimeConfigSchema.pick({ GANZHI_OPS_HOST: true, GANZHI_OPS_PORT: true });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 
 /** Cross-field rules every runtime config obeys; call from a service schema's superRefine. */

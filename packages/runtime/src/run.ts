@@ -1,25 +1,34 @@
-import { createServer, type Server } from 'node:http';
-import { LogLevelSchema } from '@ganzhi/config';
 import { createLogger, type Logger } from '@ganzhi/log';
+import { LogLevelSchema, loadConfig } from '@ganzhi/config';
+import { createMetrics, type Metrics } from '@ganzhi/metrics';
 import { isGanzhiError } from '@ganzhi/schemas';
+import { OpsConfigSchema } from './config';
+import { startOps, type OpsServer } from './ops';
+import { GANZHI_VERSION } from './version';
 
 export interface Running {
   /** Stops the service and releases what it opened, in reverse order. */
   close(): Promise<void>;
-  /** Figures for /healthz (stage counters). */
+  /** Figures for /readyz (stage counters). */
   stats?(): unknown;
 }
 
+/** What `runMain` hands a service's start function besides the logger. */
+export interface OpsContext {
+  /** This process's metrics (one registry): pass it down through deps. */
+  readonly metrics: Metrics;
+  /** Adds a readiness check, asked at every /readyz (e.g. the store answers). */
+  check(name: string, fn: () => boolean | Promise<boolean>): void;
+}
+
 /**
- * The body of every `main.ts`: makes the logger, runs `start`, serves /healthz and /readyz when a
- * health port is given, and closes cleanly on SIGTERM/SIGINT. A startup failure prints its
- * GANZHI_ERR_* code and message (a bad config names the variable) and exits 1.
+ * The body of every `main.ts`: makes the logger and the metrics registry, serves the ops listener
+ * (/metrics, /healthz, /readyz on GANZHI_OPS_HOST:GANZHI_OPS_PORT) from the first moment, runs
+ * `start`, and closes cleanly on SIGTERM/SIGINT. Readiness is false until `start` resolves (bus,
+ * store and listeners up), whenever a check fails, and once shutdown begins. A startup failure
+ * prints its GANZHI_ERR_* code and message (a bad config names the variable) and exits 1.
  */
-export function runMain(
-  name: string,
-  start: (logger: Logger) => Promise<Running>,
-  options: { logLevel?: string; healthPort?: number; healthHost?: string } = {},
-): void {
+export function runMain(name: string, start: (logger: Logger, ops: OpsContext) => Promise<Running>, options: { logLevel?: string } = {}): void {
   const level = LogLevelSchema.safeParse(options.logLevel ?? process.env.GANZHI_LOG_LEVEL ?? 'info');
   if (!level.success) {
     // the logger cannot be made: say so as every other config error is said, naming the variable
@@ -27,27 +36,42 @@ export function runMain(
     process.exit(1);
   }
   const logger = createLogger({ level: level.data, name });
-  let running: Running | undefined;
-  let ready = false;
-  let health: Server | undefined;
-  if (options.healthPort) {
-    health = createServer((req, res) => {
-      const ok = req.url === '/readyz' ? ready : req.url === '/healthz';
-      res.writeHead(ok ? 200 : req.url === '/readyz' ? 503 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ service: name, ready, stats: running?.stats?.() }));
-    });
-    health.listen(options.healthPort, options.healthHost ?? '0.0.0.0');
+  const fail = (err: unknown): never => {
+    if (isGanzhiError(err)) process.stderr.write(`${name}: ${err.code}: ${err.message}\n`);
+    else process.stderr.write(`${name}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  let opsConfig: { GANZHI_OPS_HOST: string; GANZHI_OPS_PORT: number };
+  try {
+    opsConfig = loadConfig(OpsConfigSchema, process.env);
+  } catch (err) {
+    return fail(err);
   }
+  const metrics = createMetrics({ service: name });
+  metrics.info.set({ version: GANZHI_VERSION }, 1);
+  const checks = new Map<string, () => boolean | Promise<boolean>>();
+  let running: Running | undefined;
+  let started = false;
   let closing = false;
+  const readiness = async () => {
+    const results: Record<string, boolean> = {};
+    for (const [check, fn] of checks) results[check] = await Promise.resolve().then(fn).catch(() => false);
+    const ready = started && !closing && Object.values(results).every(Boolean);
+    metrics.setReady(ready);
+    return { ready, checks: { started, ...results }, ...(running?.stats ? { stats: running.stats() } : {}) };
+  };
+  const ops: OpsContext = { metrics, check: (check, fn) => void checks.set(check, fn) };
+  let opsServer: OpsServer | undefined;
+
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    ready = false;
+    metrics.setReady(false);
     logger.info({ signal }, 'shutting down');
     (running ? running.close() : Promise.resolve()).then(
-      () => {
+      async () => {
         logger.info('stopped cleanly');
-        health?.close();
+        await opsServer?.close();
         process.exit(0);
       },
       (err: unknown) => {
@@ -58,19 +82,18 @@ export function runMain(
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  start(logger).then(
-    (r) => {
+  startOps({ host: opsConfig.GANZHI_OPS_HOST, port: opsConfig.GANZHI_OPS_PORT, service: name, metrics, readiness, logger: logger.child({ component: 'ops' }) })
+    .then((server) => {
+      opsServer = server;
+      return start(logger, ops);
+    })
+    .then((r) => {
       running = r;
-      ready = true;
+      started = true;
+      metrics.setReady(true);
       logger.info({ service: name }, 'ready');
       if (closing) shutdown('SIGTERM');
-    },
-    (err: unknown) => {
-      if (isGanzhiError(err)) process.stderr.write(`${name}: ${err.code}: ${err.message}\n`);
-      else process.stderr.write(`${name}: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+    }, fail);
 }
 
 /** Closes resources in reverse order of opening, continuing past failures; rethrows the first. */

@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { StateCache, createSerialQueue, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import { DeviceAlertsStateSchema, nextDue, type AlertsCore, type AlertsOutcome, type DeviceAlertsState } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
+import type { Metrics } from '@ganzhi/metrics';
 import { openSilencesView } from '@ganzhi/runtime';
 import type { AlertChange, CommandResult, Silence } from '@ganzhi/schemas';
 
@@ -10,6 +11,8 @@ export interface AlertsServiceDeps {
   core: AlertsCore;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics: `ganzhi_alerts_open` is read from the state held here. */
+  metrics?: Metrics;
 }
 
 export interface AlertsServiceOptions {
@@ -42,6 +45,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
   const stats = { signals: 0, commands: 0, changes: 0 };
   let state: StateCache<DeviceAlertsState> | undefined;
   let silences: KeyedView<Silence> | undefined;
+  deps.metrics?.addOpenAlertsSource(() => [...(state?.keys() ?? [])].flatMap((id) => Object.values(state!.get(id)?.alerts ?? {})));
   let sub: Subscription | undefined;
   const ctx = () => ({ silences: silences!.values() });
   let task: { stop(): void } | undefined;

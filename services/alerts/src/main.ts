@@ -5,17 +5,13 @@ import { buildAlertsService } from './build';
 import { AlertsConfigSchema } from './config';
 
 /** The alert manager alone (distributed mode): instances share the consumer group `alerts`. */
-runMain(
-  'alerts',
-  async (logger) => {
-    const config = loadConfig(AlertsConfigSchema, process.env);
-    const bus = await openBus(config, logger, 'alerts');
-    const alerts = buildAlertsService(
-      { bus, core: createAlertsCore(), logger },
-      { sweepCron: config.GANZHI_ALERTS_SWEEP_CRON, instanceId: config.GANZHI_INSTANCE_ID },
-    );
-    await alerts.start();
-    return { close: () => closeAll([bus, alerts]), stats: () => alerts.stats() };
-  },
-  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
-);
+runMain('alerts', async (logger, { metrics }) => {
+  const config = loadConfig(AlertsConfigSchema, process.env);
+  const bus = await openBus(config, logger, 'alerts', metrics);
+  const alerts = buildAlertsService(
+    { bus, core: createAlertsCore(), logger, metrics },
+    { sweepCron: config.GANZHI_ALERTS_SWEEP_CRON, instanceId: config.GANZHI_INSTANCE_ID },
+  );
+  await alerts.start();
+  return { close: () => closeAll([bus, alerts]), stats: () => alerts.stats() };
+});

@@ -1,22 +1,24 @@
 import { createAlertsCore } from '@ganzhi/alerts';
+import { instrumentEngine } from '@ganzhi/metrics';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
 import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
 /** `npm start`: the whole pipeline in one process, on embedded defaults. */
-runMain('ganzhi', async (logger) => {
+runMain('ganzhi', async (logger, { metrics, check }) => {
   const config = loadPipelineConfig(process.env);
   const registry = await openRegistry(config, logger);
-  const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
-  const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
-  const store = await openStore(config, logger);
+  const engine = instrumentEngine(createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR)), metrics);
+  const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID, metrics);
+  const store = await openStore(config, logger, metrics);
+  check('store', () => store.probe());
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger },
+    { bus, store, registry, engine, alerts: createAlertsCore(), logger, metrics },
     { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT, notify: { settings: config, env: process.env } },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');
   return { close: () => closeAll([registry, store, bus, pipeline]), stats: () => pipeline.stats() };
-}, { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) });
+});

@@ -4,6 +4,7 @@ import type { AlertsCore } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
 import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
 import type { Logger } from '@ganzhi/log';
+import type { Metrics } from '@ganzhi/metrics';
 import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
 import { buildNotifier, createSender, notifierOptions, prepareNotifier, type Notifier, type NotifierSettings } from '@ganzhi/notifier';
 import type { Registry } from '@ganzhi/registry';
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   alerts: AlertsCore;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics (the gateway's and the alert manager's own series go there). */
+  metrics?: Metrics;
 }
 
 export interface PipelineOptions {
@@ -58,10 +61,9 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.rulesSweepCron === undefined ? {} : { sweepCron: options.rulesSweepCron },
   );
   const alerts = buildAlertsService(
-    { bus, core: deps.alerts, logger, now },
+    { bus, core: deps.alerts, logger, now, metrics: deps.metrics },
     { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
   );
-  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
   const notify = options.notify;
   const notifier = notify
     ? buildNotifier(
@@ -75,6 +77,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
         { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
       )
     : undefined;
+  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics });
   const stats = () => ({
     gateway: gateway.stats(),
     normalizer: normalizer.stats(),

@@ -6,14 +6,14 @@ import { ApiConfigSchema } from './config';
 /** The operators' HTTP API alone (distributed mode). */
 runMain(
   'api',
-  async (logger) => {
+  async (logger, { metrics, check }) => {
     const config = loadConfig(ApiConfigSchema, process.env);
     const registry = await openRegistry(config, logger);
-    const bus = await openBus(config, logger, `api-${config.GANZHI_INSTANCE_ID}`);
-    const store = await openStore(config, logger);
+    const bus = await openBus(config, logger, `api-${config.GANZHI_INSTANCE_ID}`, metrics);
+    const store = await openStore(config, logger, metrics);
+    check('store', () => store.probe());
     const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger });
     await api.start();
     return { close: () => closeAll([registry, store, bus, api]) };
   },
-  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { bindError } from '@ganzhi/config';
 import type { Bus, StateLog, Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
+import type { Metrics } from '@ganzhi/metrics';
 import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
 import { isDeviceTap, maySubscribe, routePublish } from './acl';
+import { gatewayCounters } from './counters';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
@@ -21,6 +23,8 @@ export interface GatewayDeps {
   registry: Registry;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics; the gateway makes a private registry when none is given. */
+  metrics?: Metrics;
 }
 
 export interface GatewayStats extends OutboundStats {
@@ -61,7 +65,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const now = deps.now ?? Date.now;
   const nextId = idSource(config.GANZHI_GATEWAY_ID);
   const principals = new WeakMap<Client, Principal>();
-  const counters = { accepted: 0, refusedPublish: 0, refusedSubscribe: 0, authFailures: 0, authThrottled: 0, authBusy: 0, oversize: 0, alertsPublished: 0 };
+  const count = gatewayCounters(deps.metrics);
   const maxPayload = config.GANZHI_MAX_PAYLOAD_BYTES;
   const throttle = new LoginThrottle({
     maxPerAddress: config.GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS,
@@ -84,7 +88,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const accept = (principal: Principal) => {
         principals.set(client, principal);
         guardFrameSize(client, maxPayload + 1024, (bytes) => {
-          counters.oversize++;
+          count.oversize(false);
           log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
         });
         done(null, true);
@@ -95,19 +99,22 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         // address must not lock the device out.
         const known = registry.recentlyVerified(user, secret);
         if (known) return accept(known);
-        counters.authThrottled++;
+        count.connectRefused('throttled');
         return refuse(done, 5, 'too many failed logins: try later'); // CONNACK 0x05 not authorized
       }
       registry.authenticate(user, secret).then(
         (principal) => {
           if (principal) return accept(principal);
-          counters.authFailures++;
+          count.connectRefused('bad_credentials');
           throttle.failed(address, user);
           refuse(done, 4, 'bad username or password'); // CONNACK 0x04 / MQTT 5 0x86
         },
         (err: unknown) => {
-          if ((err as { code?: string }).code === 'GANZHI_ERR_REG_BUSY') counters.authBusy++;
-          else log.error({ err }, 'login check failed');
+          if ((err as { code?: string }).code === 'GANZHI_ERR_REG_BUSY') count.connectRefused('busy');
+          else {
+            count.connectRefused('unavailable');
+            log.error({ err }, 'login check failed');
+          }
           refuse(done, 3, 'server busy'); // CONNACK 0x03 server unavailable
         },
       );
@@ -118,23 +125,25 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const principal = principals.get(client);
       const route = principal && routePublish(principal, packet.topic);
       if (!route) {
-        counters.refusedPublish++;
+        count.refusedPublish();
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', user: principal?.id, topic: packet.topic }, 'publish refused');
         return done(new GanzhiError('GANZHI_ERR_GW_FORBIDDEN_PUBLISH', packet.topic));
       }
       const payload = packet.payload as Buffer;
       if (payload.length > maxPayload) {
-        counters.oversize++;
+        count.oversize(true);
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
+      const timer = count.publishTimer();
       ingest(route, principal, packet, payload).then(
         () => {
-          counters.accepted++;
+          count.accepted(timer);
           done(null);
           if (route.type !== 'command' && outbound.tapping) outbound.toTaps(packet.topic, payload);
         },
         (err: unknown) => {
+          count.busError();
           log.error({ err, topic: packet.topic }, 'append to bus failed: PUBACK withheld, connection closed');
           done(err as Error);
         },
@@ -152,14 +161,15 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         }
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal.id, topic: sub.topic }, 'device taps need a clean session');
       }
-      counters.refusedSubscribe++;
+      count.refusedSubscribe();
       log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal?.id, topic: sub.topic }, 'subscribe refused');
       done(null, null); // SUBACK failure (0x80) for this filter; the connection stays
     },
   });
 
   const outbound = new Outbound(broker, { maxBufferedBytes: config.GANZHI_MQTT_MAX_BUFFERED_BYTES }, log);
-  const stats = (): GatewayStats => ({ ...counters, ...outbound.stats });
+  const stats = (): GatewayStats => ({ ...count.stats, ...outbound.stats });
+  count.watchConnections(broker, (client) => principals.get(client));
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
@@ -243,7 +253,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
               }
               const pubs = alertPublications(change);
               for (const p of pubs) await publishToClients(p);
-              counters.alertsPublished++;
+              count.alertDelivered();
               const last = pubs[pubs.length - 1]!;
               updates.set(retainedKey(change), change.status === 'closed' ? null : { topic: last.topic, payload: last.payload });
             }

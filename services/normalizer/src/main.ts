@@ -3,15 +3,11 @@ import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openRegistry, run
 import { buildNormalizer } from './build';
 
 /** The normalizer alone (distributed mode): instances share the consumer group `normalizer`. */
-runMain(
-  'normalizer',
-  async (logger) => {
-    const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
-    const registry = await openRegistry(config, logger);
-    const bus = await openBus(config, logger, 'normalizer');
-    const normalizer = buildNormalizer({ bus, registry, logger });
-    await normalizer.start();
-    return { close: () => closeAll([registry, bus, normalizer]), stats: () => normalizer.stats() };
-  },
-  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
-);
+runMain('normalizer', async (logger, { metrics }) => {
+  const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
+  const registry = await openRegistry(config, logger);
+  const bus = await openBus(config, logger, 'normalizer', metrics);
+  const normalizer = buildNormalizer({ bus, registry, logger });
+  await normalizer.start();
+  return { close: () => closeAll([registry, bus, normalizer]), stats: () => normalizer.stats() };
+});

@@ -7,13 +7,11 @@ import { createSender } from './sender';
 import { prepareNotifier } from './setup';
 
 /** The notifier alone (distributed mode): one instance (it owns the outbox), consumer group `notifier`. */
-runMain(
-  'notifier',
-  async (logger) => {
+runMain('notifier', async (logger, { metrics }) => {
     const config = loadConfig(NotifierConfigSchema, process.env);
     const registry = await openRegistry(config, logger);
     const setup = await prepareNotifier(config, registry, process.env);
-    const bus = await openBus(config, logger, 'notifier');
+    const bus = await openBus(config, logger, 'notifier', metrics);
     const notifier = buildNotifier(
       { bus, setup, logger, sender: createSender({ timeoutMs: config.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: config.GANZHI_NOTIFY_SMTP_URL, from: config.GANZHI_NOTIFY_SMTP_FROM }) },
       notifierOptions(config),
@@ -21,8 +19,6 @@ runMain(
     await notifier.start();
     const http = config.GANZHI_HTTP_PORT ? buildNotificationsHttp({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT }, { notifier, registry, logger }) : undefined;
     await http?.start();
-    return { close: () => closeAll([bus, notifier, http]), stats: () => notifier.stats() };
-  },
-  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
-);
+    return { close: () => closeAll([registry, bus, notifier, http]), stats: () => notifier.stats() };
+});
 

@@ -3,15 +3,12 @@ import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openStore, runMai
 import { buildWriter } from './build';
 
 /** The time-series writer alone (distributed mode): instances share the consumer group `writer`. */
-runMain(
-  'writer',
-  async (logger) => {
-    const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
-    const bus = await openBus(config, logger, 'writer');
-    const store = await openStore(config, logger);
-    const writer = buildWriter({ bus, store, logger });
-    await writer.start();
-    return { close: () => closeAll([store, bus, writer]), stats: () => writer.stats() };
-  },
-  { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
-);
+runMain('writer', async (logger, { metrics, check }) => {
+  const config = loadConfig(RuntimeConfigSchema.superRefine(checkRuntime), process.env);
+  const bus = await openBus(config, logger, 'writer', metrics);
+  const store = await openStore(config, logger, metrics);
+  check('store', () => store.probe());
+  const writer = buildWriter({ bus, store, logger });
+  await writer.start();
+  return { close: () => closeAll([store, bus, writer]), stats: () => writer.stats() };
+});

@@ -47,6 +47,13 @@ export class LagGate {
     return consumer;
   }
 
+  /** How many records each active consumer is behind its topic's end. */
+  lags(): { group: string; topic: string; lag: number }[] {
+    const out: { group: string; topic: string; lag: number }[] = [];
+    for (const [topic, set] of this.consumers) for (const c of set) out.push({ group: c.group, topic, lag: Math.max(0, this.end(topic) - c.position) });
+    return out;
+  }
+
   unregister(consumer: ActiveConsumer): void {
     if (this.consumers.get(consumer.topic)?.delete(consumer)) this.wakeAll();
   }

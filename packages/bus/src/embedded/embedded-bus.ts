@@ -64,6 +64,8 @@ export interface EmbeddedBus extends Bus {
   readonly dir: string;
   /** Counters since open: publish calls, records, writes and fsyncs (group commit shows as fsyncs << publishCalls). */
   stats(): EmbeddedBusStats;
+  /** How many records each live consumer group is behind, by group and topic. */
+  lag(): Promise<{ group: string; topic: string; lag: number }[]>;
   /**
    * Applies the retention limits now, as of `now` (default the clock); they also apply when a
    * segment rolls and every few minutes. Resolves with the number of segments deleted.
@@ -284,6 +286,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     stateLog,
     close,
     stats: () => ({ ...stats, publishWaiting: gate.waiting, publishWaits: gate.waits }),
+    lag: async () => gate.lags(),
     enforceRetention,
   };
 }

@@ -13,6 +13,7 @@ import { resolveOptions } from './options';
 import type { KafkaBusOptions, ResolvedOptions } from './options';
 import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
+import { consumerLag, type GroupLag } from './lag';
 import { kafkaStateLog } from './state-log';
 import { ensureTopics, probePeer } from './topics';
 import type { PeerCapabilities } from './topics';
@@ -27,6 +28,8 @@ export interface KafkaBus extends Bus {
   stats(): KafkaBusStats;
   /** Whether the producer is idempotent (the peer names a controller that can hand out producer ids). */
   readonly idempotent: boolean;
+  /** Consumer lag of the groups subscribed through this bus, by group and topic (asks the brokers). */
+  lag(): Promise<GroupLag[]>;
 }
 
 /**
@@ -71,6 +74,7 @@ class KafkaBusImpl implements KafkaBus {
   readonly #o: ResolvedOptions;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #groups = new Map<string, Set<string>>();
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
   #closed = false;
@@ -106,6 +110,7 @@ class KafkaBusImpl implements KafkaBus {
       handlers,
       options,
     );
+    for (const topic of Object.keys(handlers)) this.#groups.set(group, (this.#groups.get(group) ?? new Set()).add(topic));
     const subscriptions = this.#subscriptions;
     const sub: Subscription = {
       async close() {
@@ -142,6 +147,10 @@ class KafkaBusImpl implements KafkaBus {
       restore: () => (closed() ? Promise.reject(closedError()) : log.restore()),
       put: (entries) => (closed() ? Promise.reject(closedError()) : log.put(entries)),
     };
+  }
+
+  lag(): Promise<GroupLag[]> {
+    return this.#closed ? Promise.resolve([]) : consumerLag(this.#admin, this.#groups);
   }
 
   stats(): KafkaBusStats {

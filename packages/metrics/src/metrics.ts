@@ -1,0 +1,123 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds buckets for things that take about a millisecond (an fsync'd append, a PUBACK). */
+export const FAST_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Seconds buckets for one rule evaluation (tens of microseconds). */
+export const EVAL_SECONDS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
+/** Seconds buckets for an operator acknowledging an alert (escalation times are 5, 15 and 60 minutes). */
+export const ACK_SECONDS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
+
+export interface MetricsOptions {
+  /** The process's service name (`ganzhi` for the all-in-one): a label on every series. */
+  readonly service: string;
+  /** Node.js process metrics (CPU, memory, event loop lag, GC, handles); default true. */
+  readonly processMetrics?: boolean;
+}
+
+export type LagSource = () => Promise<readonly { group: string; topic: string; lag: number }[]>;
+
+/**
+ * Every metric a Ganzhi process exposes, on a registry of its own (one per process, passed down
+ * through deps: no module-level default registry). Names follow the Prometheus conventions:
+ * `ganzhi_` prefix, base units (seconds, bytes), `_total` counters.
+ */
+export function createMetrics(options: MetricsOptions) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.service });
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const lagSources: LagSource[] = [];
+  const openAlertSources: Array<() => Iterable<{ level: string; category?: string | undefined }>> = [];
+  let readyNow = false;
+
+  const m = {
+    registry,
+    info: new Gauge({ name: 'ganzhi_info', help: 'Always 1; labels name the service and the version.', labelNames: ['version'], registers }),
+    ready: new Gauge({ name: 'ganzhi_ready', help: '1 when this process is ready (bus, store and listeners up, store reachable), else 0.', registers, collect() { this.set(readyNow ? 1 : 0); } }),
+
+    // --- MQTT gateway ---
+    mqttConnections: new Gauge({ name: 'ganzhi_mqtt_connections', help: 'Authenticated MQTT connections open now, by role.', labelNames: ['role'], registers }),
+    mqttConnectRefused: new Counter({ name: 'ganzhi_mqtt_connect_refused_total', help: 'MQTT CONNECTs refused, by reason (bad_credentials: CONNACK 4; unavailable: CONNACK 3).', labelNames: ['reason'], registers }),
+    mqttPublishes: new Counter({ name: 'ganzhi_mqtt_publishes_total', help: 'MQTT PUBLISHes from clients, by result (accepted, forbidden, too_large, bus_error).', labelNames: ['result'], registers }),
+    mqttSubscribeRefused: new Counter({ name: 'ganzhi_mqtt_subscribe_refused_total', help: 'MQTT subscriptions refused (SUBACK 0x80).', registers }),
+    mqttPubackSeconds: new Histogram({ name: 'ganzhi_mqtt_puback_seconds', help: 'Time from a PUBLISH being authorized to its PUBACK (the bus append), seconds.', buckets: FAST_SECONDS, registers }),
+    mqttAlertsDelivered: new Counter({ name: 'ganzhi_mqtt_alerts_delivered_total', help: 'Alert changes published to operators over MQTT.', registers }),
+
+    // --- bus ---
+    busAppendSeconds: new Histogram({ name: 'ganzhi_bus_append_seconds', help: 'Time for a bus publish to become durable, by topic, seconds.', labelNames: ['topic'], buckets: FAST_SECONDS, registers }),
+    busAppendedRecords: new Counter({ name: 'ganzhi_bus_appended_records_total', help: 'Records appended to the bus by this process, by topic.', labelNames: ['topic'], registers }),
+    busAppendedBytes: new Counter({ name: 'ganzhi_bus_appended_bytes_total', help: 'Bytes of record values appended to the bus by this process (JSON), by topic.', labelNames: ['topic'], registers }),
+    busPublishFailures: new Counter({ name: 'ganzhi_bus_publish_failures_total', help: 'Bus publishes that failed, by topic.', labelNames: ['topic'], registers }),
+    consumerLag: new Gauge({
+      name: 'ganzhi_bus_consumer_lag',
+      help: 'Records a consumer group has not yet handled, by group and topic (embedded: its live consumers; Kafka: committed offsets vs. high watermarks).',
+      labelNames: ['group', 'topic'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const source of lagSources) {
+          for (const l of await source().catch(() => [])) this.set({ group: l.group, topic: l.topic }, l.lag);
+        }
+      },
+    }),
+
+    // --- stages ---
+    stageRecords: new Counter({ name: 'ganzhi_stage_records_total', help: 'Records handled by a stage (its consumer group), by stage and topic.', labelNames: ['stage', 'topic'], registers }),
+    stageBatchSeconds: new Histogram({ name: 'ganzhi_stage_batch_seconds', help: 'Time a stage takes to handle one batch, outputs durable, by stage and topic, seconds.', labelNames: ['stage', 'topic'], buckets: FAST_SECONDS, registers }),
+    stageFailures: new Counter({ name: 'ganzhi_stage_batch_failures_total', help: 'Batches a stage failed to handle (retried or dead-lettered), by stage and topic.', labelNames: ['stage', 'topic'], registers }),
+    deadLetters: new Counter({ name: 'ganzhi_dead_letters_total', help: 'Records sent to the dead-letter topic by this process, by stage and error code.', labelNames: ['stage', 'code'], registers }),
+
+    // --- store ---
+    storeWrittenRows: new Counter({ name: 'ganzhi_store_written_total', help: 'Rows written to the store, by table (readings, alert_events).', labelNames: ['table'], registers }),
+    storeWriteSeconds: new Histogram({ name: 'ganzhi_store_write_seconds', help: 'Time for one store write to become durable, by table, seconds.', labelNames: ['table'], buckets: FAST_SECONDS, registers }),
+    storeWriteFailures: new Counter({ name: 'ganzhi_store_write_failures_total', help: 'Store writes that failed, by table.', labelNames: ['table'], registers }),
+    storeUp: new Gauge({ name: 'ganzhi_store_up', help: '1 when the store answered its last write or probe, 0 when it failed.', registers }),
+
+    // --- rules and alerts ---
+    ruleEvaluationSeconds: new Histogram({ name: 'ganzhi_rule_evaluation_seconds', help: 'Time to evaluate every rule of a device against one reading (or one sweep tick), seconds.', labelNames: ['trigger'], buckets: EVAL_SECONDS, registers }),
+    signals: new Counter({ name: 'ganzhi_rule_signals_total', help: 'Rule verdicts published, by action (raise, clear) and level.', labelNames: ['action', 'level'], registers }),
+    alertsRaised: new Counter({ name: 'ganzhi_alerts_raised_total', help: 'Alerts raised, by level.', labelNames: ['level'], registers }),
+    alertChanges: new Counter({ name: 'ganzhi_alert_changes_total', help: 'Alert state changes, by level, event (raised, upgraded, acknowledged…) and status after it.', labelNames: ['level', 'event', 'status'], registers }),
+    escalations: new Counter({ name: 'ganzhi_alert_escalations_total', help: 'Alerts re-notified because nobody acknowledged them in time, by level.', labelNames: ['level'], registers }),
+    ackSeconds: new Histogram({ name: 'ganzhi_alert_acknowledge_seconds', help: 'Time from an alert opening to its acknowledgement, by level, seconds.', labelNames: ['level'], buckets: ACK_SECONDS, registers }),
+    openAlerts: new Gauge({
+      name: 'ganzhi_alerts_open',
+      help: 'Alerts not yet closed, by level (held by this alert manager).',
+      labelNames: ['level'],
+      registers,
+      collect() {
+        if (openAlertSources.length === 0) return;
+        const counts: Record<string, number> = { blue: 0, yellow: 0, orange: 0, red: 0 };
+        for (const source of openAlertSources) for (const a of source()) counts[a.level] = (counts[a.level] ?? 0) + 1;
+        for (const [level, n] of Object.entries(counts)) this.set({ level }, n);
+      },
+    }),
+    silentDevices: new Gauge({
+      name: 'ganzhi_devices_silent',
+      help: 'Devices with an open offline (absence) alert: silent beyond their reporting interval.',
+      registers,
+      collect() {
+        if (openAlertSources.length === 0) return;
+        let n = 0;
+        for (const source of openAlertSources) for (const a of source()) if (a.category === 'offline') n++;
+        this.set(n);
+      },
+    }),
+    commandResults: new Counter({ name: 'ganzhi_command_results_total', help: 'Operator commands answered, by action and outcome (ok, or the refusal code).', labelNames: ['action', 'outcome'], registers }),
+
+    /** Adds a consumer-lag source (a bus's `lag()`); read at every scrape. */
+    addLagSource(source: LagSource): void {
+      lagSources.push(source);
+    },
+    /** Adds a view of the open alerts an alert manager holds; read at every scrape. */
+    addOpenAlertsSource(source: () => Iterable<{ level: string; category?: string | undefined }>): void {
+      openAlertSources.push(source);
+    },
+    setReady(ready: boolean): void {
+      readyNow = ready;
+    },
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
