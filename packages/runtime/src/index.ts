@@ -1,6 +1,7 @@
 export { RuntimeConfigSchema, checkRuntime, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR } from './config';
 export type { RuntimeConfig } from './config';
 export { openBus, openStore, openRegistry } from './adapters';
+export { kafkaBusOptions } from './kafka-options';
 export { runMain, closeAll } from './run';
 export type { Running } from './run';
 export { openSilencesView } from './silences';

@@ -29,6 +29,8 @@ export const ERRORS = {
   GANZHI_ERR_BUS_UNAVAILABLE: { retryable: true, message: 'bus is not reachable' },
   GANZHI_ERR_BUS_REJECTED: { retryable: false, message: 'the brokers refused the records' },
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
+  GANZHI_ERR_BUS_AUTH: { retryable: false, message: 'the brokers refused the credentials or the TLS handshake' },
+  GANZHI_ERR_BUS_TOPIC_MISMATCH: { retryable: false, message: 'an existing Kafka topic is not laid out as Ganzhi needs' },
   // HTTP API
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },

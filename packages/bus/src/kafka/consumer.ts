@@ -52,8 +52,9 @@ export async function openSubscription<N extends TopicName>(
   const log = ctx.log.child({ group });
   const topics = Object.keys(handlers) as N[];
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+  const prefix = o.topicPrefix;
   const consumer = kafka.consumer({
-    groupId: group,
+    groupId: `${prefix}${group}`,
     sessionTimeout: o.sessionTimeoutMs,
     heartbeatInterval: o.heartbeatIntervalMs,
     rebalanceTimeout: Math.max(o.sessionTimeoutMs, 10_000),
@@ -177,7 +178,7 @@ export async function openSubscription<N extends TopicName>(
 
   const handleBatch = async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
-    const topic = batch.topic as N;
+    const topic = batch.topic.slice(prefix.length) as N;
     const tp = `${topic}|${batch.partition}`;
     const messages = batch.messages;
     if (closing) {
@@ -219,7 +220,7 @@ export async function openSubscription<N extends TopicName>(
   for (let n = 1; ; n++) {
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: options.start !== 'latest' });
+      await consumer.subscribe({ topics: topics.map((t) => `${prefix}${t}`), fromBeginning: options.start !== 'latest' });
       const ready = whenAssigned(consumer, o.readyTimeoutMs);
       await consumer.run({
         eachBatch,

@@ -8,14 +8,15 @@ import type { Bus, BusRecord, HandlerMap, StateLog, SubscribeOptions, Subscripti
 import { stateTopicName, toOutRecord } from './codec';
 import { openSubscription } from './consumer';
 import type { ConsumerStats } from './consumer';
-import { describe, unavailable } from './errors';
+import { authFailed, describe, isAuthError, unavailable } from './errors';
 import { resolveOptions } from './options';
 import type { KafkaBusOptions, ResolvedOptions } from './options';
 import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
-import { kafkaStateLog } from './state-log';
-import { ensureTopics, probePeer } from './topics';
-import type { PeerCapabilities } from './topics';
+import { StateTail, kafkaStateLog } from './state-log';
+import type { StateLogContext } from './state-log';
+import { ensureTopics, probePeer, reportMismatches } from './topics';
+import type { PeerCapabilities, TopicLayout } from './topics';
 
 export interface KafkaBusStats {
   readonly producer: ProducerStats;
@@ -44,7 +45,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   try {
     await admin.connect();
     caps = await probePeer(admin);
-    await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic })), o.partitions, o.replicationFactor, log);
+    reportMismatches(await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic: `${o.topicPrefix}${topic}` })), layout(o), log), log);
     producer = kafka.producer({
       idempotent: caps.hasController,
       maxInFlightRequests: 1,
@@ -56,6 +57,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   } catch (err) {
     await producer?.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    if (err instanceof GanzhiError) throw err;
+    if (isAuthError(err)) throw authFailed(`connecting to ${o.brokers.join(',')}`, err);
     throw unavailable(`connecting to ${o.brokers.join(',')}`, err);
   }
   if (!caps.hasController) log.warn('kafka peer names no controller: producer is not idempotent');
@@ -71,6 +74,7 @@ class KafkaBusImpl implements KafkaBus {
   readonly #o: ResolvedOptions;
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #tails = new Map<string, StateTail>();
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
   #closed = false;
@@ -89,7 +93,8 @@ class KafkaBusImpl implements KafkaBus {
 
   publish<N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#batching.send(records.map((r) => toOutRecord(topic, r.key, r.value)));
+    const physical = `${this.#o.topicPrefix}${topic}`;
+    return this.#batching.send(records.map((r) => toOutRecord(physical, r.key, r.value)));
   }
 
   async subscribe<N extends TopicName>(group: string, handlers: HandlerMap<N>, options?: SubscribeOptions): Promise<Subscription> {
@@ -100,7 +105,7 @@ class KafkaBusImpl implements KafkaBus {
         options: this.#o,
         log: this.#log,
         stats: this.#consumerStats,
-        deadLetter: (records) => this.#batching.send(records),
+        deadLetter: (records) => this.#batching.send(records.map((r) => ({ ...r, topic: `${this.#o.topicPrefix}${r.topic}` }))),
       },
       group,
       handlers,
@@ -120,23 +125,29 @@ class KafkaBusImpl implements KafkaBus {
 
   async stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>> {
     if (this.#closed) throw closedError();
-    const topic = stateTopicName(name);
+    const topic = stateTopicName(name, this.#o.topicPrefix);
+    let mismatches;
     try {
-      await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], this.#o.partitions, this.#o.replicationFactor, this.#log);
+      mismatches = await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], layout(this.#o), this.#log);
     } catch (err) {
       throw unavailable(`creating ${topic}`, err);
     }
-    const log = kafkaStateLog<T>(
-      {
-        kafka: this.#kafka,
-        admin: this.#admin,
-        options: this.#o,
-        log: this.#log,
-        send: (records) => this.#batching.send(records),
-      },
-      topic,
-      decode,
-    );
+    reportMismatches(mismatches, this.#log);
+    const ctx: StateLogContext = {
+      kafka: this.#kafka,
+      admin: this.#admin,
+      options: this.#o,
+      log: this.#log,
+      send: (records) => this.#batching.send(records),
+    };
+    let tail = this.#tails.get(topic);
+    if (!tail) {
+      tail = new StateTail(ctx, topic);
+      this.#tails.set(topic, tail);
+      // Join now, so the reader's group join overlaps whatever the stage does next.
+      void tail.start().catch((err: unknown) => this.#log.warn({ err: describe(err), topic }, 'state reader failed to start; retried at restore'));
+    }
+    const log = kafkaStateLog<T>(ctx, topic, tail, decode);
     const closed = () => this.#closed;
     return {
       restore: () => (closed() ? Promise.reject(closedError()) : log.restore()),
@@ -156,10 +167,15 @@ class KafkaBusImpl implements KafkaBus {
   async #close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.close().catch((err: unknown) => this.#log.warn({ err: describe(err) }, 'subscription close failed'))));
+    await Promise.all([...this.#tails.values()].map((t) => t.close()));
     await this.#batching.flush();
     await this.#producer.disconnect().catch(() => undefined);
     await this.#admin.disconnect().catch(() => undefined);
   }
+}
+
+function layout(o: ResolvedOptions): TopicLayout {
+  return { partitions: o.partitions, replicationFactor: o.replicationFactor, minInsyncReplicas: o.minInsyncReplicas };
 }
 
 function closedError(): GanzhiError {

@@ -3,3 +3,6 @@ export type { KafkaPeer, KafkaPeerControl, KafkaPeerKind, KafkaPeerOptions, Kafk
 export { startMockCluster, mockUnavailableReason } from './mock-cluster';
 export type { MockCluster } from './mock-cluster';
 export { findDockerEngine } from './docker';
+export { startKafkaProxy } from './proxy';
+export type { KafkaProxy, KafkaProxyOptions } from './proxy';
+export type { SaslMechanism } from './sasl-server';
