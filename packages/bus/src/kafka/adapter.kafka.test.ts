@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_NAMES } from '@ganzhi/schemas';
 import type { Reading } from '@ganzhi/schemas';
-import { reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+import { reportKafkaPeer, runTopicPrefix, startKafkaPeer } from '@ganzhi/testkit';
 import type { KafkaPeer } from '@ganzhi/testkit';
 import type { Delivery } from '../bus';
 import { Collector, mine, reading, safeName } from '../contract-kit';
@@ -10,7 +10,8 @@ import type { KafkaBus } from './kafka-bus';
 
 const READINGS = 'ganzhi.readings.v1';
 const run = safeName(`adapter-${Date.now().toString(36)}`);
-const start = await startKafkaPeer({ topics: TOPIC_NAMES, partitions: 6 });
+const topicPrefix = runTopicPrefix('adapter');
+const start = await startKafkaPeer({ topics: TOPIC_NAMES.map((t) => `${topicPrefix}${t}`), partitions: 6 });
 reportKafkaPeer('adapter (packages/bus/src/kafka)', start);
 
 describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
@@ -21,6 +22,7 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     bus = await createKafkaBus({
       brokers: peer.brokers,
       partitions: 6,
+      topicPrefix,
       consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
     });
   });
@@ -80,6 +82,7 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     const other = await createKafkaBus({
       brokers: peer.brokers,
       partitions: 6,
+      topicPrefix,
       consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
     });
     try {

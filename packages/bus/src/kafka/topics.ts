@@ -1,4 +1,4 @@
-import { ConfigResourceTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { GanzhiError } from '@ganzhi/schemas';
 import type { Logger } from '@ganzhi/log';
@@ -131,7 +131,7 @@ async function checkTopics(
   try {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.topic, configNames: ['cleanup.policy', 'min.insync.replicas'] })),
+      resources: specs.map((s) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name: s.topic, configNames: ['cleanup.policy', 'min.insync.replicas'] })),
     });
     const compact = new Map(specs.map((s) => [s.topic, s.compact === true]));
     for (const r of resources) {

@@ -1,4 +1,4 @@
-export { startKafkaPeer, reportKafkaPeer } from './peer';
+export { startKafkaPeer, reportKafkaPeer, runTopicPrefix } from './peer';
 export type { KafkaPeer, KafkaPeerControl, KafkaPeerKind, KafkaPeerOptions, KafkaPeerStart } from './peer';
 export { startMockCluster, mockUnavailableReason } from './mock-cluster';
 export type { MockCluster } from './mock-cluster';
