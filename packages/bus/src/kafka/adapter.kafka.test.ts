@@ -109,6 +109,29 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     await expect(bus.stateLog('no/slashes', (v) => v)).rejects.toMatchObject({ code: 'GANZHI_ERR_CFG_INVALID' });
   });
 
+  it('restores after each rebalance what another instance wrote since, through one long-lived reader (no group join per restore)', async () => {
+    const other = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 } });
+    try {
+      const name = `tail-${run}`;
+      const writer = await other.stateLog(name, (v) => v as { n: number });
+      const reader = await bus.stateLog(name, (v) => v as { n: number });
+      const before = bus.stats().state;
+      await writer.put([{ key: 'a', value: { n: 1 } }, { key: 'b', value: { n: 1 } }]);
+      expect(await reader.restore()).toEqual(new Map([['a', { n: 1 }], ['b', { n: 1 }]]));
+      await writer.put([{ key: 'a', value: { n: 2 } }, { key: 'b', value: null }, { key: 'c', value: { n: 3 } }]);
+      expect(await reader.restore()).toEqual(new Map([['a', { n: 2 }], ['c', { n: 3 }]]));
+      await writer.put(Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: { n: i } })));
+      const third = await reader.restore();
+      expect(third.size).toBe(202);
+      expect(third.get('k199')).toEqual({ n: 199 });
+      const after = bus.stats().state;
+      expect(after.restores - before.restores).toBe(3);
+      expect(after.readerJoins).toBe(1); // joined once, when the state log was opened
+    } finally {
+      await other.close();
+    }
+  });
+
   it('restores an empty map from a state log nobody wrote to', async () => {
     const log = await bus.stateLog(`empty-${run}`, (v) => v);
     expect(await log.restore()).toEqual(new Map());

@@ -21,6 +21,8 @@ import type { PeerCapabilities, TopicLayout } from './topics';
 export interface KafkaBusStats {
   readonly producer: ProducerStats;
   readonly consumer: Readonly<ConsumerStats>;
+  /** State logs: group joins of their long-lived readers, and restores served (summed over state topics). */
+  readonly state: { readonly readerJoins: number; readonly restores: number };
 }
 
 export interface KafkaBus extends Bus {
@@ -156,7 +158,13 @@ class KafkaBusImpl implements KafkaBus {
   }
 
   stats(): KafkaBusStats {
-    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats } };
+    let readerJoins = 0;
+    let restores = 0;
+    for (const t of this.#tails.values()) {
+      readerJoins += t.counters.joins;
+      restores += t.counters.restores;
+    }
+    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats }, state: { readerJoins, restores } };
   }
 
   close(): Promise<void> {

@@ -39,6 +39,8 @@ export class StateTail {
   #consumer: Consumer | undefined;
   #starting: Promise<void> | undefined;
   #failure: unknown;
+  /** Group joins of this reader (one per process lifetime unless its session is lost) and restores served. */
+  readonly counters = { joins: 0, restores: 0 };
 
   constructor(ctx: StateLogContext, topic: string) {
     this.#ctx = ctx;
@@ -66,6 +68,7 @@ export class StateTail {
     // Nothing is ever committed: a (re)join starts from the earliest offset, so what was read
     // before is dropped and read again rather than mixed with an older replay.
     consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.counters.joins++;
       this.#values.clear();
       this.#positions.clear();
     });
@@ -146,6 +149,7 @@ export class StateTail {
     } catch (err) {
       throw unavailable(`restore of ${this.#topic}: reading its offsets`, err);
     }
+    this.counters.restores++;
     const state = new Map<string, T>();
     if (ends.size === 0) return state;
     try {
