@@ -4,7 +4,8 @@ import type { TopicName, TopicValue } from '@ganzhi/schemas';
 import type { Logger } from '@ganzhi/log';
 import type { BatchHandler, Delivery, HandlerMap, SubscribeOptions, Subscription } from '../bus';
 import type { OutRecord } from './batcher';
-import { codeOf, deadLetterFor, decodeRecord, messageOf } from './codec';
+import { codeOf, deadLetterFor, messageOf } from './codec';
+import type { DecodeCache } from './decode-cache';
 import type { FetchedRecord } from './codec';
 import { describe, unavailable } from './errors';
 import { Gatherer } from './gather';
@@ -24,6 +25,8 @@ export interface SubscriptionContext {
   readonly options: ResolvedOptions;
   readonly log: Logger;
   readonly stats: ConsumerStats;
+  /** Decoded records shared with the bus's other subscriptions (same cluster, same positions). */
+  readonly decoded: DecodeCache;
   /** Publishes dead letters; resolves once they are acknowledged. */
   deadLetter(records: readonly OutRecord[]): Promise<void>;
 }
@@ -96,7 +99,7 @@ export async function openSubscription<N extends TopicName>(
     const letters: OutRecord[] = [];
     const now = Date.now();
     for (const r of records) {
-      const d = decodeRecord(topic, r);
+      const d = ctx.decoded.decode(topic, r);
       if (d.ok) deliveries.push(d.delivery);
       else letters.push(deadLetterFor(group, r, 'GANZHI_ERR_BUS_DECODE', d.reason, now));
     }

@@ -13,6 +13,7 @@ import { resolveOptions } from './options';
 import type { KafkaBusOptions, ResolvedOptions } from './options';
 import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
+import { DecodeCache } from './decode-cache';
 import { StateTail, kafkaStateLog } from './state-log';
 import type { StateLogContext } from './state-log';
 import { ensureTopics, probePeer, reportMismatches } from './topics';
@@ -20,7 +21,7 @@ import type { PeerCapabilities, TopicLayout } from './topics';
 
 export interface KafkaBusStats {
   readonly producer: ProducerStats;
-  readonly consumer: Readonly<ConsumerStats>;
+  readonly consumer: Readonly<ConsumerStats> & { readonly decoded: { readonly hits: number; readonly misses: number } };
   /** State logs: group joins of their long-lived readers, and restores served (summed over state topics). */
   readonly state: { readonly readerJoins: number; readonly restores: number };
 }
@@ -77,6 +78,8 @@ class KafkaBusImpl implements KafkaBus {
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #tails = new Map<string, StateTail>();
+  /** Enough for a few produce batches per partition of every topic a process consumes twice. */
+  readonly #decoded = new DecodeCache(20_000);
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
   #closed = false;
@@ -107,6 +110,7 @@ class KafkaBusImpl implements KafkaBus {
         options: this.#o,
         log: this.#log,
         stats: this.#consumerStats,
+        decoded: this.#decoded,
         deadLetter: (records) => this.#batching.send(records.map((r) => ({ ...r, topic: `${this.#o.topicPrefix}${r.topic}` }))),
       },
       group,
@@ -164,7 +168,8 @@ class KafkaBusImpl implements KafkaBus {
       readerJoins += t.counters.joins;
       restores += t.counters.restores;
     }
-    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats }, state: { readerJoins, restores } };
+    const decoded = { hits: this.#decoded.hits, misses: this.#decoded.misses };
+    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores } };
   }
 
   close(): Promise<void> {
