@@ -132,13 +132,6 @@ class KafkaBusImpl implements KafkaBus {
   async stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>> {
     if (this.#closed) throw closedError();
     const topic = stateTopicName(name, this.#o.topicPrefix);
-    let mismatches;
-    try {
-      mismatches = await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], layout(this.#o), this.#log);
-    } catch (err) {
-      throw unavailable(`creating ${topic}`, err);
-    }
-    reportMismatches(mismatches, this.#log);
     const ctx: StateLogContext = {
       kafka: this.#kafka,
       admin: this.#admin,
@@ -148,10 +141,21 @@ class KafkaBusImpl implements KafkaBus {
     };
     let tail = this.#tails.get(topic);
     if (!tail) {
-      tail = new StateTail(ctx, topic);
-      this.#tails.set(topic, tail);
-      // Join now, so the reader's group join overlaps whatever the stage does next.
-      void tail.start().catch((err: unknown) => this.#log.warn({ err: describe(err), topic }, 'state reader failed to start; retried at restore'));
+      // Created and checked once per bus: a stage that reopens its state after every rebalance
+      // pays no admin round trips for it.
+      let mismatches;
+      try {
+        mismatches = await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], layout(this.#o), this.#log);
+      } catch (err) {
+        throw unavailable(`creating ${topic}`, err);
+      }
+      reportMismatches(mismatches, this.#log);
+      tail = this.#tails.get(topic) ?? new StateTail(ctx, topic);
+      if (!this.#tails.has(topic)) {
+        this.#tails.set(topic, tail);
+        // Join now, so the reader's group join overlaps whatever the stage does next.
+        void tail.start().catch((err: unknown) => this.#log.warn({ err: describe(err), topic }, 'state reader failed to start; retried at restore'));
+      }
     }
     const log = kafkaStateLog<T>(ctx, topic, tail, decode);
     const closed = () => this.#closed;
