@@ -111,7 +111,8 @@ describe.skipIf(!start.peer)('the services as separate processes on Kafka', () =
     const steps = 30;
     const acked = new Set<string>();
     let killed = false;
-    const clients = await Promise.all(devices.map((id) => connect(url, id, `demo-${id}`, { reconnectPeriod: 1000 })));
+    // A generous CONNACK deadline: on a busy two-core machine 24 logins at once can take a while.
+    const clients = await Promise.all(devices.map((id) => connect(url, id, `demo-${id}`, { reconnectPeriod: 1000, connectTimeout: 120_000 })));
     await Promise.all(
       clients.map(async (client, d) => {
         const id = devices[d]!;
