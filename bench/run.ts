@@ -13,6 +13,7 @@ import { TOPIC_NAMES } from '@ganzhi/schemas';
 import { USAGE, parseBenchArgs, type BenchArgs } from './lib/args';
 import { writeBenchRegistry, type BenchRegistry } from './lib/registry';
 import { formatReport, type BenchReport } from './lib/report';
+import { runCost } from './scenarios/cost';
 import { MOSQUITTO_BIN, startAedes, startMosquitto, startPipeline, type Target } from './lib/targets';
 import { loadDevices } from '@ganzhi/simulators';
 import { deviceSpecs, type DeviceSpec } from './load/devices';
@@ -195,23 +196,32 @@ async function main(argv: readonly string[]): Promise<number> {
         log(`KAFKA skipped: ${start.reason}`);
       } else {
         const peer = start.peer;
-        report.kafka = { peer: peer.description };
+        const kafka: NonNullable<BenchReport['kafka']> = { peer: peer.description, cost: [] };
+        report.kafka = kafka;
         log(`pipeline on Kafka: ${peer.description}`);
+        // The mock's pid is in its description; a peer elsewhere (KAFKA_BROKERS) is not measured.
+        const peerPid = peer.kind === 'mock' ? Number(/pid (\d+)/.exec(peer.description)?.[1]) || undefined : undefined;
+        const costOptions = { settleMs: a.settleMs, windowMs: 2 * a.windowMs, log, ...(peerPid !== undefined ? { peerPid } : {}) };
         await guarded(
           () => peer.stop(),
           async () => {
             try {
-              report.ingest.push(
+              await withFleet(() => startPipeline({ ...pipelineOptions(`pipeline (kafka ${peer.kind})`, 'data-kafka'), kafkaBrokers: peer.brokers }), devices, a, async (t, f) => {
+                log(`  CPU per message at ${a.kafkaRate} msg/s`);
+                kafka.cost!.push(await runCost(t, f, a.kafkaRate, costOptions));
                 // Fewer search steps: the Kafka peer shares the two cores and drains slowly.
-                await withFleet(() => startPipeline({ ...pipelineOptions(`pipeline (kafka ${peer.kind})`, 'data-kafka'), kafkaBrokers: peer.brokers }), devices, a, (t, f) =>
-                  runIngest(t, f, { ...ingestOptions, maxSteps: Math.min(3, ingestOptions.maxSteps) }),
-                ),
-              );
+                report.ingest.push(await runIngest(t, f, { ...ingestOptions, maxSteps: Math.min(3, ingestOptions.maxSteps) }));
+              });
             } catch (err) {
-              report.kafka = { peer: peer.description, skipped: `the pipeline on Kafka failed: ${err instanceof Error ? err.message : String(err)}` };
+              kafka.skipped = `the pipeline on Kafka failed: ${err instanceof Error ? err.message : String(err)}`;
             }
           },
         );
+        log(`embedded pipeline at the same ${a.kafkaRate} msg/s, for comparison`);
+        await withFleet(() => startPipeline({ ...pipelineOptions('pipeline (embedded fsync)', 'data-kafka-ref'), sync: 'fsync' }), devices, a, async (t, f) => {
+          kafka.cost!.push(await runCost(t, f, a.kafkaRate, { settleMs: a.settleMs, windowMs: 2 * a.windowMs, log }));
+        });
+        await rm(join(dir, 'data-kafka-ref'), { recursive: true, force: true });
       }
     });
 

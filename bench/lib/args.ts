@@ -13,6 +13,8 @@ export interface BenchArgs {
   window: number;
   workers: number;
   refRate: number;
+  /** Offered rate of the Kafka section's CPU-per-message comparison. */
+  kafkaRate: number;
   alertRate: number;
   settleMs: number;
   windowMs: number;
@@ -40,6 +42,8 @@ plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what e
   --window <n>            unacknowledged QoS 1 publishes per device (default 4)
   --workers <n>           load generator processes (default 2)
   --ref-rate <msgs/s>     the common rate every target is also measured at (default 5000)
+  --kafka-rate <msgs/s>   fixed rate of the Kafka section's CPU-per-message comparison, Kafka
+                          and embedded pipelines side by side (default 500: below what the mock holds)
   --alert-rate <msgs/s>   offered rate for alert latency (default 10000, capped at 90 % of the
                           pipeline's sustained rate when that is lower)
   --sync <list>           embedded bus sync modes for ingest: fsync,write (default both)
@@ -69,6 +73,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       window: { type: 'string' },
       workers: { type: 'string' },
       'ref-rate': { type: 'string' },
+      'kafka-rate': { type: 'string' },
       'alert-rate': { type: 'string' },
       sync: { type: 'string' },
       'profile-rate': { type: 'string' },
@@ -103,6 +108,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     window: int(values.window, 'window', 4, 1, 500),
     workers: int(values.workers, 'workers', 2, 1, 16),
     refRate: int(values['ref-rate'], 'ref-rate', 5000, 0, 1_000_000),
+    kafkaRate: int(values['kafka-rate'], 'kafka-rate', 500, 50, 1_000_000),
     alertRate: int(values['alert-rate'], 'alert-rate', 10_000, 100, 1_000_000),
     settleMs: quick ? 1000 : 1500,
     windowMs: quick ? 3000 : 5000,

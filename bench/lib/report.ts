@@ -1,6 +1,7 @@
 import type { AlertLatencyResult } from '../scenarios/alerts';
 import type { ConnectionsResult } from '../scenarios/connections';
 import type { FaultPhase } from '../scenarios/faults';
+import type { CostResult } from '../scenarios/cost';
 import type { IngestResult } from '../scenarios/ingest';
 import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
@@ -11,7 +12,7 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; node: string; kernel: string; loadavgAtStart: string; date: string };
   config: { devices: number; window: number; workers: number; settleMs: number; windowMs: number; refRate: number; quick: boolean; sections: string[] };
   ingest: IngestResult[];
-  kafka?: { peer?: string; skipped?: string };
+  kafka?: { peer?: string; skipped?: string; cost?: CostResult[] };
   alerts?: AlertLatencyResult[];
   faults?: FaultPhase[];
   connections?: ConnectionsResult[];
@@ -169,6 +170,7 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
   else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
+  if (r.kafka?.cost?.length) out.push('', `KAFKA vs EMBEDDED: CPU per message at a fixed offered rate (pipeline process only; the peer's own CPU beside it)`, costTable(r.kafka.cost));
   if (r.alerts?.length) {
     out.push(
       '',
@@ -210,4 +212,23 @@ export function formatReport(r: BenchReport): string {
   }
   if (r.notes.length) out.push('', 'NOTES', ...r.notes.map((n) => `- ${n}`));
   return out.join('\n');
+}
+
+export function costTable(results: readonly CostResult[]): string {
+  const embedded = results.find((r) => !r.target.includes('kafka'))?.cpuUsPerMsg;
+  const rows = [['target', 'offered msg/s', 'acked msg/s', 'held', 'PUBACK p50/p99 ms', 'CPU cores', 'CPU us/msg', 'vs embedded', 'peer us/msg']];
+  for (const r of results) {
+    rows.push([
+      r.target,
+      n0(r.rate),
+      n0(r.window.acked),
+      r.held ? 'yes' : 'NO',
+      `${n1(r.window.p50)} / ${n1(r.window.p99)}`,
+      n2(r.window.targetCpu),
+      n1(r.cpuUsPerMsg),
+      ratio(r.cpuUsPerMsg, embedded),
+      n1(r.peerUsPerMsg),
+    ]);
+  }
+  return table(rows);
 }

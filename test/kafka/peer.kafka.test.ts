@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Kafka, logLevel } from 'kafkajs';
-import { mockUnavailableReason, reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+import { mockUnavailableReason, reportKafkaPeer, startKafkaPeer, startKafkaProxy } from '@ganzhi/testkit';
 
 /** The test peer itself: which one is chosen, and the librdkafka mock harness's control channel. */
 const mockReason = mockUnavailableReason();
@@ -41,5 +41,36 @@ describe('startKafkaPeer', () => {
     const pid = Number(/pid (\d+)/.exec(peer.description)?.[1]);
     await peer.stop();
     expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it.skipIf(mockReason !== undefined)('puts each broker of a cluster behind a listener of its own, so clients only ever reach the proxy, and cuts them all', async () => {
+    const start = await startKafkaPeer({ env: { GANZHI_KAFKA_PEER: 'mock' }, mockBrokers: 3, topics: ['proxy.test'], partitions: 6 });
+    const peer = start.peer!;
+    const proxy = await startKafkaProxy({ bootstrap: [peer.brokers[0]!] });
+    const kafka = new Kafka({ brokers: proxy.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
+    const producer = kafka.producer();
+    try {
+      await producer.connect();
+      // Six partitions over three brokers: the records reach every broker, through the proxy.
+      await producer.send({ topic: 'proxy.test', messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+      const admin = kafka.admin();
+      await admin.connect();
+      const { brokers } = await admin.describeCluster();
+      const offsets = await admin.fetchTopicOffsets('proxy.test');
+      await admin.disconnect();
+      expect(brokers).toHaveLength(3);
+      for (const b of brokers) expect(peer.brokers).not.toContain(`${b.host}:${b.port}`);
+      expect(proxy.stats().listeners).toBe(3);
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(60);
+
+      await proxy.cut();
+      await expect(producer.send({ topic: 'proxy.test', messages: [{ key: 'k', value: 'during' }] })).rejects.toThrow();
+      await proxy.restore();
+      await producer.send({ topic: 'proxy.test', messages: [{ key: 'k', value: 'after' }] });
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+      await proxy.close();
+      await peer.stop();
+    }
   });
 });

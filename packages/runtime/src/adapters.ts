@@ -24,13 +24,8 @@ async function openPlainBus(config: RuntimeConfig, logger: Logger, clientId: str
     }
     case 'kafka': {
       const { createKafkaBus } = await import('@ganzhi/bus');
-      return createKafkaBus({
-        brokers: [...config.KAFKA_BROKERS],
-        clientId,
-        partitions: config.KAFKA_PARTITIONS,
-        consumer: { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: Math.max(500, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10)) },
-        logger: log,
-      });
+      const { kafkaBusOptions } = await import('./kafka-options');
+      return createKafkaBus(await kafkaBusOptions(config, clientId, log));
     }
     default: {
       const never: never = config.GANZHI_BUS;

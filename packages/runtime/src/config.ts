@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LogLevelSchema, envBytes, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
+import { LogLevelSchema, envBool, envBytes, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
 
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 export const DEMO_REGISTRY_FILE = repoFile('deploy/demo/registry.json');
@@ -27,6 +27,21 @@ export const RuntimeConfigSchema = z.object({
   KAFKA_BROKERS: envList([]).describe('comma-separated Kafka bootstrap brokers (GANZHI_BUS=kafka)'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000).describe('Kafka consumer session timeout: how soon a dead instance\'s partitions move to another'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12).describe('partitions of each topic Ganzhi creates on Kafka'),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{0,100}$/, "letters, digits, '.', '_' and '-' only")
+    .default('')
+    .describe('prepended to every Kafka topic and consumer group name (several deployments on one cluster), e.g. `site-a.`'),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).optional().describe('replicas of each topic Ganzhi creates (default min(3, brokers); warns when the brokers are fewer)'),
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional().describe("min.insync.replicas of each topic Ganzhi creates (default: the broker's; 2 with 3 replicas in production)"),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional().describe('SASL mechanism to the brokers (none when unset)'),
+  KAFKA_SASL_USERNAME: envOptionalString().describe('SASL user (with KAFKA_SASL_MECHANISM)'),
+  KAFKA_SASL_PASSWORD: envOptionalString().describe('SASL password (or KAFKA_SASL_PASSWORD_FILE)'),
+  KAFKA_SASL_PASSWORD_FILE: envOptionalString().describe('file holding the SASL password (a mounted secret; trailing newline ignored)'),
+  KAFKA_TLS: envBool(false).describe('TLS to the brokers (SSL / SASL_SSL listeners); on by itself when a KAFKA_TLS_* file is set'),
+  KAFKA_TLS_CA_FILE: envOptionalString().describe("PEM CA bundle the brokers' certificates are checked against (default: Node's CAs)"),
+  KAFKA_TLS_CERT_FILE: envOptionalString().describe('PEM client certificate, for brokers that require mutual TLS'),
+  KAFKA_TLS_KEY_FILE: envOptionalString().describe('PEM private key of KAFKA_TLS_CERT_FILE'),
   GANZHI_STORE: z.enum(['duckdb', 'questdb']).default('duckdb').describe('embedded DuckDB file in the data directory, or QuestDB'),
   GANZHI_DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -49,5 +64,21 @@ export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 export function checkRuntime(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   if (c.GANZHI_BUS === 'kafka' && c.KAFKA_BROKERS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when GANZHI_BUS=kafka' });
+  }
+  if (c.KAFKA_SASL_MECHANISM !== undefined) {
+    if (c.KAFKA_SASL_USERNAME === undefined) ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_USERNAME'], message: 'required with KAFKA_SASL_MECHANISM' });
+    if ((c.KAFKA_SASL_PASSWORD === undefined) === (c.KAFKA_SASL_PASSWORD_FILE === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['KAFKA_SASL_PASSWORD'], message: 'exactly one of KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE is required with KAFKA_SASL_MECHANISM' });
+    }
+  } else {
+    for (const k of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'] as const) {
+      if (c[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'set KAFKA_SASL_MECHANISM too (plain, scram-sha-256 or scram-sha-512)' });
+    }
+  }
+  if ((c.KAFKA_TLS_CERT_FILE === undefined) !== (c.KAFKA_TLS_KEY_FILE === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [c.KAFKA_TLS_CERT_FILE === undefined ? 'KAFKA_TLS_CERT_FILE' : 'KAFKA_TLS_KEY_FILE'], message: 'KAFKA_TLS_CERT_FILE and KAFKA_TLS_KEY_FILE go together' });
+  }
+  if (c.KAFKA_MIN_INSYNC_REPLICAS !== undefined && c.KAFKA_REPLICATION_FACTOR !== undefined && c.KAFKA_MIN_INSYNC_REPLICAS > c.KAFKA_REPLICATION_FACTOR) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_MIN_INSYNC_REPLICAS'], message: 'must not exceed KAFKA_REPLICATION_FACTOR' });
   }
 }

@@ -36,6 +36,8 @@ export const ERRORS = {
   GANZHI_ERR_BUS_RETENTION_LOSS: { retryable: false, message: 'records were deleted by retention before a consumer read them' },
   // any stage: an untyped exception while handling a record (parked in the dead-letter topic)
   GANZHI_ERR_STAGE_FAILED: { retryable: false, message: 'the stage failed on this record' },
+  GANZHI_ERR_BUS_AUTH: { retryable: false, message: 'the brokers refused the credentials or the TLS handshake' },
+  GANZHI_ERR_BUS_TOPIC_MISMATCH: { retryable: false, message: 'an existing Kafka topic is not laid out as Ganzhi needs' },
   // HTTP API
   GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'malformed request' },
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },

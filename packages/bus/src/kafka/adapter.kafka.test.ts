@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_NAMES } from '@ganzhi/schemas';
 import type { Reading } from '@ganzhi/schemas';
-import { reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+import { reportKafkaPeer, runTopicPrefix, startKafkaPeer } from '@ganzhi/testkit';
 import type { KafkaPeer } from '@ganzhi/testkit';
 import type { Delivery } from '../bus';
 import { Collector, mine, reading, safeName } from '../contract-kit';
@@ -10,7 +10,8 @@ import type { KafkaBus } from './kafka-bus';
 
 const READINGS = 'ganzhi.readings.v1';
 const run = safeName(`adapter-${Date.now().toString(36)}`);
-const start = await startKafkaPeer({ topics: TOPIC_NAMES, partitions: 6 });
+const topicPrefix = runTopicPrefix('adapter');
+const start = await startKafkaPeer({ topics: TOPIC_NAMES.map((t) => `${topicPrefix}${t}`), partitions: 6 });
 reportKafkaPeer('adapter (packages/bus/src/kafka)', start);
 
 describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
@@ -21,6 +22,7 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     bus = await createKafkaBus({
       brokers: peer.brokers,
       partitions: 6,
+      topicPrefix,
       consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
     });
   });
@@ -80,6 +82,7 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     const other = await createKafkaBus({
       brokers: peer.brokers,
       partitions: 6,
+      topicPrefix,
       consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
     });
     try {
@@ -104,6 +107,29 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
 
   it('refuses a state log name that is not a valid Kafka topic name', async () => {
     await expect(bus.stateLog('no/slashes', (v) => v)).rejects.toMatchObject({ code: 'GANZHI_ERR_CFG_INVALID' });
+  });
+
+  it('restores after each rebalance what another instance wrote since, through one long-lived reader (no group join per restore)', async () => {
+    const other = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 } });
+    try {
+      const name = `tail-${run}`;
+      const writer = await other.stateLog(name, (v) => v as { n: number });
+      const reader = await bus.stateLog(name, (v) => v as { n: number });
+      const before = bus.stats().state;
+      await writer.put([{ key: 'a', value: { n: 1 } }, { key: 'b', value: { n: 1 } }]);
+      expect(await reader.restore()).toEqual(new Map([['a', { n: 1 }], ['b', { n: 1 }]]));
+      await writer.put([{ key: 'a', value: { n: 2 } }, { key: 'b', value: null }, { key: 'c', value: { n: 3 } }]);
+      expect(await reader.restore()).toEqual(new Map([['a', { n: 2 }], ['c', { n: 3 }]]));
+      await writer.put(Array.from({ length: 200 }, (_, i) => ({ key: `k${i}`, value: { n: i } })));
+      const third = await reader.restore();
+      expect(third.size).toBe(202);
+      expect(third.get('k199')).toEqual({ n: 199 });
+      const after = bus.stats().state;
+      expect(after.restores - before.restores).toBe(3);
+      expect(after.readerJoins).toBe(1); // joined once, when the state log was opened
+    } finally {
+      await other.close();
+    }
   });
 
   it('restores an empty map from a state log nobody wrote to', async () => {

@@ -87,8 +87,8 @@ export function messageOf(err: unknown): string {
 }
 
 /** Kafka topic names: letters, digits, '.', '_' and '-', at most 249 characters. */
-export function stateTopicName(name: string): string {
-  const topic = `ganzhi.state.${name}`;
+export function stateTopicName(name: string, prefix = ''): string {
+  const topic = `${prefix}ganzhi.state.${name}`;
   if (!/^[A-Za-z0-9._-]+$/.test(name) || topic.length > 249) {
     throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `state log name "${name}" must be letters, digits, ".", "_" or "-"`);
   }

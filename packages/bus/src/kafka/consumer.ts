@@ -1,10 +1,12 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isRetryable } from '@ganzhi/schemas';
+import { failureKind, isolatePoison, type Poisoned } from '../isolate';
 import type { TopicName, TopicValue } from '@ganzhi/schemas';
 import type { Logger } from '@ganzhi/log';
 import type { BatchHandler, Delivery, HandlerMap, SubscribeOptions, Subscription } from '../bus';
 import type { OutRecord } from './batcher';
-import { codeOf, deadLetterFor, decodeRecord, messageOf } from './codec';
+import { codeOf, deadLetterFor, messageOf } from './codec';
+import type { DecodeCache } from './decode-cache';
 import type { FetchedRecord } from './codec';
 import { describe, unavailable } from './errors';
 import { Gatherer } from './gather';
@@ -24,6 +26,8 @@ export interface SubscriptionContext {
   readonly options: ResolvedOptions;
   readonly log: Logger;
   readonly stats: ConsumerStats;
+  /** Decoded records shared with the bus's other subscriptions (same cluster, same positions). */
+  readonly decoded: DecodeCache;
   /** Publishes dead letters; resolves once they are acknowledged. */
   deadLetter(records: readonly OutRecord[]): Promise<void>;
 }
@@ -35,7 +39,12 @@ const DEFAULT_MAX_BATCH = 500;
  */
 const CONCURRENT_PARTITIONS = 64;
 
-type Outcome = { kind: 'done' } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
+/** `parked`: records the handler failed on with a poison error, to go to the dead-letter topic (the others were handled). */
+type Outcome = { kind: 'done'; parked?: readonly Poisoned<Delivery<unknown>>[] } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
+
+/** Attempts at a partition's batch failing with a transient (not an outage) error before its records at fault are parked. */
+const MAX_TRANSIENT_ATTEMPTS = 20;
+const tpOf = (d: { topic: string; partition: number }) => `${d.topic}/${d.partition}`;
 
 /**
  * One kafkajs consumer for a group, subscribed to every topic of the handler map. Each fetched
@@ -52,8 +61,9 @@ export async function openSubscription<N extends TopicName>(
   const log = ctx.log.child({ group });
   const topics = Object.keys(handlers) as N[];
   const maxBatch = Math.max(1, options.maxBatch ?? DEFAULT_MAX_BATCH);
+  const prefix = o.topicPrefix;
   const consumer = kafka.consumer({
-    groupId: group,
+    groupId: `${prefix}${group}`,
     sessionTimeout: o.sessionTimeoutMs,
     heartbeatInterval: o.heartbeatIntervalMs,
     rebalanceTimeout: Math.max(o.sessionTimeoutMs, 10_000),
@@ -77,10 +87,24 @@ export async function openSubscription<N extends TopicName>(
   const timers = new Set<NodeJS.Timeout>();
 
   /** One handler call for the pieces the gatherer merged (one topic); never rejects. */
+  /** Partitions whose batch failed MAX_TRANSIENT_ATTEMPTS times in a row with a transient error. */
+  const exhausted = new Set<string>();
   const call = async (topic: string, deliveries: readonly Delivery<unknown>[]): Promise<Outcome> => {
     const handler = handlers[topic as N] as BatchHandler<N>;
-    const outcome = await attempt(() => handler(deliveries as readonly Delivery<TopicValue<N>>[]));
-    if (outcome.kind === 'failed') log.warn({ topic, code: codeOf(outcome.error), records: deliveries.length }, 'handler failed; batch sent to the dead-letter topic');
+    const run = (part: readonly Delivery<unknown>[]) => handler(part as readonly Delivery<TopicValue<N>>[]);
+    // Poison records are found (the batch halved until they are alone) and parked; the rest is handled.
+    const poison = (err: unknown) => {
+      const kind = failureKind(err);
+      return kind === 'poison' || (kind === 'transient' && deliveries.every((d) => exhausted.has(tpOf(d))));
+    };
+    let parked: Poisoned<Delivery<unknown>>[] = [];
+    const outcome = await attempt(async () => {
+      parked = await isolatePoison(deliveries, run, poison);
+    });
+    if (outcome.kind === 'done' && parked.length > 0) {
+      log.error({ topic, codes: [...new Set(parked.map((p) => codeOf(p.error)))], records: parked.length, of: deliveries.length }, 'records the stage failed on were parked in the dead-letter topic');
+      return { kind: 'done', parked };
+    }
     return outcome;
   };
   const gatherer = new Gatherer<Delivery<unknown>, Outcome>(maxBatch, call);
@@ -95,7 +119,7 @@ export async function openSubscription<N extends TopicName>(
     const letters: OutRecord[] = [];
     const now = Date.now();
     for (const r of records) {
-      const d = decodeRecord(topic, r);
+      const d = ctx.decoded.decode(topic, r);
       if (d.ok) deliveries.push(d.delivery);
       else letters.push(deadLetterFor(group, r, 'GANZHI_ERR_BUS_DECODE', d.reason, now));
     }
@@ -109,7 +133,14 @@ export async function openSubscription<N extends TopicName>(
           if (failed.has(r.offset)) letters.push(deadLetterFor(group, r, codeOf(outcome.error), messageOf(outcome.error), at));
         }
       } else {
-        ctx.stats.delivered += deliveries.length;
+        // the gatherer may have merged other partitions' chunks into the call: park ours only
+        const mine = new Map((outcome.parked ?? []).filter((p) => p.item.topic === topic && records.some((r) => r.partition === p.item.partition && r.offset === p.item.offset)).map((p) => [p.item.offset, p.error]));
+        const at = Date.now();
+        for (const r of records) {
+          const error = mine.get(r.offset);
+          if (error !== undefined) letters.push(deadLetterFor(group, r, codeOf(error), messageOf(error), at));
+        }
+        ctx.stats.delivered += deliveries.length - mine.size;
       }
     }
     if (letters.length > 0) {
@@ -177,7 +208,7 @@ export async function openSubscription<N extends TopicName>(
 
   const handleBatch = async (p: EachBatchPayload): Promise<void> => {
     const { batch } = p;
-    const topic = batch.topic as N;
+    const topic = batch.topic.slice(prefix.length) as N;
     const tp = `${topic}|${batch.partition}`;
     const messages = batch.messages;
     if (closing) {
@@ -201,6 +232,7 @@ export async function openSubscription<N extends TopicName>(
         // other partitions go on.
         const n = (failures.get(tp) ?? 0) + 1;
         failures.set(tp, n);
+        if (n >= MAX_TRANSIENT_ATTEMPTS) exhausted.add(`${topic}/${batch.partition}`);
         ctx.stats.handlerRetries += 1;
         const wait = Math.min(o.retryInitialMs * 2 ** Math.min(n - 1, 20), o.retryMaxMs);
         if (n === 1) log.warn({ topic, partition: batch.partition, err: messageOf(outcome.error), wait }, 'batch failed with a retryable error; redelivering after a backoff');
@@ -208,6 +240,7 @@ export async function openSubscription<N extends TopicName>(
         break;
       }
       failures.delete(tp);
+      exhausted.delete(`${topic}/${batch.partition}`);
       p.resolveOffset(slice[slice.length - 1]!.offset);
     }
     await commit(false);
@@ -219,7 +252,7 @@ export async function openSubscription<N extends TopicName>(
   for (let n = 1; ; n++) {
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: options.start !== 'latest' });
+      await consumer.subscribe({ topics: topics.map((t) => `${prefix}${t}`), fromBeginning: options.start !== 'latest' });
       const ready = whenAssigned(consumer, o.readyTimeoutMs);
       await consumer.run({
         eachBatch,

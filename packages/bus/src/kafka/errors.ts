@@ -57,6 +57,23 @@ export function unavailable(detail: string, cause: unknown): GanzhiError {
   return new GanzhiError('GANZHI_ERR_BUS_UNAVAILABLE', `${detail}: ${describe(cause)}`, { cause });
 }
 
+/** SASL refused, or the TLS handshake failed (bad CA, bad certificate): retrying will not help. */
+export function isAuthError(err: unknown): boolean {
+  for (let e = err, i = 0; i < 8 && typeof e === 'object' && e !== null; i++) {
+    const { name, code, type } = e as KafkaJSLike & { code?: unknown };
+    if (name === 'KafkaJSSASLAuthenticationError' || type === 'SASL_AUTHENTICATION_FAILED' || type === 'UNSUPPORTED_SASL_MECHANISM') return true;
+    if (typeof code === 'string' && /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)/.test(code)) return true;
+    const inner = (e as KafkaJSLike).cause ?? (e as KafkaJSLike).originalError;
+    if (inner === e) break;
+    e = inner;
+  }
+  return false;
+}
+
+export function authFailed(detail: string, cause: unknown): GanzhiError {
+  return new GanzhiError('GANZHI_ERR_BUS_AUTH', `${detail}: ${describe(cause)}`, { cause });
+}
+
 export function rejected(detail: string, cause: unknown): GanzhiError {
   return new GanzhiError('GANZHI_ERR_BUS_REJECTED', `${detail}: ${describe(cause)}`, {
     cause,

@@ -8,19 +8,23 @@ import type { Bus, BusRecord, HandlerMap, StateLog, SubscribeOptions, Subscripti
 import { stateTopicName, toOutRecord } from './codec';
 import { openSubscription } from './consumer';
 import type { ConsumerStats } from './consumer';
-import { describe, unavailable } from './errors';
+import { authFailed, describe, isAuthError, unavailable } from './errors';
 import { resolveOptions } from './options';
 import type { KafkaBusOptions, ResolvedOptions } from './options';
 import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
 import { consumerLag, type GroupLag } from './lag';
-import { kafkaStateLog } from './state-log';
-import { ensureTopics, probePeer } from './topics';
-import type { PeerCapabilities } from './topics';
+import { DecodeCache } from './decode-cache';
+import { StateTail, kafkaStateLog } from './state-log';
+import type { StateLogContext } from './state-log';
+import { ensureTopics, probePeer, reportMismatches } from './topics';
+import type { PeerCapabilities, TopicLayout } from './topics';
 
 export interface KafkaBusStats {
   readonly producer: ProducerStats;
-  readonly consumer: Readonly<ConsumerStats>;
+  readonly consumer: Readonly<ConsumerStats> & { readonly decoded: { readonly hits: number; readonly misses: number } };
+  /** State logs: group joins of their long-lived readers, and restores served (summed over state topics). */
+  readonly state: { readonly readerJoins: number; readonly restores: number };
 }
 
 export interface KafkaBus extends Bus {
@@ -47,7 +51,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   try {
     await admin.connect();
     caps = await probePeer(admin);
-    await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic })), o.partitions, o.replicationFactor, log);
+    reportMismatches(await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic: `${o.topicPrefix}${topic}` })), layout(o), log), log);
     producer = kafka.producer({
       idempotent: caps.hasController,
       maxInFlightRequests: 1,
@@ -59,6 +63,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   } catch (err) {
     await producer?.disconnect().catch(() => undefined);
     await admin.disconnect().catch(() => undefined);
+    if (err instanceof GanzhiError) throw err;
+    if (isAuthError(err)) throw authFailed(`connecting to ${o.brokers.join(',')}`, err);
     throw unavailable(`connecting to ${o.brokers.join(',')}`, err);
   }
   if (!caps.hasController) log.warn('kafka peer names no controller: producer is not idempotent');
@@ -75,6 +81,9 @@ class KafkaBusImpl implements KafkaBus {
   readonly #log: Logger;
   readonly #subscriptions = new Set<Subscription>();
   readonly #groups = new Map<string, Set<string>>();
+  readonly #tails = new Map<string, StateTail>();
+  /** Enough for a few produce batches per partition of every topic a process consumes twice. */
+  readonly #decoded = new DecodeCache(20_000);
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
   #closed = false;
@@ -93,7 +102,8 @@ class KafkaBusImpl implements KafkaBus {
 
   publish<N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#batching.send(records.map((r) => toOutRecord(topic, r.key, r.value)));
+    const physical = `${this.#o.topicPrefix}${topic}`;
+    return this.#batching.send(records.map((r) => toOutRecord(physical, r.key, r.value)));
   }
 
   async subscribe<N extends TopicName>(group: string, handlers: HandlerMap<N>, options?: SubscribeOptions): Promise<Subscription> {
@@ -104,7 +114,8 @@ class KafkaBusImpl implements KafkaBus {
         options: this.#o,
         log: this.#log,
         stats: this.#consumerStats,
-        deadLetter: (records) => this.#batching.send(records),
+        decoded: this.#decoded,
+        deadLetter: (records) => this.#batching.send(records.map((r) => ({ ...r, topic: `${this.#o.topicPrefix}${r.topic}` }))),
       },
       group,
       handlers,
@@ -125,23 +136,33 @@ class KafkaBusImpl implements KafkaBus {
 
   async stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>> {
     if (this.#closed) throw closedError();
-    const topic = stateTopicName(name);
-    try {
-      await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], this.#o.partitions, this.#o.replicationFactor, this.#log);
-    } catch (err) {
-      throw unavailable(`creating ${topic}`, err);
+    const topic = stateTopicName(name, this.#o.topicPrefix);
+    const ctx: StateLogContext = {
+      kafka: this.#kafka,
+      admin: this.#admin,
+      options: this.#o,
+      log: this.#log,
+      send: (records) => this.#batching.send(records),
+    };
+    let tail = this.#tails.get(topic);
+    if (!tail) {
+      // Created and checked once per bus: a stage that reopens its state after every rebalance
+      // pays no admin round trips for it.
+      let mismatches;
+      try {
+        mismatches = await ensureTopics(this.#admin, this.#caps, [{ topic, compact: true }], layout(this.#o), this.#log);
+      } catch (err) {
+        throw unavailable(`creating ${topic}`, err);
+      }
+      reportMismatches(mismatches, this.#log);
+      tail = this.#tails.get(topic) ?? new StateTail(ctx, topic);
+      if (!this.#tails.has(topic)) {
+        this.#tails.set(topic, tail);
+        // Join now, so the reader's group join overlaps whatever the stage does next.
+        void tail.start().catch((err: unknown) => this.#log.warn({ err: describe(err), topic }, 'state reader failed to start; retried at restore'));
+      }
     }
-    const log = kafkaStateLog<T>(
-      {
-        kafka: this.#kafka,
-        admin: this.#admin,
-        options: this.#o,
-        log: this.#log,
-        send: (records) => this.#batching.send(records),
-      },
-      topic,
-      decode,
-    );
+    const log = kafkaStateLog<T>(ctx, topic, tail, decode);
     const closed = () => this.#closed;
     return {
       restore: () => (closed() ? Promise.reject(closedError()) : log.restore()),
@@ -154,7 +175,14 @@ class KafkaBusImpl implements KafkaBus {
   }
 
   stats(): KafkaBusStats {
-    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats } };
+    let readerJoins = 0;
+    let restores = 0;
+    for (const t of this.#tails.values()) {
+      readerJoins += t.counters.joins;
+      restores += t.counters.restores;
+    }
+    const decoded = { hits: this.#decoded.hits, misses: this.#decoded.misses };
+    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores } };
   }
 
   close(): Promise<void> {
@@ -165,10 +193,15 @@ class KafkaBusImpl implements KafkaBus {
   async #close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.close().catch((err: unknown) => this.#log.warn({ err: describe(err) }, 'subscription close failed'))));
+    await Promise.all([...this.#tails.values()].map((t) => t.close()));
     await this.#batching.flush();
     await this.#producer.disconnect().catch(() => undefined);
     await this.#admin.disconnect().catch(() => undefined);
   }
+}
+
+function layout(o: ResolvedOptions): TopicLayout {
+  return { partitions: o.partitions, replicationFactor: o.replicationFactor, minInsyncReplicas: o.minInsyncReplicas };
 }
 
 function closedError(): GanzhiError {

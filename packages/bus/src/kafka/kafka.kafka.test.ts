@@ -1,6 +1,5 @@
 import { describe, it } from 'vitest';
-import { TOPIC_NAMES } from '@ganzhi/schemas';
-import { reportKafkaPeer, startKafkaPeer } from '@ganzhi/testkit';
+import { reportKafkaPeer, runTopicPrefix, startKafkaPeer } from '@ganzhi/testkit';
 import type { KafkaPeer } from '@ganzhi/testkit';
 import { runBusContract } from '../contract';
 import { createKafkaBus } from './kafka-bus';
@@ -9,44 +8,37 @@ import type { KafkaBusOptions } from './options';
 const PARTITIONS = 6;
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-function options(peer: KafkaPeer): KafkaBusOptions {
+function options(peer: KafkaPeer, topicPrefix: string): KafkaBusOptions {
   return {
     brokers: peer.brokers,
     clientId: `contract-${run}`,
     partitions: PARTITIONS,
+    topicPrefix,
     // Short group timings keep rebalances (a member leaving, a reopen) quick on a test cluster.
     consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100 },
   };
 }
 
-const peerOptions = { topics: TOPIC_NAMES, partitions: PARTITIONS };
-const start = await startKafkaPeer(peerOptions);
+const start = await startKafkaPeer();
 reportKafkaPeer('bus contract (packages/bus/src/kafka)', start);
 
 if (start.peer) {
-  let current: KafkaPeer = start.peer;
-  let first = true;
+  const peer = start.peer;
+  let prefix = '';
   let n = 0;
-  runBusContract(`the Kafka bus on a ${current.kind} peer`, {
+  runBusContract(`the Kafka bus on a ${peer.kind} peer`, {
+    // Every case gets topics of its own (a fresh prefix; reopen keeps it): a case never meets
+    // records of an earlier case or run, on a fresh peer or on one that has served many runs.
     async open() {
-      // The librdkafka mock answers a Fetch with one record batch per partition, so a group that
-      // never acknowledges would only ever see the oldest batch of a partition shared with earlier
-      // cases. Each case gets a fresh mock cluster (a tenth of a second); real clusters are shared.
-      if (current.kind === 'mock' && !first) {
-        await current.stop();
-        const next = await startKafkaPeer(peerOptions);
-        if (!next.peer) throw new Error(next.reason);
-        current = next.peer;
-      }
-      first = false;
-      return createKafkaBus(options(current));
+      prefix = runTopicPrefix('contract');
+      return createKafkaBus(options(peer, prefix));
     },
     async reopen(previous) {
       await previous.close();
-      return createKafkaBus(options(current));
+      return createKafkaBus(options(peer, prefix));
     },
-    cleanup: () => current.stop(),
-    uniqueGroup: (prefix) => `${prefix}-${run}-${++n}`,
+    cleanup: () => peer.stop(),
+    uniqueGroup: (p) => `${p}-${run}-${++n}`,
   });
 } else {
   describe.skip('the Kafka bus contract', () => {

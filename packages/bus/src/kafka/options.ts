@@ -8,8 +8,20 @@ export interface KafkaBusOptions {
   readonly clientId?: string;
   /** Partitions of the topics this bus creates (default 12). */
   readonly partitions?: number;
-  /** Replication factor of the topics this bus creates (default: the broker's default). */
+  /**
+   * Prepended to every topic and consumer group this bus uses (default none), so several
+   * deployments (or test runs) can share one cluster: `acme.` makes `acme.ganzhi.raw.v1`.
+   * Letters, digits, '.', '_' and '-'.
+   */
+  readonly topicPrefix?: string;
+  /** Replication factor of the topics this bus creates (default min(3, brokers in the cluster)). */
   readonly replicationFactor?: number;
+  /**
+   * `min.insync.replicas` of the topics this bus creates (default: left to the broker's setting).
+   * With acks=all a produce fails when fewer replicas are in sync: 2 with 3 replicas survives one
+   * broker down without losing an acknowledged record.
+   */
+  readonly minInsyncReplicas?: number;
   readonly logger?: Logger;
   /** Producer micro-batching (kafkajs has no linger of its own). */
   readonly batch?: {
@@ -61,7 +73,9 @@ export interface ResolvedOptions {
   readonly brokers: string[];
   readonly clientId: string;
   readonly partitions: number;
+  readonly topicPrefix: string;
   readonly replicationFactor: number | undefined;
+  readonly minInsyncReplicas: number | undefined;
   readonly limits: BatcherLimits;
   readonly deliveryTimeoutMs: number;
   readonly sessionTimeoutMs: number;
@@ -83,7 +97,9 @@ export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
     brokers: [...o.brokers],
     clientId: o.clientId ?? 'ganzhi',
     partitions: positive('partitions', o.partitions ?? 12),
+    topicPrefix: prefix(o.topicPrefix ?? ''),
     replicationFactor: o.replicationFactor === undefined ? undefined : positive('replicationFactor', o.replicationFactor),
+    minInsyncReplicas: o.minInsyncReplicas === undefined ? undefined : positive('minInsyncReplicas', o.minInsyncReplicas),
     limits: {
       maxRecords,
       maxBytes: positive('batch.maxBytes', o.batch?.maxBytes ?? MiB),
@@ -114,4 +130,11 @@ function positive(field: string, v: number): number {
 function nonNegative(field: string, v: number): number {
   if (!Number.isFinite(v) || v < 0) throw new TypeError(`KafkaBusOptions.${field}: must be >= 0, got ${v}`);
   return v;
+}
+
+function prefix(p: string): string {
+  if (!/^[A-Za-z0-9._-]*$/.test(p) || p.length > 100) {
+    throw new TypeError(`KafkaBusOptions.topicPrefix: letters, digits, '.', '_' and '-' only (at most 100), got "${p}"`);
+  }
+  return p;
 }

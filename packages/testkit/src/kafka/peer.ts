@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { findDockerEngine } from './docker';
 import { mockUnavailableReason, startMockCluster } from './mock-cluster';
 
@@ -128,4 +129,14 @@ async function startContainer(image: string, engine: string): Promise<KafkaPeer>
 export function reportKafkaPeer(suite: string, start: KafkaPeerStart): void {
   if (start.peer) console.info(`[kafka] ${suite}: using ${start.peer.description}`);
   else console.warn(`[kafka] ${suite}: SKIPPED, ${start.reason}`);
+}
+
+/**
+ * A topic (and group) prefix of its own for one test run, behind the user's KAFKA_TOPIC_PREFIX:
+ * every run gets fresh topics, state logs and groups, so suites can run again and again on one
+ * long-lived cluster without wiping it (and beside other users of a shared cluster).
+ */
+export function runTopicPrefix(suite: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.KAFKA_TOPIC_PREFIX ?? '';
+  return `${base}t-${suite}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`;
 }
