@@ -12,6 +12,7 @@ import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
 import { alertPublications, alertTopic, replyPublication, retainedKey, shouldNotify, type Publication } from './notify';
+import { buildProtocolLinks, mqttAnswer, type LinkStats, type ProtocolPorts } from './protocols';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -33,8 +34,8 @@ export interface Gateway {
   start(): Promise<void>;
   close(): Promise<void>;
   /** Bound ports (useful with port 0). */
-  ports(): { mqtt: number; ws: number };
-  stats(): Readonly<GatewayStats>;
+  ports(): { mqtt: number; ws: number } & ProtocolPorts;
+  stats(): Readonly<GatewayStats> & { links: Readonly<LinkStats> };
   readonly broker: Aedes;
 }
 
@@ -121,6 +122,9 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         const device = (principal as Extract<Principal, { type: 'device' }>).device;
         const raw = rawEnvelope(nextId(), device, packet.topic, payload, at, route.type === 'status');
         await bus.publish('ganzhi.raw.v1', [{ key: raw.deviceId, value: raw }]);
+        // HJ 212 / SL 651 over MQTT: the answer the frame asks for, now that it is on the bus
+        const answer = route.type === 'telemetry' ? mqttAnswer(device, payload, at) : undefined;
+        if (answer) broker.publish({ cmd: 'publish', topic: `devices/${device.id}/commands/answer`, payload: answer, qos: 1, retain: false, dup: false }, () => undefined);
         return;
       }
       case 'command': {
@@ -158,6 +162,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     );
   }
 
+  const links = buildProtocolLinks(config, { bus, registry, logger: deps.logger, now, nextId });
   let retained: StateLog<Retained> | undefined;
   let subscription: Subscription | undefined;
   let tcp: Server | undefined;
@@ -166,11 +171,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const ports = () => ({
     mqtt: (tcp?.address() as AddressInfo | null)?.port ?? 0,
     ws: (wss?.address() as AddressInfo | null)?.port ?? 0,
+    ...links.ports(),
   });
 
   return {
     broker,
-    stats: () => stats,
+    stats: () => ({ ...stats, links: links.stats() }),
     ports,
     async start() {
       // Restore the retained alert messages before anyone can connect.
@@ -218,9 +224,11 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         wss!.once('listening', resolve);
         wss!.once('error', reject);
       });
+      await links.start();
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },
     async close() {
+      await links.close();
       await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
