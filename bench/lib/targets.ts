@@ -93,6 +93,8 @@ export interface PipelineTargetOptions {
   readonly kafkaBrokers?: readonly string[];
   /** Open the V8 inspector on 127.0.0.1:port (for a CPU profile of a chosen window). */
   readonly inspectPort?: number;
+  /** Run the HJ 212 over TCP listener on this port (off otherwise). */
+  readonly hj212Port?: number;
 }
 
 /** `node --import tsx services/all/src/main.ts` (what `npm start` runs) on loopback ports. */
@@ -105,6 +107,10 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     GANZHI_MQTT_PORT: String(port),
     GANZHI_MQTT_WS_PORT: '0',
     GANZHI_HTTP_PORT: String(httpPort),
+    GANZHI_HJ212_PORT: String(o.hj212Port ?? 'off'),
+    GANZHI_SL651_PORT: 'off',
+    GANZHI_GBT26875_TCP_PORT: 'off',
+    GANZHI_GBT26875_UDP_PORT: 'off',
     GANZHI_REGISTRY_FILE: o.registryFile,
     GANZHI_BUS_SYNC: o.sync ?? 'fsync',
     GANZHI_LOG_LEVEL: 'warn',

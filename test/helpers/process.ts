@@ -26,7 +26,8 @@ export interface Child {
 export function startTs(entry: string, env: Record<string, string>): Child {
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    // the protocol listeners (on by default in the all-in-one process) on ports the OS picks
+    env: { ...process.env, GANZHI_HJ212_PORT: '0', GANZHI_SL651_PORT: '0', GANZHI_GBT26875_TCP_PORT: '0', GANZHI_GBT26875_UDP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
