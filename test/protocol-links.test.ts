@@ -371,3 +371,41 @@ describe('acknowledgements are withheld while the bus is blocked', () => {
     }
   });
 });
+
+// ---- the same answers over MQTT ----------------------------------------------------------------
+
+describe('HJ 212 and SL 651 devices publishing over MQTT get the answers they ask for', () => {
+  it('publishes CN 9014 and the SL 651 acknowledgement on devices/{id}/commands/answer after the append', async () => {
+    const mqtt = await import('mqtt');
+    const url = `mqtt://127.0.0.1:${gateway.ports().mqtt}`;
+    const open = (username: string, password: string) =>
+      new Promise<import('mqtt').MqttClient>((resolve, reject) => {
+        const c = mqtt.default.connect(url, { username, password, reconnectPeriod: 0, clientId: `${username}-${Math.random().toString(36).slice(2, 8)}` });
+        c.once('connect', () => resolve(c));
+        c.once('error', reject);
+      });
+    const logger = await open('logger-1', '123456');
+    const rtu = await open('rtu-1', '1234');
+    try {
+      const got: { topic: string; payload: Buffer }[] = [];
+      for (const c of [logger, rtu]) {
+        c.on('message', (topic, payload) => got.push({ topic, payload }));
+        await c.subscribeAsync(`devices/${c === logger ? 'logger-1' : 'rtu-1'}/commands/#`, { qos: 1 });
+      }
+      await logger.publishAsync('devices/logger-1/telemetry', hj212(60), { qos: 1 });
+      await logger.publishAsync('devices/logger-1/telemetry', hj212(61, { flag: 4 }), { qos: 1 }); // asks for nothing
+      await rtu.publishAsync('devices/rtu-1/telemetry', sl651(60), { qos: 1 });
+      await eventually(() => got.length >= 2, 10_000, 'two answers');
+      const hj = got.find((g) => g.topic === 'devices/logger-1/commands/answer');
+      expect(hj && hj212Answers(hj.payload)).toEqual([{ CN: '9014', QN: qn(60), cp: '' }]);
+      const sl = got.find((g) => g.topic === 'devices/rtu-1/commands/answer');
+      expect(sl && sl651Answers(sl.payload)).toEqual([{ serial: 60, end: 'ESC', station: STATION, funcCode: 0x32 }]);
+      // and the frames are on the bus as MQTT payloads always were
+      await eventually(() => telemetryOf('rtu-1').some((r) => r.payload === sl651(60).toString('base64')), 10_000, 'the MQTT report');
+      expect(got.filter((g) => g.topic === 'devices/logger-1/commands/answer')).toHaveLength(1);
+    } finally {
+      await logger.endAsync();
+      await rtu.endAsync();
+    }
+  });
+});
