@@ -19,6 +19,7 @@ export function uitdAddressOf(device: EncodeInput['device']): string {
 
 export const CENTRE_ADDRESS = '000000000001';
 const SYSTEM = { type: 1, address: 1 };
+const SMOKE_ALARM = 4;
 const DETECTOR = { type: 42, address: 0x0101 };
 const HEAT = { type: 31, address: 0x0102 };
 const HYDRANT = { type: 0, address: 0x0201 };
@@ -27,7 +28,9 @@ const SPRINKLER = { type: 99, address: 0x0202 };
 /** One frame per object type the sample fills (component states, then analog values), concatenated. */
 export function encodeFireGbt26875({ device, ts, sample, seq }: EncodeInput): Uint8Array {
   const units: Gbt26875ObjectInput[][] = [];
-  const alarm = sample.metrics.smokeAlarm;
+  // the detector alarms at 4 %/m obscuration (the fire-smoke-obscuration rule's orange, EN 54-7 range)
+  const smoke = sample.metrics.smoke;
+  const alarm = sample.metrics.smokeAlarm ?? (smoke === undefined ? undefined : smoke >= SMOKE_ALARM ? 1 : 0);
   if (alarm !== undefined) {
     const state = gbt26875Bits(COMPONENT_STATE_BITS, alarm >= 1 ? ['normal', 'fireAlarm'] : ['normal']);
     units.push([{ type: 'componentState', system: SYSTEM, component: DETECTOR, state, description: `${device.id} smoke`, time: ts }]);
@@ -36,7 +39,7 @@ export function encodeFireGbt26875({ device, ts, sample, seq }: EncodeInput): Ui
   const add = (component: { type: number; address: number }, analogType: number, value: number | undefined, scale: number) => {
     if (value !== undefined) analog.push({ type: 'componentAnalog', system: SYSTEM, component, analogType, raw: Math.round(value / scale), time: ts });
   };
-  add(HEAT, 3, sample.metrics.temperature, 0.1);
+  add(HEAT, 3, sample.metrics.temperature ?? sample.metrics.heat, 0.1);
   add(HYDRANT, 5, sample.metrics.hydrantPressure === undefined ? undefined : sample.metrics.hydrantPressure * 1000, 0.1);
   add(SPRINKLER, 5, sample.metrics.sprinklerPressure === undefined ? undefined : sample.metrics.sprinklerPressure * 1000, 0.1);
   if (analog.length > 0) units.push(analog);

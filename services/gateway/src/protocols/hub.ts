@@ -8,7 +8,10 @@ import type { BadCode, ProtocolName, ProtocolSpec } from './spec';
 
 export interface LinkStats {
   connections: number;
+  /** Frames appended to ganzhi.raw.v1. */
   accepted: number;
+  /** Online/offline status records appended. */
+  statuses: number;
   answered: number;
   keepAlives: number;
   badFrames: number;
@@ -118,7 +121,7 @@ export function createHub(specs: readonly ProtocolSpec[], deps: HubDeps): Hub {
   }
 
   const bindings = new Map<string, Binding>();
-  const stats: LinkStats = { connections: 0, accepted: 0, answered: 0, keepAlives: 0, badFrames: 0, garbageBytes: 0, authFailures: 0, replaced: 0, idleClosed: 0, overflowClosed: 0 };
+  const stats: LinkStats = { connections: 0, accepted: 0, statuses: 0, answered: 0, keepAlives: 0, badFrames: 0, garbageBytes: 0, authFailures: 0, replaced: 0, idleClosed: 0, overflowClosed: 0 };
   const { bus, now, nextId } = deps;
 
   return {
@@ -154,6 +157,7 @@ export function createHub(specs: readonly ProtocolSpec[], deps: HubDeps): Hub {
     async appendStatus(device, status) {
       const raw = rawEnvelope(nextId(), device, `devices/${device.id}/status`, Buffer.from(status), now(), true);
       await bus.publish('ganzhi.raw.v1', [{ key: raw.deviceId, value: raw }]);
+      stats.statuses++;
     },
     async deadLetter(code, reason, bytes, device, transport) {
       const dl: DeadLetter = {
