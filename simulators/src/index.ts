@@ -38,7 +38,7 @@ export { watchAlerts } from './run/watch';
 export type { AlertWatcher } from './run/watch';
 export { runScenario, scenarioFleet } from './run/scenario';
 export { createLinkFleet, mixFleets, linkOf } from './run/links';
-export type { LinkDevice, LinkPorts, LinkFleetOptions, LinkTransport } from './run/links';
+export type { LinkDevice, LinkFleet, LinkPorts, LinkFleetOptions, LinkTransport } from './run/links';
 export { encodeFireGbt26875, uitdAddressOf } from './gbt26875';
 export type { RunScenarioOptions, ScenarioRun } from './run/scenario';
 export { progressText, createProgress } from './run/progress';

@@ -138,7 +138,12 @@ function readAnswers(conn: Conn): void {
   }
 }
 
-export function createLinkFleet(options: LinkFleetOptions): Fleet {
+/** A fleet of protocol-link devices; `send` also says whether every frame was answered positively. */
+export interface LinkFleet extends Fleet {
+  send(id: string, payload: Payload): Promise<boolean>;
+}
+
+export function createLinkFleet(options: LinkFleetOptions): LinkFleet {
   const conns = new Map<string, Conn>();
   const stats: FleetStats = { connects: 0, connectFailures: 0, disconnects: 0, published: 0, acked: 0, failed: 0, skipped: 0 };
   const timeoutMs = options.answerTimeoutMs ?? 30_000;
@@ -203,11 +208,11 @@ export function createLinkFleet(options: LinkFleetOptions): Fleet {
     }
   }
 
-  async function publish(id: string, payload: Payload): Promise<void> {
+  async function send(id: string, payload: Payload): Promise<boolean> {
     const conn = conns.get(id);
     if (!conn || !conn.open) {
       stats.skipped++;
-      return;
+      return false;
     }
     stats.published++;
     const { bytes, keys } = prepare(conn.device.format, payload, options.password(id));
@@ -227,19 +232,22 @@ export function createLinkFleet(options: LinkFleetOptions): Fleet {
     if (keys.length === 0) {
       stats.failed++; // the payload holds no frame: a malformed report, nothing will answer it
       conn.write(bytes.length > 0 ? bytes : Buffer.from(typeof payload === 'string' ? payload : Buffer.from(payload)));
-      return;
+      return false;
     }
     conn.write(bytes);
     try {
       await Promise.all(answers);
       stats.acked++;
+      return true;
     } catch {
       stats.failed++;
+      return false;
     }
   }
 
   return {
     connect,
+    send,
     async disconnect(id, mode) {
       const conn = conns.get(id);
       if (!conn) return;
@@ -248,7 +256,7 @@ export function createLinkFleet(options: LinkFleetOptions): Fleet {
       conn.close(mode === 'crash');
       fail(conn, new Error(`${id}: disconnected`));
     },
-    publish,
+    publish: async (id, payload) => void (await send(id, payload)),
     isConnected: (id) => conns.get(id)?.open === true,
     stats: () => stats,
     async close() {
