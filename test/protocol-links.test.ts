@@ -58,7 +58,7 @@ async function writeRegistry(path: string): Promise<void> {
   );
 }
 
-async function startGateway(busToUse: Bus): Promise<Gateway> {
+async function startGateway(busToUse: Bus, env: Record<string, string> = {}): Promise<Gateway> {
   const config = loadGatewayConfig({
     GANZHI_MQTT_HOST: '127.0.0.1',
     GANZHI_MQTT_PORT: '0',
@@ -68,6 +68,7 @@ async function startGateway(busToUse: Bus): Promise<Gateway> {
     GANZHI_GBT26875_TCP_PORT: '0',
     GANZHI_GBT26875_UDP_PORT: '0',
     GANZHI_GATEWAY_ID: `gw-${Math.random().toString(36).slice(2, 8)}`,
+    ...env,
   });
   const gw = await buildGateway(config, { bus: busToUse, registry, logger: silentLogger() });
   await gw.start();
@@ -406,6 +407,30 @@ describe('HJ 212 and SL 651 devices publishing over MQTT get the answers they as
     } finally {
       await logger.endAsync();
       await rtu.endAsync();
+    }
+  });
+});
+
+// ---- bounds ------------------------------------------------------------------------------------
+
+describe('slow, silent and endless connections are bounded', () => {
+  it('closes a silent connection after the idle time (the device goes offline) and one whose partial frame outgrows the buffer', async () => {
+    const gw = await startGateway(bus, { GANZHI_HJ212_IDLE_SEC: '1', GANZHI_PROTOCOL_MAX_BUFFER_BYTES: '16384' });
+    try {
+      const quiet = await link(gw.ports().hj212);
+      quiet.send(hj212(70));
+      await quiet.waitFor((b) => hj212Answers(b).length === 1);
+      await quiet.closed; // nothing more is sent: the listener gives up on it
+      await eventually(() => statusOf('logger-1').at(-1) === 'offline', 10_000, 'offline after the idle timeout');
+      expect(gw.stats().links.idleClosed).toBeGreaterThanOrEqual(1);
+
+      const endless = await link(gw.ports().hj212);
+      endless.send(`##0100${'A'.repeat(20_000)}`);
+      await endless.closed;
+      expect(gw.stats().links.overflowClosed).toBe(1);
+      await eventually(() => watch.dead.some((d) => d.reason.includes('GANZHI_PROTOCOL_MAX_BUFFER_BYTES=16384')), 10_000, 'the overflow dead letter');
+    } finally {
+      await gw.close();
     }
   });
 });

@@ -24,9 +24,9 @@ export const ProtocolConfigShape = {
   GANZHI_SL651_PORT: envListenPort('off').describe('SL 651 (HEX) over TCP listener port, or "off"'),
   GANZHI_GBT26875_TCP_PORT: envListenPort('off').describe('GB/T 26875.3 over TCP listener port, or "off"'),
   GANZHI_GBT26875_UDP_PORT: envListenPort('off').describe('GB/T 26875.3 over UDP listener port, or "off"'),
-  GANZHI_HJ212_IDLE_SEC: envInt(1800, 10, 86_400).describe('an HJ 212 connection silent this long is closed (minute data at least every 30 min, HJ 212-2017 MinInterval)'),
-  GANZHI_SL651_IDLE_SEC: envInt(600, 10, 86_400).describe('an SL 651 connection silent this long is closed (ESC keeps a link 10 min; keep-alive 2FH every 1..255 s)'),
-  GANZHI_GBT26875_IDLE_SEC: envInt(300, 10, 86_400).describe('a GB/T 26875.3 connection or UDP peer silent this long is closed / forgotten'),
+  GANZHI_HJ212_IDLE_SEC: envInt(1800, 1, 86_400).describe('an HJ 212 connection silent this long is closed (minute data at least every 30 min, HJ 212-2017 MinInterval)'),
+  GANZHI_SL651_IDLE_SEC: envInt(600, 1, 86_400).describe('an SL 651 connection silent this long is closed (ESC keeps a link 10 min; keep-alive 2FH every 1..255 s)'),
+  GANZHI_GBT26875_IDLE_SEC: envInt(300, 1, 86_400).describe('a GB/T 26875.3 connection or UDP peer silent this long is closed / forgotten'),
   GANZHI_PROTOCOL_MAX_BUFFER_BYTES: envInt(65_536, 16_384, 16 * 1024 * 1024).describe('largest partial frame (and unread answers) held per protocol connection; more closes it'),
 };
 
