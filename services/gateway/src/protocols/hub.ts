@@ -64,6 +64,8 @@ export interface Hub {
   unbind(device: Device, binding: Binding): boolean;
   appendFrame(device: Device, frame: Buffer): Promise<void>;
   appendStatus(device: Device, status: 'online' | 'offline'): Promise<void>;
+  /** The gateway is shutting down: connections it closes now do not make their devices offline. */
+  closing: boolean;
   deadLetter(code: BadCode, reason: string, bytes: Buffer, device: Device | undefined, transport: Transport): Promise<void>;
 }
 
@@ -128,6 +130,7 @@ export function createHub(specs: readonly ProtocolSpec[], deps: HubDeps): Hub {
     deps,
     log,
     stats,
+    closing: false,
     lookup: (protocol, id) => index.get(protocol)?.get(linkKey(protocol, id)),
     peerAllowed(device, address) {
       if (device.format !== 'gbt26875') return true;

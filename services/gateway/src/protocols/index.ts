@@ -60,6 +60,7 @@ export function buildProtocolLinks(config: GatewayConfig, deps: HubDeps): Protoc
       if (listeners.size > 0) hub.log.info({ host, ...this.ports() }, 'protocol listeners started');
     },
     async close() {
+      hub.closing = true;
       for (const l of listeners.values()) await l.close();
     },
   };

@@ -153,7 +153,7 @@ export function createSession(spec: ProtocolSpec, hub: Hub, transport: Transport
     },
     ended() {
       closed = true;
-      if (device && hub.unbind(device, binding)) {
+      if (device && hub.unbind(device, binding) && !hub.closing) {
         const d = device;
         void chain.then(() => hub.appendStatus(d, 'offline')).catch((err: unknown) => log.error({ err, deviceId: d.id }, 'offline status not recorded'));
       }
