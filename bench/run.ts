@@ -21,6 +21,7 @@ import { startFleet, type Fleet } from './load/fleet';
 import { runAlertLatency } from './scenarios/alerts';
 import { runConnections } from './scenarios/connections';
 import { runFaults } from './scenarios/faults';
+import { runHj212Tcp } from './scenarios/hj212';
 import { runIngest, type IngestOptions, type IngestResult } from './scenarios/ingest';
 import { drain, sustained } from './scenarios/measure';
 import { runMicro } from './scenarios/micro';
@@ -185,6 +186,16 @@ async function main(argv: readonly string[]): Promise<number> {
         },
       );
       await rm(join(dir, 'data-faults'), { recursive: true, force: true });
+    });
+
+    if (has('hj212')) await section('hj212', async () => {
+      const n = Math.max(1, Math.min(a.devices, 500));
+      log(`HJ 212 over TCP beside MQTT JSON: ${n} air monitors each way, window ${a.window}`);
+      report.hj212 = await runHj212Tcp(
+        { dir, connections: n, window: a.window, seconds: Math.max(1, Math.round(a.windowMs / 1000)), settleMs: a.settleMs, log },
+        { name: 'pipeline (fsync, HJ 212)', dataDir: join(dir, 'data-hj212'), sync: 'fsync' },
+      );
+      await rm(join(dir, 'data-hj212'), { recursive: true, force: true });
     });
 
     if (has('kafka')) await section('kafka', async () => {

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['baseline', 'ingest', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile'] as const;
+export const SECTIONS = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile'] as const;
 export type Section = (typeof SECTIONS)[number];
-const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
+const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
 
 export interface BenchArgs {
   sections: Set<Section>;

@@ -45,6 +45,20 @@ export function cpuMeter(pids: readonly number[]): CpuMeter {
   };
 }
 
+/** `n` distinct free TCP ports on 127.0.0.1 (all held open until each is picked). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve(server));
+    })),
+  );
+  const ports = servers.map((s) => { const a = s.address(); return typeof a === 'object' && a ? a.port : 0; });
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
+}
+
 /** A free TCP port on 127.0.0.1 (the OS picks it; small race before the caller binds it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

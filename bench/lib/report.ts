@@ -2,6 +2,7 @@ import type { AlertLatencyResult } from '../scenarios/alerts';
 import type { ConnectionsResult } from '../scenarios/connections';
 import type { FaultPhase } from '../scenarios/faults';
 import type { CostResult } from '../scenarios/cost';
+import type { Hj212Result } from '../scenarios/hj212';
 import type { IngestResult } from '../scenarios/ingest';
 import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
@@ -12,6 +13,8 @@ export interface BenchReport {
   machine: { cpu: string; cores: number; node: string; kernel: string; loadavgAtStart: string; date: string };
   config: { devices: number; window: number; workers: number; settleMs: number; windowMs: number; refRate: number; quick: boolean; sections: string[] };
   ingest: IngestResult[];
+  /** HJ 212 over TCP beside MQTT JSON, closed loop on one pipeline. */
+  hj212?: Hj212Result;
   kafka?: { peer?: string; skipped?: string; cost?: CostResult[] };
   alerts?: AlertLatencyResult[];
   faults?: FaultPhase[];
@@ -171,6 +174,14 @@ export function formatReport(r: BenchReport): string {
   if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
   else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
   if (r.kafka?.cost?.length) out.push('', `KAFKA vs EMBEDDED: CPU per message at a fixed offered rate (pipeline process only; the peer's own CPU beside it)`, costTable(r.kafka.cost));
+  if (r.hj212) {
+    const rows = r.hj212.rows;
+    out.push(
+      '',
+      `HJ 212 OVER TCP beside MQTT JSON (pipeline fsync; ${rows[0]?.connections ?? 0} air monitors each way, ${rows[0]?.window ?? 0} reports in flight each, closed loop)`,
+      table([['transport (answer)', 'acknowledged/s', 'answer p50 ms', 'p99 ms', 'acknowledged', 'seconds'], ...rows.map((x) => [x.transport, n0(x.perSec), n1(x.p50Ms), n1(x.p99Ms), n0(x.acked), n1(x.seconds)])]),
+    );
+  }
   if (r.alerts?.length) {
     out.push(
       '',

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startChild, waitFor, type Child } from './proc';
+import { freePort, freePorts, startChild, waitFor, type Child } from './proc';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const PIPELINE_MAIN = join(REPO, 'services/all/src/main.ts');
@@ -35,6 +35,8 @@ export interface Target {
   readonly auth: boolean;
   /** Pipeline only: its stage counters. */
   readonly counters?: () => Promise<PipelineCounters>;
+  /** Pipeline with `hj212: true` only: the HJ 212 over TCP listener's port. */
+  readonly hj212Port?: number;
   stop(): Promise<void>;
 }
 
@@ -93,11 +95,13 @@ export interface PipelineTargetOptions {
   readonly kafkaBrokers?: readonly string[];
   /** Open the V8 inspector on 127.0.0.1:port (for a CPU profile of a chosen window). */
   readonly inspectPort?: number;
+  /** Also run the HJ 212 over TCP listener (off otherwise). */
+  readonly hj212?: boolean;
 }
 
 /** `node --import tsx services/all/src/main.ts` (what `npm start` runs) on loopback ports. */
 export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
-  const [port, httpPort] = [await freePort(), await freePort()];
+  const [port, httpPort, hj212Port] = (await freePorts(o.hj212 ? 3 : 2)) as [number, number, number | undefined];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GANZHI_DATA_DIR: o.dataDir,
@@ -106,6 +110,10 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     GANZHI_MQTT_WS_PORT: '0',
     GANZHI_HTTP_PORT: String(httpPort),
     GANZHI_OPS_PORT: '0',
+    GANZHI_HJ212_PORT: String(hj212Port ?? 'off'),
+    GANZHI_SL651_PORT: 'off',
+    GANZHI_GBT26875_TCP_PORT: 'off',
+    GANZHI_GBT26875_UDP_PORT: 'off',
     GANZHI_REGISTRY_FILE: o.registryFile,
     GANZHI_BUS_SYNC: o.sync ?? 'fsync',
     GANZHI_LOG_LEVEL: 'warn',
@@ -134,5 +142,5 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
   };
   const mb = (bytes: number | undefined) => (bytes ?? 0) / 1024 / 1024;
   await ready(child, `pipeline (${o.name})`, async () => ((await counters().catch(() => undefined)) ? tcpOpen('127.0.0.1', port) : undefined), 120_000);
-  return { name: o.name, pid: child.pid, host: '127.0.0.1', port, auth: true, counters, stop: () => child.stop(30_000) };
+  return { name: o.name, pid: child.pid, host: '127.0.0.1', port, auth: true, counters, ...(hj212Port === undefined ? {} : { hj212Port }), stop: () => child.stop(30_000) };
 }

@@ -10,6 +10,7 @@ import {
   type Sl651ElementInput,
 } from '@ganzhi/codecs';
 import type { PayloadFormat } from '@ganzhi/schemas';
+import { encodeFireGbt26875 } from './gbt26875';
 import type { Sample } from './models';
 import type { MalformedVariant, ScenarioDevice } from './scenario/schema';
 
@@ -107,6 +108,8 @@ export function encodePayload(input: EncodeInput): Payload {
       return encodeAirHj212(input);
     case 'sl651':
       return encodeGaugeSl651(input);
+    case 'gbt26875':
+      return encodeFireGbt26875(input);
     default: {
       const never: never = format;
       throw new Error(`unknown format ${String(never)}`);

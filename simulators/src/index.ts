@@ -36,7 +36,10 @@ export { createFleet, telemetryTopic, statusTopic, passwordFrom, DEFAULT_PASSWOR
 export type { Fleet, FleetOptions, FleetStats } from './run/fleet';
 export { watchAlerts } from './run/watch';
 export type { AlertWatcher } from './run/watch';
-export { runScenario } from './run/scenario';
+export { runScenario, scenarioFleet } from './run/scenario';
+export { createLinkFleet, mixFleets, linkOf } from './run/links';
+export type { LinkDevice, LinkFleet, LinkPorts, LinkFleetOptions, LinkTransport } from './run/links';
+export { encodeFireGbt26875, uitdAddressOf } from './gbt26875';
 export type { RunScenarioOptions, ScenarioRun } from './run/scenario';
 export { progressText, createProgress } from './run/progress';
 

@@ -15,7 +15,7 @@ const telemetry = (actions: readonly Action[], device?: string) => actions.filte
 
 /** What the gateway would put on the bus for this publish (services/gateway ingest.ts). */
 function envelope(d: ScenarioDevice, a: Telemetry, receivedAt: number): RawEnvelope {
-  const binary = d.format === 'sl651';
+  const binary = d.format === 'sl651' || d.format === 'gbt26875';
   const bytes = typeof a.payload === 'string' ? Buffer.from(a.payload, 'utf8') : Buffer.from(a.payload);
   return { id: `t-${a.t}`, deviceId: d.id, kind: d.kind, format: d.format, topic: `devices/${d.id}/telemetry`, receivedAt, encoding: binary ? 'base64' : 'utf8', payload: bytes.toString(binary ? 'base64' : 'utf8') };
 }

@@ -9,6 +9,14 @@ import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
 import type { Store } from '@ganzhi/store';
 
+/** The protocol listeners (on by default in the all-in-one process) on ports the OS picks. */
+export const PROTOCOL_PORTS_ANY = {
+  GANZHI_HJ212_PORT: '0',
+  GANZHI_SL651_PORT: '0',
+  GANZHI_GBT26875_TCP_PORT: '0',
+  GANZHI_GBT26875_UDP_PORT: '0',
+} as const;
+
 export interface RunningPipeline {
   pipeline: Pipeline;
   bus: Bus;
@@ -35,6 +43,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
     GANZHI_MQTT_WS_PORT: '0',
     GANZHI_HTTP_PORT: '0',
     GANZHI_BUS_SYNC: 'write',
+    ...PROTOCOL_PORTS_ANY,
     ...options.env,
   });
   const logger = silentLogger();

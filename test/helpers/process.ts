@@ -34,7 +34,8 @@ export function startTs(entry: string, env: Record<string, string>): Child {
 export function startNode(args: string[], env: Record<string, string>): Child {
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, GANZHI_OPS_PORT: '0', ...env },
+    // the ops listener and the protocol listeners (on by default in the all-in-one process) on ports the OS picks
+    env: { ...process.env, GANZHI_OPS_PORT: '0', GANZHI_HJ212_PORT: '0', GANZHI_SL651_PORT: '0', GANZHI_GBT26875_TCP_PORT: '0', GANZHI_GBT26875_UDP_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

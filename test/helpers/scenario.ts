@@ -6,6 +6,7 @@ import type { AlertChange, DeadLetter } from '@ganzhi/schemas';
 import {
   compareScenario,
   createFleet,
+  scenarioFleet,
   executePlan,
   passwordFrom,
   planScenario,
@@ -66,7 +67,10 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
       'ganzhi.deadletter.v1': async (batch) => void deadLetters.push(...batch.map((d) => d.value)),
     });
     const watcher = await watchAlerts(p.mqttUrl, 'op-alice', 'demo-op-alice');
-    const fleet = createFleet({ url: p.mqttUrl, password: passwordFrom('demo-{id}') });
+    const ports = p.pipeline.gateway.ports();
+    const own = new Map(scenario.devices.filter((d) => d.password !== undefined).map((d) => [d.id, d.password!]));
+    const password = (id: string) => own.get(id) ?? passwordFrom('demo-{id}')(id);
+    const fleet = scenarioFleet(scenario, createFleet({ url: p.mqttUrl, password }), password, { host: '127.0.0.1', ports });
     const plan = planScenario(scenario, options.seed === undefined ? {} : { seed: options.seed });
 
     /** Everything accepted so far has gone through every stage, and every page reached op-alice. */
@@ -74,14 +78,14 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
       until(
         () => {
           const s = p.pipeline.stats() as {
-            gateway: { accepted: number; alertsPublished: number };
-            normalizer: { readings: number; deadLetters: number };
+            gateway: { accepted: number; alertsPublished: number; links: { accepted: number; statuses: number } };
+            normalizer: { records: number; readings: number; deadLetters: number };
             rules: { readings: number; signals: number };
             alerts: { signals: number; changes: number };
             notifier?: { changes: number };
           };
           return (
-            s.normalizer.readings + s.normalizer.deadLetters === s.gateway.accepted &&
+            s.normalizer.records === s.gateway.accepted + s.gateway.links.accepted + s.gateway.links.statuses &&
             s.rules.readings === s.normalizer.readings &&
             s.alerts.signals === s.rules.signals &&
             recorded.length === s.alerts.changes &&

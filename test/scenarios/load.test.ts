@@ -31,4 +31,33 @@ describe('the load generator', () => {
       await p.stop();
     }
   });
+
+  it('mixes devices on the protocol listeners (HJ 212 over TCP, GB/T 26875.3 UITDs) with MQTT ones, every report answered', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-load-links-'));
+    const options = { devices: 16, protocolShare: 1, linkShare: 1, seed: 5 };
+    const registryFile = join(dir, 'registry.json');
+    await writeFile(registryFile, JSON.stringify(await generateRegistry({ ...options, scrypt: { N: 16, r: 8, p: 1 } })));
+    const p = await startPipeline({ dir, env: { GANZHI_REGISTRY_FILE: registryFile } });
+    try {
+      const devices = loadDevices(options);
+      expect(devices.filter((d) => d.format === 'gbt26875')).toHaveLength(4);
+      expect(devices.filter((d) => d.attributes.transport === 'tcp')).toHaveLength(4);
+      const result = await runLoad({ url: p.mqttUrl, links: { host: '127.0.0.1', ports: p.pipeline.gateway.ports() }, devices, password: passwordFrom('demo-{id}'), rate: 200, durationMs: 1000 });
+      expect(result.connected).toBe(16);
+      expect(result.failed).toBe(0);
+      expect(result.acked).toBe(result.sent);
+      expect(result.byKind.fire_sensor).toBeGreaterThan(0);
+      expect(result.byKind.air_monitor).toBeGreaterThan(0);
+      const links = p.pipeline.gateway.stats().links;
+      expect(links.accepted).toBeGreaterThan(0);
+      expect(links.badFrames + links.authFailures).toBe(0);
+      // every frame became readings: nothing was dead-lettered
+      const s = p.pipeline.normalizer.stats();
+      const want = p.pipeline.gateway.stats().accepted + links.accepted + links.statuses;
+      for (let i = 0; i < 100 && s.records < want; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(s.deadLetters).toBe(0);
+    } finally {
+      await p.stop();
+    }
+  });
 });

@@ -76,3 +76,42 @@ export {
   decodeSl651Telemetry,
 } from './sl651-readings';
 export type { RiverMetric, Sl651CrcVariant } from './sl651-readings';
+
+// SL 651 answers (down-frames acknowledging a station)
+export { encodeSl651Answer, sl651AnswerTo, sl651Serial } from './sl651-answer';
+export type { Sl651AnswerInput, Sl651AnswerEnd } from './sl651-answer';
+
+// GB/T 26875.3-2011 (fire alarm transmission: UITD to monitoring centre)
+export {
+  GBT26875_HEAD,
+  GBT26875_TAIL,
+  GBT26875_CONTROL_LEN,
+  GBT26875_MAX_APP_LEN,
+  GBT26875_OVERHEAD,
+  GBT26875_COMMANDS,
+  gbt26875Checksum,
+  gbt26875Address,
+  gbt26875TimeBytes,
+  parseGbt26875Time,
+  gbt26875FrameLength,
+  decodeGbt26875Frame,
+  encodeGbt26875Frame,
+  gbt26875Answer,
+} from './gbt26875';
+export type { Gbt26875Frame, Gbt26875FrameInput, Gbt26875Command } from './gbt26875';
+export {
+  GBT26875_TYPES,
+  SYSTEM_STATE_BITS,
+  COMPONENT_STATE_BITS,
+  UITD_STATE_BITS,
+  OPERATION_BITS,
+  ANALOG_TYPES,
+  SYSTEM_TYPES,
+  COMPONENT_TYPES,
+  isGbt26875Query,
+  decodeGbt26875App,
+  encodeGbt26875App,
+  gbt26875Bits,
+} from './gbt26875-app';
+export type { Gbt26875Object, Gbt26875ObjectInput, Gbt26875AppData, Gbt26875System, Gbt26875Component, Gbt26875TypeName } from './gbt26875-app';
+export { gbt26875ComponentId, gbt26875FrameToReadings, decodeGbt26875Telemetry } from './gbt26875-readings';

@@ -23,6 +23,7 @@ export const UNITS = {
   celsius: 'degC',
   percent: '%',
   percentPerMetre: '%/m',
+  percentLel: '%LEL',
   megapascal: 'MPa',
   milliampere: 'mA',
   metrePerSecond: 'm/s',
@@ -63,6 +64,13 @@ export const FIRE_SENSOR_METRICS = {
   residualCurrent: m(UNITS.milliampere, 0, 5000, 'electrical-fire residual (leakage) current'),
   cableTemperature: m(UNITS.celsius, -40, 300, 'electrical-fire cable temperature'),
   battery: m(UNITS.percent, 0, 100, 'battery charge'),
+  // GB/T 26875.3 fire panels (through a UITD): alarm classes as 0/1, latched until the panel resets
+  fireAlarm: m(UNITS.bool, 0, 1, 'fire alarm (火警) on the panel: 1 = a component or the controller is in fire alarm'),
+  supervisory: m(UNITS.bool, 0, 1, 'supervisory signal (监管) on the panel'),
+  fault: m(UNITS.bool, 0, 1, 'fault (故障) on the panel'),
+  disabled: m(UNITS.bool, 0, 1, 'a component or the controller disabled / isolated (屏蔽)'),
+  gasConcentration: m(UNITS.percentLel, 0, 100, 'flammable gas, % of the lower explosive limit'),
+  tankLevel: m(UNITS.metre, 0, 100, 'fire water tank or pool level'),
 } as const satisfies Record<string, MetricSpec>;
 
 export const PORT_DEVICE_METRICS = {

@@ -1,6 +1,7 @@
 import type { RawEnvelope } from '@ganzhi/schemas';
 import type { Device } from '@ganzhi/registry';
 import { decodeHj212Telemetry } from './hj212-readings';
+import { decodeGbt26875Telemetry } from './gbt26875-readings';
 import { decodeJsonTelemetry } from './json';
 import { fail, type NormalizeResult } from './result';
 import { decodeSl651Telemetry } from './sl651-readings';
@@ -21,6 +22,8 @@ export function normalize(raw: RawEnvelope, device: Device | undefined): Normali
       return decodeHj212Telemetry(raw, device);
     case 'sl651': // SL 651-2014 HEX mode, domain README §2
       return decodeSl651Telemetry(raw, device);
+    case 'gbt26875': // GB/T 26875.3-2011, domain README §5.1
+      return decodeGbt26875Telemetry(raw, device);
     default: {
       const never: never = format;
       return fail('GANZHI_ERR_NORM_UNSUPPORTED', `payload format ${String(never)} is not supported`);

@@ -17,6 +17,9 @@ export const ERRORS = {
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
   GANZHI_ERR_GW_AUTH_THROTTLED: { retryable: true, message: 'too many failed logins from this address or for this user' },
   GANZHI_ERR_GW_SLOW_CLIENT: { retryable: false, message: 'client does not read what it subscribed to' },
+  GANZHI_ERR_GW_BAD_FRAME: { retryable: false, message: 'bytes on a protocol listener are not a well-formed frame' },
+  GANZHI_ERR_GW_BAD_CRC: { retryable: false, message: 'a frame on a protocol listener fails its checksum' },
+  GANZHI_ERR_GW_BUFFER_LIMIT: { retryable: false, message: 'a protocol connection exceeded its buffer limit' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
   GANZHI_ERR_NORM_SCHEMA: { retryable: false, message: 'payload does not match the schema of its device kind' },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DeviceKindSchema, EpochMsSchema, IdSchema } from './ids';
 
 /** How the payload bytes are to be decoded by the normalizer. */
-export const PayloadFormatSchema = z.enum(['json', 'hj212', 'sl651']);
+export const PayloadFormatSchema = z.enum(['json', 'hj212', 'sl651', 'gbt26875']);
 export type PayloadFormat = z.infer<typeof PayloadFormatSchema>;
 
 /**

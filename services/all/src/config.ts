@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envCron, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
-import { GatewayConfigSchema } from '@ganzhi/gateway';
+import { GatewayConfigSchema, envListenPort } from '@ganzhi/gateway';
 import { NotifierSettingsSchema } from '@ganzhi/notifier';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
@@ -8,6 +8,11 @@ import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/ru
 export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSchema.shape)
   .extend({
     GANZHI_HTTP_PORT: envPort(8080).describe("operators' HTTP API port (0 = any free port)"),
+    // The quick start listens for the demo registry's non-MQTT devices too (the gateway alone does not).
+    GANZHI_HJ212_PORT: envListenPort(6212).describe('HJ 212 over TCP listener port, or "off" (0 = any free port; the gateway alone defaults to off)'),
+    GANZHI_SL651_PORT: envListenPort(6651).describe('SL 651 (HEX) over TCP listener port, or "off" (the gateway alone defaults to off)'),
+    GANZHI_GBT26875_TCP_PORT: envListenPort(6875).describe('GB/T 26875.3 over TCP listener port, or "off" (the gateway alone defaults to off)'),
+    GANZHI_GBT26875_UDP_PORT: envListenPort(6875).describe('GB/T 26875.3 over UDP listener port, or "off" (the gateway alone defaults to off)'),
     GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
     GANZHI_RULES_SWEEP_CRON: envCron('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
     GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),

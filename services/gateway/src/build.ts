@@ -17,6 +17,7 @@ import { idSource, parseCommand, rawEnvelope } from './ingest';
 import { LoginThrottle } from './login-throttle';
 import { Outbound, type OutboundStats } from './outbound';
 import { alertPublications, alertTopic, replyPublication, retainedKey, shouldNotify, type Publication } from './notify';
+import { buildProtocolLinks, mqttAnswer, type LinkStats, type ProtocolPorts } from './protocols';
 
 export interface GatewayDeps {
   bus: Bus;
@@ -44,8 +45,8 @@ export interface Gateway {
   start(): Promise<void>;
   close(): Promise<void>;
   /** Bound ports (useful with port 0). */
-  ports(): { mqtt: number; ws: number };
-  stats(): Readonly<GatewayStats>;
+  ports(): { mqtt: number; ws: number } & ProtocolPorts;
+  stats(): Readonly<GatewayStats> & { links: Readonly<LinkStats> };
   readonly broker: Aedes;
 }
 
@@ -179,6 +180,9 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         const device = (principal as Extract<Principal, { type: 'device' }>).device;
         const raw = rawEnvelope(nextId(), device, packet.topic, payload, at, route.type === 'status');
         await bus.publish('ganzhi.raw.v1', [{ key: raw.deviceId, value: raw }]);
+        // HJ 212 / SL 651 over MQTT: the answer the frame asks for, now that it is on the bus
+        const answer = route.type === 'telemetry' ? mqttAnswer(device, payload, at) : undefined;
+        if (answer) broker.publish({ cmd: 'publish', topic: `devices/${device.id}/commands/answer`, payload: answer, qos: 1, retain: false, dup: false }, () => undefined);
         return;
       }
       case 'command': {
@@ -216,6 +220,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     );
   }
 
+  const links = buildProtocolLinks(config, { bus, registry, logger: deps.logger, now, nextId });
   let retained: StateLog<Retained> | undefined;
   let subscription: Subscription | undefined;
   let tcp: Server | undefined;
@@ -224,11 +229,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const ports = () => ({
     mqtt: (tcp?.address() as AddressInfo | null)?.port ?? 0,
     ws: (wss?.address() as AddressInfo | null)?.port ?? 0,
+    ...links.ports(),
   });
 
   return {
     broker,
-    stats,
+    stats: () => ({ ...stats(), links: links.stats() }),
     ports,
     async start() {
       outbound.start();
@@ -279,10 +285,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         wss!.once('listening', resolve);
         wss!.once('error', (err) => reject(bindError(err, 'GANZHI_MQTT_WS_PORT', config.GANZHI_MQTT_WS_PORT, config.GANZHI_MQTT_HOST)));
       });
+      await links.start();
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },
     async close() {
       outbound.stop();
+      await links.close();
       await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
       for (const c of wss?.clients ?? []) c.terminate();
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -1,6 +1,34 @@
 import { z } from 'zod';
-import { envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { envInt, envOptionalString, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
+
+/** A listener's port: a number (0 = any free port) or `off` (no listener). */
+export const envListenPort = (def: number | 'off') =>
+  z
+    .string()
+    .default(String(def))
+    .transform((v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t === 'off' || t === '') return undefined;
+      if (!/^\d{1,5}$/.test(t) || Number(t) > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'must be a port number 0..65535 or "off"' });
+        return z.NEVER;
+      }
+      return Number(t);
+    });
+
+/** The protocol listeners' settings; their ports are off unless set (`npm start` turns them on). */
+export const ProtocolConfigShape = {
+  GANZHI_PROTOCOL_HOST: envOptionalString().describe('address the HJ 212 / SL 651 / GB/T 26875.3 listeners bind to (default: GANZHI_MQTT_HOST)'),
+  GANZHI_HJ212_PORT: envListenPort('off').describe('HJ 212 over TCP listener port, or "off" (0 = any free port)'),
+  GANZHI_SL651_PORT: envListenPort('off').describe('SL 651 (HEX) over TCP listener port, or "off"'),
+  GANZHI_GBT26875_TCP_PORT: envListenPort('off').describe('GB/T 26875.3 over TCP listener port, or "off"'),
+  GANZHI_GBT26875_UDP_PORT: envListenPort('off').describe('GB/T 26875.3 over UDP listener port, or "off"'),
+  GANZHI_HJ212_IDLE_SEC: envInt(1800, 1, 86_400).describe('an HJ 212 connection silent this long is closed (minute data at least every 30 min, HJ 212-2017 MinInterval)'),
+  GANZHI_SL651_IDLE_SEC: envInt(600, 1, 86_400).describe('an SL 651 connection silent this long is closed (ESC keeps a link 10 min; keep-alive 2FH every 1..255 s)'),
+  GANZHI_GBT26875_IDLE_SEC: envInt(300, 1, 86_400).describe('a GB/T 26875.3 connection or UDP peer silent this long is closed / forgotten'),
+  GANZHI_PROTOCOL_MAX_BUFFER_BYTES: envInt(65_536, 16_384, 16 * 1024 * 1024).describe('largest partial frame (and unread answers) held per protocol connection; more closes it'),
+};
 
 export const GatewayConfigSchema = z.object({
   /** Address the MQTT listeners bind to. */
@@ -18,6 +46,7 @@ export const GatewayConfigSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]{1,64}$/)
     .default('gw-1')
     .describe('this gateway instance (its own consumer group for operator alerts)'),
+  ...ProtocolConfigShape,
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 

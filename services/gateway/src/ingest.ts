@@ -16,11 +16,12 @@ export function idSource(gatewayId: string): () => string {
 }
 
 /**
- * The raw envelope for a device publish. Telemetry in a binary format (SL 651) travels as base64;
+ * The raw envelope for a device publish or a frame from a protocol listener. Telemetry in a binary
+ * format (SL 651, GB/T 26875.3) travels as base64;
  * status messages (`online`/`offline`) are text whatever the device's telemetry format.
  */
 export function rawEnvelope(id: string, device: Device, topic: string, payload: Buffer, receivedAt: number, status = false): RawEnvelope {
-  const binary = !status && device.format === 'sl651';
+  const binary = !status && (device.format === 'sl651' || device.format === 'gbt26875');
   return {
     id,
     deviceId: device.id,

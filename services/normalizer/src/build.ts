@@ -13,7 +13,7 @@ export interface NormalizerDeps {
 export interface Normalizer {
   start(): Promise<void>;
   close(): Promise<void>;
-  stats(): Readonly<{ readings: number; deadLetters: number }>;
+  stats(): Readonly<{ records: number; readings: number; deadLetters: number }>;
 }
 
 /** A device's `devices/{id}/status` message (payload `online`/`offline`, also its last will). */
@@ -50,7 +50,8 @@ function normalizeSafely(raw: RawEnvelope, device: Device | undefined): ReturnTy
  * reason. One device's bad payload never holds up another's: each record is judged alone.
  */
 export function buildNormalizer(deps: NormalizerDeps, options: { group?: string } = {}): Normalizer {
-  const stats = { readings: 0, deadLetters: 0 };
+  /** records: raw envelopes handled (one may give several readings, or none). */
+  const stats = { records: 0, readings: 0, deadLetters: 0 };
   let sub: Subscription | undefined;
   const { bus, registry } = deps;
 
@@ -85,6 +86,7 @@ export function buildNormalizer(deps: NormalizerDeps, options: { group?: string 
             readings.length && bus.publish('ganzhi.readings.v1', readings.map((r) => ({ key: topicKey('ganzhi.readings.v1', r), value: r }))),
             dead.length && bus.publish('ganzhi.deadletter.v1', dead.map((d) => ({ key: d.deviceId ?? d.stage, value: d }))),
           ]);
+          stats.records += batch.length;
           stats.readings += readings.length;
           stats.deadLetters += dead.length;
         },

@@ -4,6 +4,7 @@ import { generateRegistry, LOAD_SCRYPT, loadDevices, type LoadDeviceOptions } fr
 import { runLoad } from '../load/run';
 import { DEFAULT_PASSWORD_TEMPLATE, passwordFrom } from '../run/fleet';
 import { EXIT, UsageError, duration, interruptSignal, num, parse, str } from './args';
+import { LINK_OPTIONS, LINK_USAGE, linksFrom } from './links';
 
 export const GEN_REGISTRY_USAGE = `usage: npm run sim -- gen-registry --devices <n> --out <file> [options]
 
@@ -16,6 +17,8 @@ thousand devices can authenticate quickly: a test-bench registry, never a deploy
   --out <file>              where to write it (required)
   --prefix <p>              device id prefix (default load: load-gauge-0001, load-air-0001, ...)
   --protocol-share <0..1>   share of gauges on SL 651 and air monitors on HJ 212 (default 0.1)
+  --link-share <0..1>       share of those HJ 212 monitors on the HJ 212 TCP listener, and of fire
+                            sensors that are GB/T 26875.3 UITDs on TCP (default 0: all MQTT)
   --seed <n>                (default 1)
   --password-template <t>   (default ${DEFAULT_PASSWORD_TEMPLATE})
   --demo-registry <file>    devices/operators to include (default deploy/demo/registry.json)
@@ -35,7 +38,9 @@ at QoS 1; reports acknowledged messages per second and PUBACK latency percentile
   --connect-concurrency <n> connections opened at once (default 50)
   --pid <pid>               also sample this process's RSS (the pipeline) every second
   --json                    print the result as JSON
-  --password-template <t>   (default ${DEFAULT_PASSWORD_TEMPLATE})`;
+  --password-template <t>   (default ${DEFAULT_PASSWORD_TEMPLATE})
+  --link-share <0..1>       with --devices: as gen-registry's (a registry file says its own)
+${LINK_USAGE}`;
 
 const DEMO_REGISTRY = new URL('../../../deploy/demo/registry.json', import.meta.url);
 
@@ -47,6 +52,7 @@ export async function genRegistryCommand(argv: readonly string[]): Promise<numbe
       out: { type: 'string' },
       prefix: { type: 'string' },
       'protocol-share': { type: 'string' },
+      'link-share': { type: 'string' },
       seed: { type: 'string' },
       'password-template': { type: 'string' },
       'demo-registry': { type: 'string' },
@@ -65,6 +71,7 @@ export async function genRegistryCommand(argv: readonly string[]): Promise<numbe
     devices: num(values.devices, 'devices', 0, 1, 1_000_000),
     prefix: str(values.prefix, 'load'),
     protocolShare: num(values['protocol-share'], 'protocol-share', 0.1, 0, 1),
+    linkShare: num(values['link-share'], 'link-share', 0, 0, 1),
     seed: num(values.seed, 'seed', 1, 0, 2 ** 32 - 1),
     passwordTemplate: str(values['password-template'], DEFAULT_PASSWORD_TEMPLATE),
     ...(include ? { include } : {}),
@@ -105,6 +112,8 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
       pid: { type: 'string' },
       json: { type: 'boolean' },
       'password-template': { type: 'string' },
+      'link-share': { type: 'string' },
+      ...LINK_OPTIONS,
     },
     LOAD_USAGE,
   );
@@ -115,7 +124,7 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   const devices = values.registry
     ? await devicesFromRegistry(values.registry)
     : values.devices
-      ? loadDevices({ devices: num(values.devices, 'devices', 0, 1, 1_000_000), prefix: str(values.prefix, 'load'), seed: num(values.seed, 'seed', 1) })
+      ? loadDevices({ devices: num(values.devices, 'devices', 0, 1, 1_000_000), prefix: str(values.prefix, 'load'), seed: num(values.seed, 'seed', 1), linkShare: num(values['link-share'], 'link-share', 0, 0, 1) })
       : undefined;
   if (!devices) throw new UsageError(`--registry or --devices is required\n\n${LOAD_USAGE}`);
   const rate = num(values.rate, 'rate', 1000, 0, 10_000_000);
@@ -126,9 +135,11 @@ export async function loadCommand(argv: readonly string[]): Promise<number> {
   const interrupt = interruptSignal();
   const err = process.stderr;
   let lastLine = 0;
+  const url = str(values.url, 'mqtt://127.0.0.1:1883');
   try {
     const result = await runLoad({
-      url: str(values.url, 'mqtt://127.0.0.1:1883'),
+      url,
+      links: linksFrom(values, url),
       devices,
       password: passwordFrom(str(values['password-template'], DEFAULT_PASSWORD_TEMPLATE)),
       rate,

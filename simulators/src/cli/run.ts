@@ -6,6 +6,7 @@ import { createProgress } from '../run/progress';
 import { runScenario } from '../run/scenario';
 import { loadScenarioFile } from '../scenario/load';
 import { EXIT, UsageError, duration, interruptSignal, num, parse, str } from './args';
+import { LINK_OPTIONS, LINK_USAGE, linksFrom } from './links';
 
 export const RUN_USAGE = `usage: npm run sim -- run <scenario.json> [options]
 
@@ -30,7 +31,8 @@ receives with the scenario's expected alerts.
   --operator <id>           operator that watches alerts/# (default op-alice)
   --operator-password <pw>  default demo-<operator>
   --password-template <t>   device passwords, {id} replaced (default ${DEFAULT_PASSWORD_TEMPLATE})
-  --settle <duration>       wait for the last alerts after the run (default 3s)`;
+  --settle <duration>       wait for the last alerts after the run (default 3s)
+${LINK_USAGE}`;
 
 /** How far ahead of the gateway's clock payload timestamps may run (the normalizer allows 1 day). */
 const MAX_AHEAD_MS = 23 * 3_600_000;
@@ -74,6 +76,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       'password-template': { type: 'string' },
       settle: { type: 'string' },
       'no-status': { type: 'boolean' },
+      ...LINK_OPTIONS,
     },
     RUN_USAGE,
   );
@@ -110,6 +113,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
       password: passwordFrom(str(values['password-template'], DEFAULT_PASSWORD_TEMPLATE)),
       operator: { username: operator, password: str(values['operator-password'], `demo-${operator}`) },
       status: withStatus,
+      links: linksFrom(values, url),
       settle: () => new Promise((r) => setTimeout(r, settleMs)),
       signal: interrupt.signal,
       onProgress: (p) => progress.update({ t: p.t, duration: scenario.duration, done: p.done, total: p.total, counters: { alerts: p.alerts } }, p.done === p.total),

@@ -4,6 +4,7 @@ import { createModel, type DeviceModel } from '../models';
 import { createRng } from '../rng';
 import type { ScenarioDevice } from '../scenario/schema';
 import { statusTopic, telemetryTopic } from '../run/fleet';
+import { createLinkFleet, linkOf, type LinkDevice, type LinkPorts } from '../run/links';
 import { percentiles, type Percentiles } from './stats';
 
 export interface LoadOptions {
@@ -20,6 +21,8 @@ export interface LoadOptions {
   readonly seed?: number;
   readonly onProgress?: (p: { phase: 'connect' | 'publish'; done: number; total: number; acked: number }) => void;
   readonly signal?: AbortSignal;
+  /** The gateway's protocol listeners, for devices that do not speak MQTT (UITDs, HJ 212 over TCP). */
+  readonly links?: { readonly host: string; readonly ports: LinkPorts };
 }
 
 export interface LoadResult {
@@ -44,6 +47,8 @@ interface Slot {
   readonly device: ScenarioDevice;
   readonly model: DeviceModel;
   client?: MqttClient;
+  /** Talks to a protocol listener (through `links`) rather than MQTT. */
+  readonly link: boolean;
   inFlight: number;
   seq: number;
 }
@@ -59,12 +64,21 @@ const MAX_SAMPLES = 500_000;
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const rng = createRng(options.seed ?? 1, 'load');
   const start = Date.now();
+  const linked = new Map<string, LinkDevice>();
+  for (const d of options.devices) {
+    const l = linkOf(d);
+    if (l) linked.set(d.id, l);
+  }
+  if (linked.size > 0 && !options.links) throw new Error(`${linked.size} devices speak a protocol of their own: give the protocol listeners' ports`);
+  const links = linked.size > 0 ? createLinkFleet({ host: options.links!.host, ports: options.links!.ports, devices: linked, password: options.password }) : undefined;
   const slots: Slot[] = options.devices.map((device) => ({
     device,
     model: createModel({ device, events: [], rng: rng.fork(device.id), start }),
+    link: linked.has(device.id),
     inFlight: 0,
     seq: 0,
   }));
+  const connected = (slot: Slot) => (slot.link ? links!.isConnected(slot.device.id) : slot.client?.connected === true);
   const window = options.inFlightPerDevice ?? 4;
 
   // --- connect, a bounded number at a time ---
@@ -74,6 +88,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let connectedCount = 0;
   const connectOne = async (slot: Slot) => {
     const id = slot.device.id;
+    if (slot.link) {
+      if (await links!.connect(id)) connectedCount++;
+      else connectFailures++;
+      options.onProgress?.({ phase: 'connect', done: connectedCount + connectFailures, total: slots.length, acked: 0 });
+      return;
+    }
     try {
       slot.client = await mqtt.connectAsync(options.url, {
         username: id,
@@ -96,7 +116,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }),
   );
   const connectMs = performance.now() - t0;
-  const live = slots.filter((s) => s.client?.connected);
+  const live = slots.filter(connected);
 
   // --- publish ---
   const latencies: number[] = [];
@@ -120,14 +140,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let settle: (() => void) | undefined;
 
   const send = (slot: Slot) => {
-    const client = slot.client!;
+    const client = slot.client;
     slot.inFlight++;
     slot.seq++;
     sent++;
     const t = Date.now() - runStart;
     const payload = encodePayload({ device: slot.device, ts: Date.now(), sample: slot.model.sample(t), seq: slot.seq });
     const began = performance.now();
-    client.publish(telemetryTopic(slot.device.id), typeof payload === 'string' ? payload : Buffer.from(payload), { qos: 1 }, (err) => {
+    const done = (err?: Error) => {
       slot.inFlight--;
       if (err) failed++;
       else {
@@ -135,9 +155,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         byKind[slot.device.kind] = (byKind[slot.device.kind] ?? 0) + 1;
         record(performance.now() - began);
       }
-      if (options.rate === 0 && !stopped() && slot.inFlight < window && client.connected) send(slot);
+      if (options.rate === 0 && !stopped() && slot.inFlight < window && connected(slot)) send(slot);
       settle?.();
-    });
+    };
+    if (slot.link) {
+      void links!.send(slot.device.id, payload).then((ok) => done(ok ? undefined : new Error('not acknowledged')));
+    } else client!.publish(telemetryTopic(slot.device.id), typeof payload === 'string' ? payload : Buffer.from(payload), { qos: 1 }, (err) => done(err ?? undefined));
   };
   const stopped = () => options.signal?.aborted === true || performance.now() - p0 >= options.durationMs;
 
@@ -155,7 +178,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         let attempts = 0;
         while (sent + throttled < due && attempts < live.length) {
           const slot = live[cursor++ % live.length]!;
-          if (slot.inFlight >= window || !slot.client!.connected) {
+          if (slot.inFlight >= window || !connected(slot)) {
             throttled++;
             attempts++;
             continue;
@@ -184,6 +207,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const elapsedMs = performance.now() - p0;
   // A clean DISCONNECT, so that the broker drops the last wills instead of publishing them.
   await Promise.all(slots.map((s) => (s.client ? endClean(s.client) : undefined)));
+  await links?.close();
   return {
     devices: slots.length,
     connected: live.length,

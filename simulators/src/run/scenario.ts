@@ -3,7 +3,8 @@ import { compareScenario, type Comparison } from '../compare';
 import { planScenario, type Plan } from '../plan';
 import type { Scenario } from '../scenario/schema';
 import { executePlan, type ExecuteResult, type Pacer, type RunProgress } from './execute';
-import { DEFAULT_PASSWORD_TEMPLATE, createFleet, passwordFrom, type FleetStats } from './fleet';
+import { DEFAULT_PASSWORD_TEMPLATE, createFleet, passwordFrom, type Fleet, type FleetStats } from './fleet';
+import { createLinkFleet, linkOf, mixFleets, type LinkDevice, type LinkPorts } from './links';
 import { watchAlerts } from './watch';
 
 export interface RunScenarioOptions {
@@ -25,6 +26,8 @@ export interface RunScenarioOptions {
   readonly maxInFlight?: number;
   /** Status messages and last wills (default true); see FleetOptions.status. */
   readonly status?: boolean;
+  /** Where the protocol listeners are, for devices that do not speak MQTT (a UITD, `transport: "tcp"`). */
+  readonly links?: { readonly host: string; readonly ports: LinkPorts };
 }
 
 export interface ScenarioRun {
@@ -47,7 +50,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   const own = new Map(scenario.devices.filter((d) => d.password !== undefined).map((d) => [d.id, d.password!]));
   const fallback = options.password ?? passwordFrom(DEFAULT_PASSWORD_TEMPLATE);
   const watcher = await watchAlerts(options.url, options.operator.username, options.operator.password);
-  const fleet = createFleet({ url: options.url, password: (id) => own.get(id) ?? fallback(id), status: options.status ?? true });
+  const password = (id: string) => own.get(id) ?? fallback(id);
+  const fleet = scenarioFleet(scenario, createFleet({ url: options.url, password, status: options.status ?? true }), password, options.links);
   try {
     const execution = await executePlan(plan, {
       fleet,
@@ -63,4 +67,19 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     await fleet.close();
     await watcher.close();
   }
+}
+
+/**
+ * The scenario's devices: MQTT ones through `mqtt`, those that speak HJ 212 / SL 651 over TCP or
+ * GB/T 26875.3 through the protocol listeners (which must then be given).
+ */
+export function scenarioFleet(scenario: Pick<Scenario, 'devices'>, mqtt: Fleet, password: (id: string) => string, links?: { host: string; ports: LinkPorts }): Fleet {
+  const linked = new Map<string, LinkDevice>();
+  for (const d of scenario.devices) {
+    const l = linkOf(d);
+    if (l) linked.set(d.id, l);
+  }
+  if (linked.size === 0) return mqtt;
+  if (!links) throw new Error(`devices ${[...linked.keys()].join(', ')} speak a protocol of their own: give the protocol listeners' ports`);
+  return mixFleets(mqtt, createLinkFleet({ host: links.host, ports: links.ports, devices: linked, password }), (id) => linked.has(id));
 }

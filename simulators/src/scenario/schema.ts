@@ -248,6 +248,7 @@ export const ScenarioSchema = z
       devices.set(d.id, d.kind);
       if (d.format === 'hj212' && d.kind !== 'air_monitor') ctx.addIssue({ code: 'custom', path: ['devices', i, 'format'], message: 'hj212 is for air_monitor devices' });
       if (d.format === 'sl651' && d.kind !== 'river_gauge') ctx.addIssue({ code: 'custom', path: ['devices', i, 'format'], message: 'sl651 is for river_gauge devices' });
+      if (d.format === 'gbt26875' && d.kind !== 'fire_sensor') ctx.addIssue({ code: 'custom', path: ['devices', i, 'format'], message: 'gbt26875 is for fire_sensor devices (a UITD)' });
     });
     const events = new Set<string>(['start']);
     s.events.forEach((e, i) => {
