@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reading } from '../contract-fixtures';
 import { runStoreContract } from '../contract';
+import { runStoreLifecycleContract } from '../lifecycle-contract';
 import type { Store } from '../store';
 import { createDuckDbStore } from './duckdb-store';
 
@@ -37,6 +38,12 @@ function contractFactory() {
 }
 
 runStoreContract('DuckDB file', contractFactory());
+
+let fresh = 0;
+runStoreLifecycleContract('DuckDB file', {
+  openFresh: async (retention) => createDuckDbStore({ path: join(await tempDir(), 'lifecycle.duckdb'), retention }),
+  uniquePrefix: () => `l${++fresh}`,
+});
 
 describe('DuckDB store', () => {
   let store: Store | undefined;
