@@ -25,6 +25,13 @@ describe('planRange', () => {
     ]);
   });
 
+  it('uses the rollup up to the end of the range when the server keeps it current', () => {
+    expect(planRange(q(T, T + DAY_MS + 5, HOUR_MS), Number.POSITIVE_INFINITY)).toEqual([
+      { source: '1h', from: T, to: T + DAY_MS },
+      { source: 'raw', from: T + DAY_MS, to: T + DAY_MS + 5 },
+    ]);
+  });
+
   it('falls back to raw rows when nothing is rolled up yet, and is empty for an empty range', () => {
     expect(planRange(q(T, T + DAY_MS, HOUR_MS), 0)).toEqual([{ source: 'raw', from: T, to: T + DAY_MS }]);
     expect(planRange(q(T, T, HOUR_MS), T + DAY_MS)).toEqual([]);

@@ -64,7 +64,8 @@ export function planRange(q: RangeQuery, rolledThrough: number): RangeSegment[] 
   if (res === undefined) return [{ source: 'raw', from: q.from, to: q.to }];
   const width = RESOLUTION_MS[res];
   const start = alignUp(q.from, width);
-  const end = Math.min(alignDown(q.to, width), alignDown(Math.max(rolledThrough, 0), width));
+  const through = Number.isFinite(rolledThrough) ? alignDown(Math.max(rolledThrough, 0), width) : Number.POSITIVE_INFINITY;
+  const end = Math.min(alignDown(q.to, width), through);
   if (start >= end) return [{ source: 'raw', from: q.from, to: q.to }];
   const out: RangeSegment[] = [];
   if (q.from < start) out.push({ source: 'raw', from: q.from, to: start });
