@@ -48,3 +48,26 @@ export const envList = (def: string[]) =>
     );
 export const envString = (def: string) => z.string().min(1).default(def);
 export const envOptionalString = () => z.string().min(1).optional();
+
+const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as `90d`, `36h`, `15m` or `30s`, as ms. */
+export const envDuration = (def: string) =>
+  z
+    .string()
+    .regex(/^\d+(s|m|h|d)$/, 'a duration such as 90d, 36h, 15m or 30s')
+    .default(def)
+    .transform((v) => Number(v.slice(0, -1)) * DURATION_MS[v.slice(-1) as keyof typeof DURATION_MS]);
+
+const SIZE_BYTES: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A size such as `512MB`, `2GiB` or `0B`, as bytes. */
+export const envSize = (def: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GiB')
+    .default(def)
+    .transform((v) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(v) as RegExpExecArray;
+      return Math.round(Number(m[1]) * (SIZE_BYTES[(m[2] as string).toLowerCase()] ?? 1));
+    });

@@ -4,7 +4,7 @@ import { createEmbeddedBus, type Bus } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
-import { DEMO_REGISTRY_FILE, type RuntimeConfig } from './config';
+import { DEMO_REGISTRY_FILE, retentionOf, type RuntimeConfig } from './config';
 
 /** The bus the config names. The stages never see which. */
 export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 'ganzhi'): Promise<Bus> {
@@ -38,7 +38,12 @@ export async function openStore(config: RuntimeConfig, logger: Logger): Promise<
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
       await mkdir(config.GANZHI_DATA_DIR, { recursive: true });
-      return createDuckDbStore({ path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'), memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT, logger: log });
+      return createDuckDbStore({
+        path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
+        memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
+        retention: retentionOf(config),
+        logger: log,
+      });
     }
     case 'questdb': {
       const { createQuestDbStore } = await import('@ganzhi/store');
@@ -47,6 +52,7 @@ export async function openStore(config: RuntimeConfig, logger: Logger): Promise<
         ...(config.QUESTDB_USERNAME ? { username: config.QUESTDB_USERNAME } : {}),
         ...(config.QUESTDB_PASSWORD ? { password: config.QUESTDB_PASSWORD } : {}),
         ...(config.QUESTDB_TOKEN ? { token: config.QUESTDB_TOKEN } : {}),
+        retention: retentionOf(config),
         logger: log,
       });
     }

@@ -1,6 +1,11 @@
-export { RuntimeConfigSchema, checkRuntime, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR } from './config';
+export { RuntimeConfigSchema, checkRuntime, retentionOf, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR } from './config';
 export type { RuntimeConfig } from './config';
 export { openBus, openStore, openRegistry } from './adapters';
 export { runMain, closeAll } from './run';
 export type { Running } from './run';
 export { openSilencesView } from './silences';
+export { buildDiskWatch, judgeDisk, bytesOnDisk, dataDirAreas } from './disk-watch';
+export type { DiskWatch, DiskWatchConfig, DiskWatchDeps, DiskSnapshot, VolumeStats } from './disk-watch';
+export { buildStoreMaintenance } from './store-maintenance';
+export type { StoreMaintenance, StoreMaintenanceConfig, StoreMaintenanceDeps } from './store-maintenance';
+export { diskWatchConfig } from './lifecycle';

@@ -14,6 +14,7 @@ export const ERRORS = {
   GANZHI_ERR_GW_PAYLOAD_TOO_LARGE: { retryable: false, message: 'payload exceeds the size limit' },
   GANZHI_ERR_GW_BAD_COMMAND: { retryable: false, message: 'operator command is malformed' },
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
+  GANZHI_ERR_GW_DISK_FULL: { retryable: true, message: 'data volume below its free-space floor: ingest paused' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
   GANZHI_ERR_NORM_SCHEMA: { retryable: false, message: 'payload does not match the schema of its device kind' },

@@ -1,6 +1,6 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -13,7 +13,16 @@ runMain('ganzhi', async (logger) => {
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger },
+    {
+      bus,
+      store,
+      registry,
+      engine,
+      alerts: createAlertsCore(),
+      logger,
+      disk: buildDiskWatch(diskWatchConfig(config), { logger }),
+      maintenance: buildStoreMaintenance({ cron: config.GANZHI_STORE_MAINTENANCE_CRON }, { store, logger }),
+    },
     { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT },
   );
   await pipeline.start();

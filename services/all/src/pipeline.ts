@@ -8,6 +8,7 @@ import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
 import type { Registry } from '@ganzhi/registry';
 import type { RuleEngine } from '@ganzhi/rules';
 import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
+import type { DiskWatch, StoreMaintenance } from '@ganzhi/runtime';
 import type { Store } from '@ganzhi/store';
 import { buildWriter, type Writer } from '@ganzhi/writer';
 
@@ -19,6 +20,10 @@ export interface PipelineDeps {
   alerts: AlertsCore;
   logger: Logger;
   now?: () => number;
+  /** Disk watch: bytes per area in stats, and the gateway's free-space floor. */
+  disk?: DiskWatch;
+  /** Store rollups and retention on a schedule, beside the writer. */
+  maintenance?: StoreMaintenance;
 }
 
 export interface PipelineOptions {
@@ -57,13 +62,15 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     { bus, core: deps.alerts, logger, now },
     { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
   );
-  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
+  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, ...(deps.disk ? { ingestGate: deps.disk } : {}) });
   const stats = () => ({
     gateway: gateway.stats(),
     normalizer: normalizer.stats(),
     rules: rules.stats(),
     alerts: alerts.stats(),
     writer: writer.stats(),
+    ...(deps.maintenance ? { storeMaintenance: deps.maintenance.stats() } : {}),
+    ...(deps.disk ? { disk: deps.disk.snapshot() } : {}),
     memory: process.memoryUsage(),
   });
   const api =
@@ -74,7 +81,16 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
           { store: deps.store, registry: deps.registry, bus, logger, stats, now },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
-  const order = [writer, normalizer, rules, alerts, ...(api ? [api] : []), gateway];
+  const order = [
+    ...(deps.disk ? [deps.disk] : []),
+    writer,
+    ...(deps.maintenance ? [deps.maintenance] : []),
+    normalizer,
+    rules,
+    alerts,
+    ...(api ? [api] : []),
+    gateway,
+  ];
   return {
     gateway,
     normalizer,

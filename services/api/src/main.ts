@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { buildApi } from './build';
 import { ApiConfigSchema } from './config';
 
@@ -11,9 +11,12 @@ runMain(
     const registry = await openRegistry(config, logger);
     const bus = await openBus(config, logger, `api-${config.GANZHI_INSTANCE_ID}`);
     const store = await openStore(config, logger);
-    const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger });
+    const disk = buildDiskWatch(diskWatchConfig(config), { logger });
+    await disk.start();
+    const stats = () => ({ disk: disk.snapshot() });
+    const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger, stats });
     await api.start();
-    return { close: () => closeAll([store, bus, api]) };
+    return { close: () => closeAll([disk, store, bus, api]) };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

@@ -18,6 +18,11 @@ export interface GatewayDeps {
   registry: Registry;
   logger: Logger;
   now?: () => number;
+  /**
+   * The disk floor (packages/runtime's disk watch): while it returns an error, publishes are
+   * refused without a PUBACK, so devices keep their messages and resend them later.
+   */
+  ingestGate?: { refusal(): Error | undefined };
 }
 
 export interface GatewayStats {
@@ -93,6 +98,9 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
+      // Disk floor (issue 21): below the free-space floor nothing new is appended, so no PUBACK.
+      const diskFull = deps.ingestGate?.refusal();
+      if (diskFull) return done(diskFull);
       ingest(route, principal, packet, payload).then(
         () => {
           stats.accepted++;

@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, closeAll, diskWatchConfig, openBus, openRegistry, runMain } from '@ganzhi/runtime';
 import { buildGateway } from './build';
 import { GatewayServiceConfigSchema } from './config';
 
@@ -10,9 +10,11 @@ runMain(
     const config = loadConfig(GatewayServiceConfigSchema, process.env);
     const registry = await openRegistry(config, logger);
     const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
-    const gateway = await buildGateway(config, { bus, registry, logger });
+    const disk = buildDiskWatch(diskWatchConfig(config), { logger });
+    await disk.start();
+    const gateway = await buildGateway(config, { bus, registry, logger, ingestGate: disk });
     await gateway.start();
-    return { close: () => closeAll([bus, gateway]), stats: () => gateway.stats() };
+    return { close: () => closeAll([bus, gateway, disk]), stats: () => ({ ...gateway.stats(), disk: disk.snapshot() }) };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );

@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openStore, runMain } from '@ganzhi/runtime';
+import { RuntimeConfigSchema, buildStoreMaintenance, checkRuntime, closeAll, openBus, openStore, runMain } from '@ganzhi/runtime';
 import { buildWriter } from './build';
 
 /** The time-series writer alone (distributed mode): instances share the consumer group `writer`. */
@@ -11,7 +11,10 @@ runMain(
     const store = await openStore(config, logger);
     const writer = buildWriter({ bus, store, logger });
     await writer.start();
-    return { close: () => closeAll([store, bus, writer]), stats: () => writer.stats() };
+    // Rollups and retention run beside the writer; several writers may run it, it is idempotent.
+    const maintenance = buildStoreMaintenance({ cron: config.GANZHI_STORE_MAINTENANCE_CRON }, { store, logger });
+    await maintenance.start();
+    return { close: () => closeAll([store, bus, writer, maintenance]), stats: () => ({ ...writer.stats(), storeMaintenance: maintenance.stats() }) };
   },
   { healthPort: Number(process.env.GANZHI_HEALTH_PORT ?? 0) },
 );
