@@ -118,10 +118,18 @@ export function runStoreLifecycleContract(name: string, factory: LifecycleContra
       // Noon n days back: whole day partitions (QuestDB) fall on either side of each window.
       const noon = (n: number) => alignDown(now, DAY_MS) - n * DAY_MS + 12 * HOUR_MS;
       const days = [40, 20, 5, 1];
-      await store.writeReadings(days.map((n) => reading(d, 'air_monitor', noon(n), { only: ['pm25'], fill: n })));
       const alerts = alertLifecycle(`${p}-fs-1`, 'fire_sensor', noon(40));
       await store.writeAlertEvents(alerts);
-      await eventually(async () => expect(await store.countReadings(d)).toBe(4), settle);
+      // As live data arrives: each day's reading, then a maintenance run an hour later (device
+      // time), once the rollups hold it (a server-side rollup refreshes on its own).
+      for (const n of days) {
+        await store.writeReadings([reading(d, 'air_monitor', noon(n), { only: ['pm25'], fill: n })]);
+        await store.maintain(noon(n) + HOUR_MS);
+        await eventually(async () => {
+          const hours = await store.rollups({ resolution: '1h', deviceId: d, metric: 'pm25', from: noon(n), to: noon(n) + HOUR_MS });
+          expect(hours.map((r) => r.ts)).toEqual([noon(n)]);
+        }, settle);
+      }
 
       await store.maintain(now);
       const q = { deviceId: d, metric: 'pm25', from: noon(60), to: now };
@@ -155,7 +163,17 @@ export function runStoreLifecycleContract(name: string, factory: LifecycleContra
         batch.push(reading(d, 'port_device', start + h * HOUR_MS + 10 * MINUTE_MS, { only: ['wind_speed'], fill: h % 50 }));
         batch.push(reading(d, 'port_device', start + h * HOUR_MS + 40 * MINUTE_MS, { only: ['wind_speed'], fill: (h % 50) + 0.5 }));
       }
-      for (let i = 0; i < batch.length; i += 2000) await store.writeReadings(batch.slice(i, i + 2000));
+      // In time order, as live data would come, each part rolled up before the next is written.
+      for (let i = 0; i < batch.length; i += 2000) {
+        const part = batch.slice(i, i + 2000);
+        const lastTs = (part[part.length - 1] as { ts: number }).ts;
+        await store.writeReadings(part);
+        await store.maintain(lastTs + HOUR_MS);
+        await eventually(async () => {
+          const hour = alignDown(lastTs, HOUR_MS);
+          expect((await store.rollups({ resolution: '1h', deviceId: d, metric: 'wind_speed', from: hour, to: hour + HOUR_MS })).map((r) => r.count)).toEqual([2]);
+        }, settle);
+      }
       await store.maintain(now);
       const year = await eventually(async () => {
         const buckets = await store.range({ deviceId: d, metric: 'wind_speed', from: start, to: alignDown(now, HOUR_MS), bucketMs: HOUR_MS });
