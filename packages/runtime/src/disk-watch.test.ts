@@ -52,6 +52,24 @@ describe('the disk watch', () => {
   });
 });
 
+describe('the disk watch of a data directory not made yet', () => {
+  it('measures the volume of its nearest existing parent', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-dw-'));
+    try {
+      const watch = buildDiskWatch(
+        { dir: join(dir, 'not', 'yet'), areas: { a: [join(dir, 'not', 'yet', 'a')] }, warnPercent: 90, minFreeBytes: 0, intervalMs: 60_000 },
+        { logger: silentLogger() },
+      );
+      await watch.start();
+      expect(watch.snapshot()).toMatchObject({ ingestAllowed: true, areas: { a: 0 } });
+      expect(watch.snapshot()?.totalBytes).toBeGreaterThan(0);
+      await watch.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('store maintenance', () => {
   it('runs the store lifecycle on demand with its own clock, one run at a time', async () => {
     const store = await createDuckDbStore({ path: ':memory:' });

@@ -1,5 +1,5 @@
 import { lstat, readdir, statfs as fsStatfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError } from '@ganzhi/schemas';
 
@@ -111,8 +111,22 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<DiskSnapshot> | undefined;
 
+  /** The volume of the data directory, or of its nearest existing parent (a service that has not made it yet). */
+  async function volume(): Promise<VolumeStats> {
+    let dir = resolve(config.dir);
+    for (let i = 0; ; i++) {
+      try {
+        return await statfs(dir);
+      } catch (err) {
+        const parent = dirname(dir);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir || i > 64) throw err;
+        dir = parent;
+      }
+    }
+  }
+
   async function sample(): Promise<DiskSnapshot> {
-    const v = await statfs(config.dir);
+    const v = await volume();
     const verdict = judgeDisk(v, config);
     const areas: Record<string, number> = {};
     for (const [name, paths] of Object.entries(config.areas)) {
