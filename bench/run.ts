@@ -26,6 +26,7 @@ import { runIngest, type IngestOptions, type IngestResult } from './scenarios/in
 import { drain, sustained } from './scenarios/measure';
 import { runMicro } from './scenarios/micro';
 import { runProfile } from './scenarios/profile';
+import { runSoak } from './scenarios/soak';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -121,10 +122,10 @@ async function main(argv: readonly string[]): Promise<number> {
         report.notes.push(`open-files limit (ulimit -n) is ${limit}: connections capped at ${connections}; raise it (ulimit -n ${a.connections + 1024}) for the full run`);
       }
     }
-    const needRegistry = ['ingest', 'alerts', 'faults', 'kafka', 'connections', 'profile'].some((s) => a.sections.has(s as never));
+    const needRegistry = ['ingest', 'alerts', 'faults', 'kafka', 'connections', 'profile', 'soak'].some((s) => a.sections.has(s as never));
     let reg: BenchRegistry | undefined;
     if (needRegistry) {
-      const n = Math.max(a.devices, has('connections') ? connections : 0);
+      const n = Math.max(has('ingest') || has('alerts') || has('kafka') || has('profile') ? a.devices : 0, has('connections') ? connections : 0, has('soak') ? a.soak.devices : 0);
       const t = performance.now();
       reg = await writeBenchRegistry(dir, n);
       log(`registry: ${n} devices + 1 operator (scrypt N=1024) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -277,6 +278,21 @@ async function main(argv: readonly string[]): Promise<number> {
           log,
         });
       }
+    });
+
+    if (has('soak')) await section('soak', async () => {
+      report.soak = await runSoak({
+        dataDir: join(dir, 'data-soak'),
+        registryFile: reg!.file,
+        operator: reg!.operator,
+        devices: reg!.devices.slice(0, a.soak.devices),
+        seconds: a.soak.seconds,
+        deviceDays: a.soak.days,
+        rate: a.soak.rate,
+        sampleMs: Math.max(2000, Math.round((a.soak.seconds * 1000) / 30)),
+        log,
+      });
+      await rm(join(dir, 'data-soak'), { recursive: true, force: true });
     });
 
     for (const r of report.ingest) {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile'] as const;
+export const SECTIONS = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile', 'soak'] as const;
 export type Section = (typeof SECTIONS)[number];
 const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
 
@@ -24,6 +24,7 @@ export interface BenchArgs {
   profileSeconds: number;
   profileOut?: string;
   syncs: ('fsync' | 'write')[];
+  soak: { seconds: number; devices: number; rate: number; days: number };
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -49,7 +50,13 @@ plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what e
   --sync <list>           embedded bus sync modes for ingest: fsync,write (default both)
   --profile-rate <msgs/s> rate for --profile (default: the pipeline's sustained rate, searched first)
   --profile-seconds <s>   profiled window (default 20)
-  --profile-out <file>    also save the .cpuprofile (open it in Chrome DevTools)`;
+  --profile-out <file>    also save the .cpuprofile (open it in Chrome DevTools)
+  --soak                  the soak only (same as --only soak): a month of device time compressed
+                          into minutes with short retention; area bytes and RSS over time, start time
+  --soak-seconds <s>      wall-clock length of the soak load (default 300)
+  --soak-devices <n>      devices of the soak (default 100)
+  --soak-rate <msgs/s>    publishes per second of the soak (default 500)
+  --soak-days <n>         device days the soak covers (default 30)`;
 
 function int(v: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (v === undefined) return fallback;
@@ -79,6 +86,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       'profile-rate': { type: 'string' },
       'profile-seconds': { type: 'string' },
       'profile-out': { type: 'string' },
+      soak: { type: 'boolean' },
+      'soak-seconds': { type: 'string' },
+      'soak-devices': { type: 'string' },
+      'soak-rate': { type: 'string' },
+      'soak-days': { type: 'string' },
     },
     strict: true,
   });
@@ -91,10 +103,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     const bad = sections.filter((s) => !SECTIONS.includes(s));
     if (bad.length) throw new Error(`--only: unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}, all`);
   } else sections = [...DEFAULT_SECTIONS];
-  if (values.micro || values.profile) {
+  if (values.micro || values.profile || values.soak) {
     sections = values.only !== undefined ? sections : [];
     if (values.micro) sections.push('micro');
     if (values.profile) sections.push('profile');
+    if (values.soak) sections.push('soak');
   }
   const syncs = (values.sync ?? 'fsync,write').split(',').map((s) => s.trim());
   if (syncs.some((s) => s !== 'fsync' && s !== 'write') || syncs.length === 0) throw new Error(`--sync must list fsync and/or write: ${values.sync}`);
@@ -118,5 +131,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     profileSeconds: int(values['profile-seconds'], 'profile-seconds', quick ? 10 : 20, 2, 300),
     ...(values['profile-out'] !== undefined ? { profileOut: values['profile-out'] } : {}),
     syncs: syncs as ('fsync' | 'write')[],
+    soak: {
+      seconds: int(values['soak-seconds'], 'soak-seconds', 300, 10, 86_400),
+      devices: int(values['soak-devices'], 'soak-devices', 100, 1, 10_000),
+      rate: int(values['soak-rate'], 'soak-rate', 500, 1, 100_000),
+      days: int(values['soak-days'], 'soak-days', 30, 1, 3650),
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { IngestResult } from '../scenarios/ingest';
 import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
 import { sustained } from '../scenarios/measure';
+import { formatSoak, type SoakResult } from '../scenarios/soak';
 
 /** Everything one `npm run bench` measured (also what --json writes). */
 export interface BenchReport {
@@ -21,6 +22,7 @@ export interface BenchReport {
   connections?: ConnectionsResult[];
   micro?: { results: MicroResult[]; error?: string };
   profile?: ProfileResult | { skipped: string };
+  soak?: SoakResult;
   notes: string[];
   seconds: number;
 }
@@ -148,6 +150,7 @@ export function profileText(p: ProfileResult): string {
 
 export function formatReport(r: BenchReport): string {
   const out: string[] = [];
+  const soak = r.soak ? formatSoak(r.soak) : undefined;
   const m = r.machine;
   out.push(`Ganzhi bench, ${m.date}: ${m.cpu}, ${m.cores} cores, node ${m.node}, ${m.kernel}; load average at start ${m.loadavgAtStart}`);
   out.push(
@@ -222,6 +225,7 @@ export function formatReport(r: BenchReport): string {
     out.push('skipped' in r.profile ? `skipped: ${r.profile.skipped}` : profileText(r.profile));
   }
   if (r.notes.length) out.push('', 'NOTES', ...r.notes.map((n) => `- ${n}`));
+  if (soak) out.push('', soak);
   return out.join('\n');
 }
 

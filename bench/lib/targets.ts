@@ -97,6 +97,9 @@ export interface PipelineTargetOptions {
   readonly inspectPort?: number;
   /** Also run the HJ 212 over TCP listener (off otherwise). */
   readonly hj212?: boolean;
+  /** Another entry point than services/all/src/main.ts (the soak's), and extra environment. */
+  readonly main?: string;
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** `node --import tsx services/all/src/main.ts` (what `npm start` runs) on loopback ports. */
@@ -119,9 +122,10 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     GANZHI_LOG_LEVEL: 'warn',
     GANZHI_BUS: o.kafkaBrokers ? 'kafka' : 'embedded',
     ...(o.kafkaBrokers ? { KAFKA_BROKERS: o.kafkaBrokers.join(',') } : {}),
+    ...o.env,
   };
   const prof = o.inspectPort ? [`--inspect=127.0.0.1:${o.inspectPort}`] : [];
-  const child = startChild(process.execPath, [...prof, '--import', 'tsx', PIPELINE_MAIN], { cwd: REPO, env });
+  const child = startChild(process.execPath, [...prof, '--import', 'tsx', o.main ?? PIPELINE_MAIN], { cwd: REPO, env });
   const auth = `Basic ${Buffer.from(`${o.operator.user}:${o.operator.password}`).toString('base64')}`;
   const counters = async (): Promise<PipelineCounters> => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/stats`, { headers: { authorization: auth }, signal: AbortSignal.timeout(5_000) });

@@ -7,6 +7,7 @@ import type { Bus } from '@ganzhi/bus';
 import { silentLogger } from '@ganzhi/log';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
+import type { DiskWatch } from '@ganzhi/runtime';
 import type { Store } from '@ganzhi/store';
 
 /** The protocol listeners (on by default in the all-in-one process) on ports the OS picks. */
@@ -34,7 +35,7 @@ export interface RunningPipeline {
  * registry and the default rules, on loopback ports chosen by the OS. Timer-driven sweeps are off
  * (tests call `sweep()` with their own clock).
  */
-export async function startPipeline(options: { dir?: string; env?: Record<string, string>; now?: () => number } = {}): Promise<RunningPipeline> {
+export async function startPipeline(options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch } = {}): Promise<RunningPipeline> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ganzhi-test-')));
   const config = loadPipelineConfig({
     GANZHI_DATA_DIR: dir,
@@ -53,7 +54,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
+    { bus, store, registry, engine, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
     { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 } },
   );
   await pipeline.start();

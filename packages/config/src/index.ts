@@ -70,19 +70,26 @@ export function bindError(err: unknown, variable: string, port: number, host: st
   return err;
 }
 
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
 
-/** A size such as `512MiB`, `4GiB` or `1000000` (bytes), as a number of bytes. */
-export const envBytes = (def: string) =>
+const DURATION_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A duration such as `90d`, `36h`, `15m` or `30s`, as ms. */
+export const envDuration = (def: string) =>
   z
     .string()
+    .regex(/^\d+(s|m|h|d)$/, 'a duration such as 90d, 36h, 15m or 30s')
     .default(def)
-    .transform((v, ctx) => {
-      const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$/i.exec(v);
-      const n = m ? Number(m[1]) * (UNITS[(m[2] ?? 'B').toUpperCase()] ?? NaN) : NaN;
-      if (!Number.isFinite(n) || n < 1) {
-        ctx.addIssue({ code: 'custom', message: 'a size such as 512MiB, 4GiB or a number of bytes' });
-        return z.NEVER;
-      }
-      return Math.floor(n);
+    .transform((v) => Number(v.slice(0, -1)) * DURATION_MS[v.slice(-1) as keyof typeof DURATION_MS]);
+
+const SIZE_BYTES: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** A size such as `512MB`, `2GiB` or `0B`, as bytes. */
+export const envSize = (def: string) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 512MB or 2GiB')
+    .default(def)
+    .transform((v) => {
+      const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/i.exec(v) as RegExpExecArray;
+      return Math.round(Number(m[1]) * (SIZE_BYTES[(m[2] as string).toLowerCase()] ?? 1));
     });

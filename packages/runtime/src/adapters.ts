@@ -6,7 +6,7 @@ import type { TopicName } from '@ganzhi/schemas';
 import { instrumentBus, instrumentStore, type Metrics, type ObservedStore } from '@ganzhi/metrics';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
-import { DEMO_REGISTRY_FILE, type RuntimeConfig } from './config';
+import { DEMO_REGISTRY_FILE, retentionOf, type RuntimeConfig } from './config';
 
 /** The bus the config names (measured into `metrics` when given). The stages never see which. */
 export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 'ganzhi', metrics?: Metrics): Promise<Bus> {
@@ -47,7 +47,12 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
       await mkdir(config.GANZHI_DATA_DIR, { recursive: true });
-      return createDuckDbStore({ path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'), memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT, logger: log });
+      return createDuckDbStore({
+        path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
+        memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
+        retention: retentionOf(config),
+        logger: log,
+      });
     }
     case 'questdb': {
       const { createQuestDbStore } = await import('@ganzhi/store');
@@ -56,6 +61,7 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
         ...(config.QUESTDB_USERNAME ? { username: config.QUESTDB_USERNAME } : {}),
         ...(config.QUESTDB_PASSWORD ? { password: config.QUESTDB_PASSWORD } : {}),
         ...(config.QUESTDB_TOKEN ? { token: config.QUESTDB_TOKEN } : {}),
+        retention: retentionOf(config),
         logger: log,
       });
     }

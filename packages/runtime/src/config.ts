@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import cron from 'node-cron';
 import { z } from 'zod';
-import { LogLevelSchema, envBool, envBytes, envList, envOptionalString, envPort, envString } from '@ganzhi/config';
+import { LogLevelSchema, envBool, envDuration, envInt, envList, envOptionalString, envPort, envSize, envString } from '@ganzhi/config';
 
 const repoFile = (rel: string) => fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
 export const DEMO_REGISTRY_FILE = repoFile('deploy/demo/registry.json');
@@ -19,11 +20,11 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_BUS_SYNC: z.enum(['fsync', 'write']).default('fsync').describe('embedded log: fsync each group commit (power-loss safe) or write only (process-crash safe)'),
   GANZHI_BUS_MAX_LAG: z.coerce.number().int().min(1000).default(50_000).describe('embedded log: how far (records) the slowest stage may fall behind before publishes, and so PUBACKs, wait'),
   GANZHI_BUS_RAW_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(168).describe('embedded log: hours of raw device messages kept, the replay window (default 7 days; at 100 msg/s about 250 B each, 15 GB, so the size bound below applies first)'),
-  GANZHI_BUS_RAW_RETENTION_BYTES: envBytes('4GiB').describe('embedded log: at most this much raw history (4 GiB: about 46 h at 100 msg/s, 4.6 h at 1,000 msg/s)'),
+  GANZHI_BUS_RAW_RETENTION_BYTES: envSize('4GiB').describe('embedded log: at most this much raw history (4 GiB: about 46 h at 100 msg/s, 4.6 h at 1,000 msg/s)'),
   GANZHI_BUS_DERIVED_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(48).describe('embedded log: hours of readings, signals and dead letters kept (the store holds readings for good)'),
-  GANZHI_BUS_DERIVED_RETENTION_BYTES: envBytes('2GiB').describe('embedded log: at most this much per derived topic'),
+  GANZHI_BUS_DERIVED_RETENTION_BYTES: envSize('2GiB').describe('embedded log: at most this much per derived topic'),
   GANZHI_BUS_EVENTS_RETENTION_HOURS: z.coerce.number().positive().max(24 * 3650).default(24 * 90).describe('embedded log: hours of alert changes, operator commands, their results and silences kept (90 days; the store keeps the alert trail for good)'),
-  GANZHI_BUS_EVENTS_RETENTION_BYTES: envBytes('1GiB').describe('embedded log: at most this much per event topic'),
+  GANZHI_BUS_EVENTS_RETENTION_BYTES: envSize('1GiB').describe('embedded log: at most this much per event topic'),
   KAFKA_BROKERS: envList([]).describe('comma-separated Kafka bootstrap brokers (GANZHI_BUS=kafka)'),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3000).max(300_000).default(30_000).describe('Kafka consumer session timeout: how soon a dead instance\'s partitions move to another'),
   KAFKA_PARTITIONS: z.coerce.number().int().min(1).max(1000).default(12).describe('partitions of each topic Ganzhi creates on Kafka'),
@@ -54,6 +55,14 @@ export const RuntimeConfigSchema = z.object({
   QUESTDB_TOKEN: envOptionalString().describe('QuestDB HTTP bearer token (instead of user/password)'),
   GANZHI_OPS_HOST: envString('0.0.0.0').describe('address the ops listener (/metrics, /healthz, /readyz) binds to'),
   GANZHI_OPS_PORT: envPort(9464).describe('ops listener port: Prometheus /metrics, liveness /healthz, readiness /readyz (0 = any free port)'),
+  GANZHI_RETENTION_RAW: envDuration('90d').describe('store: raw readings are kept this long (device time), then deleted after being rolled up; e.g. 90d, 36h'),
+  GANZHI_RETENTION_ROLLUP_1M: envDuration('1825d').describe('store: 1-minute rollups (count, min, max, mean, last per device and metric) are kept this long; at least GANZHI_RETENTION_RAW'),
+  GANZHI_RETENTION_ROLLUP_1H: envDuration('1825d').describe('store: 1-hour rollups are kept this long; at least GANZHI_RETENTION_ROLLUP_1M. Alerts and the audit trail are never deleted'),
+  GANZHI_STORE_MAINTENANCE_CRON: z.string().default('0 */5 * * * *').describe("node-cron schedule of the store's rollup and retention run (writer, all-in-one); '' disables it"),
+  GANZHI_DISK_WARN_PERCENT: envInt(85, 1, 100).describe('log a warning once the data volume is this full (percent)'),
+  GANZHI_DISK_MIN_FREE: envSize('1GiB').describe('below this much free space on the data volume ingest refuses publishes (no PUBACK) until space is freed'),
+  GANZHI_DISK_CHECK_MS: envInt(5000, 100, 3_600_000).describe('how often the data volume and each area (bus state, bus topics, store) are measured'),
+  GANZHI_HEALTH_PORT: envPort(0).describe('standalone services: port of /healthz and /readyz (0 = none)'),
 });
 
 /** The ops listener's settings, read by `runMain` before anything else. */
@@ -62,6 +71,18 @@ export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;
 
 /** Cross-field rules every runtime config obeys; call from a service schema's superRefine. */
 export function checkRuntime(c: RuntimeConfig, ctx: z.RefinementCtx): void {
+  if (c.GANZHI_RETENTION_RAW < 60_000) {
+    ctx.addIssue({ code: 'custom', path: ['GANZHI_RETENTION_RAW'], message: 'must be at least 1m' });
+  }
+  if (c.GANZHI_RETENTION_ROLLUP_1M < c.GANZHI_RETENTION_RAW) {
+    ctx.addIssue({ code: 'custom', path: ['GANZHI_RETENTION_ROLLUP_1M'], message: 'must be at least GANZHI_RETENTION_RAW' });
+  }
+  if (c.GANZHI_RETENTION_ROLLUP_1H < c.GANZHI_RETENTION_ROLLUP_1M) {
+    ctx.addIssue({ code: 'custom', path: ['GANZHI_RETENTION_ROLLUP_1H'], message: 'must be at least GANZHI_RETENTION_ROLLUP_1M' });
+  }
+  if (c.GANZHI_STORE_MAINTENANCE_CRON !== '' && !cron.validate(c.GANZHI_STORE_MAINTENANCE_CRON)) {
+    ctx.addIssue({ code: 'custom', path: ['GANZHI_STORE_MAINTENANCE_CRON'], message: 'not a valid node-cron expression' });
+  }
   if (c.GANZHI_BUS === 'kafka' && c.KAFKA_BROKERS.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'required when GANZHI_BUS=kafka' });
   }
@@ -81,4 +102,9 @@ export function checkRuntime(c: RuntimeConfig, ctx: z.RefinementCtx): void {
   if (c.KAFKA_MIN_INSYNC_REPLICAS !== undefined && c.KAFKA_REPLICATION_FACTOR !== undefined && c.KAFKA_MIN_INSYNC_REPLICAS > c.KAFKA_REPLICATION_FACTOR) {
     ctx.addIssue({ code: 'custom', path: ['KAFKA_MIN_INSYNC_REPLICAS'], message: 'must not exceed KAFKA_REPLICATION_FACTOR' });
   }
+}
+
+/** The store retention policy the config names. */
+export function retentionOf(c: RuntimeConfig): { rawMs: number; rollup1mMs: number; rollup1hMs: number } {
+  return { rawMs: c.GANZHI_RETENTION_RAW, rollup1mMs: c.GANZHI_RETENTION_ROLLUP_1M, rollup1hMs: c.GANZHI_RETENTION_ROLLUP_1H };
 }

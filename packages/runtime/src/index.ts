@@ -1,4 +1,4 @@
-export { RuntimeConfigSchema, OpsConfigSchema, checkRuntime, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR, DEFAULT_NOTIFY_ROUTES_FILE } from './config';
+export { RuntimeConfigSchema, OpsConfigSchema, checkRuntime, retentionOf, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR, DEFAULT_NOTIFY_ROUTES_FILE } from './config';
 export type { RuntimeConfig } from './config';
 export { openBus, openStore, openRegistry, retentionClasses } from './adapters';
 export { kafkaBusOptions } from './kafka-options';
@@ -8,3 +8,8 @@ export { startOps } from './ops';
 export type { OpsServer, OpsOptions } from './ops';
 export { GANZHI_VERSION } from './version';
 export { openSilencesView } from './silences';
+export { buildDiskWatch, judgeDisk, bytesOnDisk, dataDirAreas } from './disk-watch';
+export type { DiskWatch, DiskWatchConfig, DiskWatchDeps, DiskSnapshot, VolumeStats } from './disk-watch';
+export { buildStoreMaintenance } from './store-maintenance';
+export type { StoreMaintenance, StoreMaintenanceConfig, StoreMaintenanceDeps } from './store-maintenance';
+export { diskWatchConfig } from './lifecycle';

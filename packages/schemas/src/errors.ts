@@ -20,6 +20,7 @@ export const ERRORS = {
   GANZHI_ERR_GW_BAD_FRAME: { retryable: false, message: 'bytes on a protocol listener are not a well-formed frame' },
   GANZHI_ERR_GW_BAD_CRC: { retryable: false, message: 'a frame on a protocol listener fails its checksum' },
   GANZHI_ERR_GW_BUFFER_LIMIT: { retryable: false, message: 'a protocol connection exceeded its buffer limit' },
+  GANZHI_ERR_GW_DISK_FULL: { retryable: true, message: 'data volume below its free-space floor: ingest paused' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
   GANZHI_ERR_NORM_SCHEMA: { retryable: false, message: 'payload does not match the schema of its device kind' },

@@ -6,7 +6,14 @@ export type {
   BucketRow,
   AlertHistoryQuery,
   Aggregate,
+  Resolution,
+  RetentionPolicy,
+  RollupRow,
+  RollupQuery,
+  MaintenanceReport,
 } from './store';
+export { DEFAULT_RETENTION, checkRetention, planRange, mergeBuckets, RESOLUTION_MS } from './lifecycle/plan';
+export type { RangeSegment } from './lifecycle/plan';
 export { createDuckDbStore } from './duckdb/duckdb-store';
 export type { DuckDbStoreOptions } from './duckdb/duckdb-store';
 // The contract suite (./contract) imports vitest, so it is not re-exported here: adapters' tests

@@ -12,6 +12,13 @@ describe('pipeline configuration', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('reads retention as durations and the disk floor as a size', () => {
+    const c = loadPipelineConfig({ GANZHI_RETENTION_RAW: '36h', GANZHI_RETENTION_ROLLUP_1M: '7d', GANZHI_DISK_MIN_FREE: '512MB' });
+    expect(c).toMatchObject({ GANZHI_RETENTION_RAW: 36 * 3_600_000, GANZHI_RETENTION_ROLLUP_1M: 7 * 86_400_000, GANZHI_RETENTION_ROLLUP_1H: 1825 * 86_400_000, GANZHI_DISK_MIN_FREE: 512e6 });
+    expect(loadPipelineConfig({}).GANZHI_DISK_MIN_FREE).toBe(1024 ** 3);
+    expect(loadPipelineConfig({ GANZHI_STORE_MAINTENANCE_CRON: '' }).GANZHI_STORE_MAINTENANCE_CRON).toBe('');
+  });
+
   it.each([
     [{ GANZHI_MQTT_PORT: 'abc' }, 'GANZHI_MQTT_PORT'],
     [{ GANZHI_MQTT_PORT: '70000' }, 'GANZHI_MQTT_PORT'],
@@ -26,6 +33,13 @@ describe('pipeline configuration', () => {
     [{ GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS: 'many' }, 'GANZHI_AUTH_MAX_FAILURES_PER_ADDRESS'],
     [{ GANZHI_BUS_RAW_RETENTION_BYTES: 'lots' }, 'GANZHI_BUS_RAW_RETENTION_BYTES'],
     [{ GANZHI_BUS_EVENTS_RETENTION_HOURS: '-1' }, 'GANZHI_BUS_EVENTS_RETENTION_HOURS'],
+    [{ GANZHI_RETENTION_RAW: '90 days' }, 'GANZHI_RETENTION_RAW'],
+    [{ GANZHI_RETENTION_RAW: '30s' }, 'GANZHI_RETENTION_RAW'],
+    [{ GANZHI_RETENTION_RAW: '2000d' }, 'GANZHI_RETENTION_ROLLUP_1M'],
+    [{ GANZHI_RETENTION_ROLLUP_1M: '10d', GANZHI_RETENTION_ROLLUP_1H: '9d', GANZHI_RETENTION_RAW: '1d' }, 'GANZHI_RETENTION_ROLLUP_1H'],
+    [{ GANZHI_STORE_MAINTENANCE_CRON: 'every minute' }, 'GANZHI_STORE_MAINTENANCE_CRON'],
+    [{ GANZHI_DISK_MIN_FREE: 'lots' }, 'GANZHI_DISK_MIN_FREE'],
+    [{ GANZHI_DISK_WARN_PERCENT: '101' }, 'GANZHI_DISK_WARN_PERCENT'],
   ])('refuses %o with an error naming %s', (env, field) => {
     let caught: unknown;
     try {

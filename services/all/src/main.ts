@@ -1,7 +1,7 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { instrumentEngine } from '@ganzhi/metrics';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -15,7 +15,17 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
   check('store', () => store.probe());
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger, metrics },
+    {
+      bus,
+      store,
+      registry,
+      engine,
+      alerts: createAlertsCore(),
+      logger,
+      metrics,
+      disk: buildDiskWatch(diskWatchConfig(config), { logger }),
+      maintenance: buildStoreMaintenance({ cron: config.GANZHI_STORE_MAINTENANCE_CRON }, { store, logger }),
+    },
     { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT, notify: { settings: config, env: process.env } },
   );
   await pipeline.start();

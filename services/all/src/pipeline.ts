@@ -10,6 +10,7 @@ import { buildNotifier, createSender, notifierOptions, prepareNotifier, type Not
 import type { Registry } from '@ganzhi/registry';
 import type { RuleEngine } from '@ganzhi/rules';
 import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
+import type { DiskWatch, StoreMaintenance } from '@ganzhi/runtime';
 import type { Store } from '@ganzhi/store';
 import { buildWriter, type Writer } from '@ganzhi/writer';
 
@@ -23,6 +24,10 @@ export interface PipelineDeps {
   now?: () => number;
   /** This process's metrics (the gateway's and the alert manager's own series go there). */
   metrics?: Metrics;
+  /** Disk watch: bytes per area in stats, and the gateway's free-space floor. */
+  disk?: DiskWatch;
+  /** Store rollups and retention on a schedule, beside the writer. */
+  maintenance?: StoreMaintenance;
 }
 
 export interface PipelineOptions {
@@ -77,7 +82,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
         { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
       )
     : undefined;
-  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics });
+  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics, ...(deps.disk ? { ingestGate: deps.disk } : {}) });
   const stats = () => ({
     gateway: gateway.stats(),
     normalizer: normalizer.stats(),
@@ -87,6 +92,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     ...(notifier ? { notifier: notifier.stats() } : {}),
     // the embedded bus's counters: group commits, and what recovery skipped and kept
     bus: 'stats' in bus && typeof bus.stats === 'function' ? (bus.stats as () => unknown)() : undefined,
+    ...(deps.maintenance ? { storeMaintenance: deps.maintenance.stats() } : {}),
+    ...(deps.disk ? { disk: deps.disk.snapshot() } : {}),
     memory: process.memoryUsage(),
   });
   const api =
@@ -97,7 +104,17 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
           { store: deps.store, registry: deps.registry, bus, logger, stats, now, ...(notifier ? { notifications: (id: string) => notifier.notifications(id) } : {}) },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
-  const order = [writer, normalizer, rules, alerts, ...(notifier ? [notifier] : []), ...(api ? [api] : []), gateway];
+  const order = [
+    ...(deps.disk ? [deps.disk] : []),
+    writer,
+    ...(deps.maintenance ? [deps.maintenance] : []),
+    normalizer,
+    rules,
+    alerts,
+    ...(notifier ? [notifier] : []),
+    ...(api ? [api] : []),
+    gateway,
+  ];
   return {
     gateway,
     normalizer,

@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { buildApi } from './build';
 import { ApiConfigSchema } from './config';
 
@@ -12,8 +12,11 @@ runMain(
     const bus = await openBus(config, logger, `api-${config.GANZHI_INSTANCE_ID}`, metrics);
     const store = await openStore(config, logger, metrics);
     check('store', () => store.probe());
-    const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger });
+    const disk = buildDiskWatch(diskWatchConfig(config), { logger });
+    await disk.start();
+    const stats = () => ({ disk: disk.snapshot() });
+    const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger, stats });
     await api.start();
-    return { close: () => closeAll([registry, store, bus, api]) };
+    return { close: () => closeAll([registry, disk, store, bus, api]) };
   },
 );

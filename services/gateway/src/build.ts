@@ -26,6 +26,11 @@ export interface GatewayDeps {
   now?: () => number;
   /** This process's metrics; the gateway makes a private registry when none is given. */
   metrics?: Metrics;
+  /**
+   * The disk floor (packages/runtime's disk watch): while it returns an error, publishes are
+   * refused without a PUBACK, so devices keep their messages and resend them later.
+   */
+  ingestGate?: { refusal(): Error | undefined };
 }
 
 export interface GatewayStats extends OutboundStats {
@@ -136,6 +141,9 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
+      // Disk floor (issue 21): below the free-space floor nothing new is appended, so no PUBACK.
+      const diskFull = deps.ingestGate?.refusal();
+      if (diskFull) return done(diskFull);
       const timer = count.publishTimer();
       ingest(route, principal, packet, payload).then(
         () => {

@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { closeAll, openBus, openRegistry, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, closeAll, diskWatchConfig, openBus, openRegistry, runMain } from '@ganzhi/runtime';
 import { buildGateway } from './build';
 import { GatewayServiceConfigSchema } from './config';
 
@@ -8,7 +8,9 @@ runMain('gateway', async (logger, { metrics }) => {
   const config = loadConfig(GatewayServiceConfigSchema, process.env);
   const registry = await openRegistry(config, logger);
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID, metrics);
-  const gateway = await buildGateway(config, { bus, registry, logger, metrics });
+  const disk = buildDiskWatch(diskWatchConfig(config), { logger });
+  await disk.start();
+  const gateway = await buildGateway(config, { bus, registry, logger, metrics, ingestGate: disk });
   await gateway.start();
-  return { close: () => closeAll([registry, bus, gateway]), stats: () => gateway.stats() };
+  return { close: () => closeAll([registry, bus, gateway, disk]), stats: () => ({ ...gateway.stats(), disk: disk.snapshot() }) };
 });

@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { RuntimeConfigSchema, checkRuntime, closeAll, openBus, openStore, runMain } from '@ganzhi/runtime';
+import { RuntimeConfigSchema, buildStoreMaintenance, checkRuntime, closeAll, openBus, openStore, runMain } from '@ganzhi/runtime';
 import { buildWriter } from './build';
 
 /** The time-series writer alone (distributed mode): instances share the consumer group `writer`. */
@@ -10,5 +10,8 @@ runMain('writer', async (logger, { metrics, check }) => {
   check('store', () => store.probe());
   const writer = buildWriter({ bus, store, logger });
   await writer.start();
-  return { close: () => closeAll([store, bus, writer]), stats: () => writer.stats() };
+  // Rollups and retention run beside the writer; several writers may run it, it is idempotent.
+  const maintenance = buildStoreMaintenance({ cron: config.GANZHI_STORE_MAINTENANCE_CRON }, { store, logger });
+  await maintenance.start();
+  return { close: () => closeAll([store, bus, writer, maintenance]), stats: () => ({ ...writer.stats(), storeMaintenance: maintenance.stats() }) };
 });

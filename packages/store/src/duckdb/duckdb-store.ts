@@ -3,7 +3,20 @@ import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
-import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, Store } from '../store';
+import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
+import type {
+  AlertHistoryQuery,
+  BucketRow,
+  LatestQuery,
+  RangeQuery,
+  ReadingRow,
+  RetentionPolicy,
+  RollupQuery,
+  RollupRow,
+  Store,
+} from '../store';
+import { openDuckDbLifecycle, type DuckDbLifecycle } from './lifecycle';
+import { CREATE_LIFECYCLE_TABLES, rollupRangeSql, rollupRowsSql } from './lifecycle-sql';
 import { alertHistorySql, countSql, latestSql, rangeSql, type Sql } from './queries';
 import {
   alertParams,
@@ -13,6 +26,7 @@ import {
   toBucketRow,
   toNumber,
   toReadingRow,
+  toRollupRow,
   type SqlParam,
 } from './rows';
 import { encodeReadings } from './batch-json';
@@ -30,6 +44,8 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string;
   /** DuckDB's worker threads; default DuckDB's (one per core). */
   threads?: number;
+  /** How long readings and rollups are kept; applied by maintain() (default DEFAULT_RETENTION). */
+  retention?: RetentionPolicy;
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
@@ -50,13 +66,16 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   let writer: DuckDBConnection;
   let insert: DuckDBPreparedStatement;
   let upsert: DuckDBPreparedStatement;
+  let lifecycle: DuckDbLifecycle;
+  const retention = checkRetention(options.retention ?? DEFAULT_RETENTION);
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   try {
     if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
     instance = await DuckDBInstance.create(path, config);
     writer = await instance.connect();
-    for (const ddl of CREATE_TABLES) await writer.run(ddl);
+    for (const ddl of [...CREATE_TABLES, ...CREATE_LIFECYCLE_TABLES]) await writer.run(ddl);
+    lifecycle = await openDuckDbLifecycle(writer, retention);
     insert = await writer.prepare(INSERT_JSON);
     upsert = await writer.prepare(UPSERT_JSON);
   } catch (err) {
@@ -158,7 +177,10 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     async writeReadings(readings: readonly Reading[]): Promise<void> {
       const batch = encodeReadings(readings);
       if (batch.rows === 0) return ensureOpen();
-      return write('writing readings', () => writeJson(batch.json));
+      return write('writing readings', async () => {
+        await lifecycle.markLate(writer, readings);
+        await writeJson(batch.json);
+      });
     },
     async writeAlertEvents(changes: readonly AlertChange[]): Promise<void> {
       const unique = dedupeAlertChanges(changes);
@@ -169,7 +191,31 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
       return (await query(latestSql(q))).map(toReadingRow);
     },
     async range(q: RangeQuery): Promise<BucketRow[]> {
-      return (await query(rangeSql(q))).map(toBucketRow);
+      rangeSql(q); // validates the whole query before it is split
+      const segments = planRange(q, lifecycle.rolledThrough(q.deviceId));
+      const parts = await Promise.all(
+        segments.map(async (s) => {
+          const part = { ...q, from: s.from, to: s.to };
+          const sql = s.source === 'raw' ? rangeSql(part) : rollupRangeSql(s.source, part);
+          return (await query(sql)).map(toBucketRow);
+        }),
+      );
+      return mergeBuckets(parts);
+    },
+    async rollups(q: RollupQuery): Promise<RollupRow[]> {
+      return (await query(rollupRowsSql(q))).map(toRollupRow);
+    },
+    maintain(now: number) {
+      ensureOpen();
+      return writes.run(async () => {
+        try {
+          const report = await lifecycle.maintain(writer, now);
+          log?.info({ ...report }, 'store maintenance done');
+          return report;
+        } catch (err) {
+          throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store maintenance failed', { cause: err });
+        }
+      });
     },
     async alertHistory(q?: AlertHistoryQuery): Promise<AlertChange[]> {
       return (await query(alertHistorySql(q))).map(toAlertChange);

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reading } from '../contract-fixtures';
 import { runStoreContract } from '../contract';
+import { runStoreLifecycleContract } from '../lifecycle-contract';
 import type { Store } from '../store';
 import { createDuckDbStore } from './duckdb-store';
 
@@ -37,6 +38,12 @@ function contractFactory() {
 }
 
 runStoreContract('DuckDB file', contractFactory());
+
+let fresh = 0;
+runStoreLifecycleContract('DuckDB file', {
+  openFresh: async (retention) => createDuckDbStore({ path: join(await tempDir(), 'lifecycle.duckdb'), retention }),
+  uniquePrefix: () => `l${++fresh}`,
+});
 
 describe('DuckDB store', () => {
   let store: Store | undefined;
@@ -128,6 +135,36 @@ describe('DuckDB store', () => {
     await expect(createDuckDbStore({ path: ':memory:', memoryLimit: 'lots' })).rejects.toMatchObject({
       code: 'GANZHI_ERR_STORE_UNAVAILABLE',
     });
+  });
+
+  it('deletes raw rows exactly past the window, checkpoints, and reuses the freed space', async () => {
+    const path = join(await tempDir(), 'retention.duckdb');
+    const minute = 60_000;
+    const day = 1440 * minute;
+    store = await createDuckDbStore({ path, retention: { rawMs: day, rollup1mMs: day, rollup1hMs: 2 * day } });
+    const now = 1_800_000_000_000;
+    await store.writeReadings([
+      reading('b-1', 'river_gauge', now - day - 1, { only: ['water_level'], fill: 1 }),
+      reading('b-1', 'river_gauge', now - day, { only: ['water_level'], fill: 2 }),
+    ]);
+    const report = await store.maintain(now);
+    expect(report).toMatchObject({ mode: 'jobs', rawDeleted: 1, checkpointed: true });
+    expect((await store.latest({ deviceId: 'b-1' })).map((r) => r.value)).toEqual([2]);
+    expect(await store.countReadings('b-1')).toBe(1);
+
+    // A day of readings at a time, each day retired by the next run: the file stops growing.
+    const { stat } = await import('node:fs/promises');
+    const sizes: number[] = [];
+    for (let d = 1; d <= 5; d++) {
+      const dayStart = now + d * day;
+      const batch = [];
+      for (let i = 0; i < 720; i++) batch.push(reading(`s-${i % 20}`, 'air_monitor', dayStart + i * 2 * minute));
+      await store.writeReadings(batch);
+      await store.maintain(dayStart + day);
+      sizes.push((await stat(path)).size);
+    }
+    expect(await store.countReadings()).toBeLessThanOrEqual(720 * 6 + 1);
+    expect(sizes[4]).toBeLessThanOrEqual((sizes[1] ?? 0) * 1.5);
   });
 
   it('rejects a negative limit or timestamp with GANZHI_ERR_STORE_QUERY', async () => {

@@ -1,5 +1,5 @@
 import type { AlertChange, DeviceKind, Reading } from '@ganzhi/schemas';
-import type { BucketRow, ReadingRow } from '../store';
+import type { BucketRow, ReadingRow, RollupRow } from '../store';
 
 /** One (device, metric, ts) value as it goes into the staging table. */
 export interface StagedRow {
@@ -126,4 +126,17 @@ export function toBucketRow(o: Record<string, unknown>): BucketRow {
 /** alert_events.change holds the change exactly as it was written. */
 export function toAlertChange(o: Record<string, unknown>): AlertChange {
   return JSON.parse(toStr(o['change'])) as AlertChange;
+}
+
+export function toRollupRow(r: Record<string, unknown>): RollupRow {
+  return {
+    deviceId: toStr(r['device_id']),
+    metric: toStr(r['metric']),
+    ts: toNumber(r['ts']),
+    count: toNumber(r['n']),
+    min: toNumber(r['min_value']),
+    max: toNumber(r['max_value']),
+    mean: toNumber(r['mean_value']),
+    last: toNumber(r['last_value']),
+  };
 }

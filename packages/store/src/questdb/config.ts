@@ -1,5 +1,6 @@
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError } from '@ganzhi/schemas';
+import type { RetentionPolicy } from '../store';
 import type { FlushPolicy, RetryPolicy } from './policy';
 import type { Clock } from './writer';
 
@@ -37,6 +38,8 @@ export interface QuestDbStoreOptions {
   logger?: Logger;
   /** Prefix of both table names, [A-Za-z0-9_] (default ''): readings, alert_events. */
   tablePrefix?: string;
+  /** How long readings and rollups are kept (default DEFAULT_RETENTION; whole days on QuestDB). */
+  retention?: RetentionPolicy;
   /** For tests: the writer's clock. */
   clock?: Clock;
 }

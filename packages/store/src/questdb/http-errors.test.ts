@@ -137,7 +137,12 @@ describe('QuestDB adapter HTTP error handling (fake HTTP server, error paths onl
     expect(fake.execQueries.filter((q) => q.startsWith('CREATE TABLE')).map((q) => q.split(' (')[0])).toEqual([
       `CREATE TABLE IF NOT EXISTS ${t.readings}`,
       `CREATE TABLE IF NOT EXISTS ${t.alertEvents}`,
+      // the fake reports no version, so rollups and retention take the jobs path: its tables
+      `CREATE TABLE IF NOT EXISTS ${t.readings}_1m`,
+      `CREATE TABLE IF NOT EXISTS ${t.readings}_1h`,
+      `CREATE TABLE IF NOT EXISTS ${t.readings}_lifecycle`,
     ]);
+    expect(fake.execQueries).toContain('SELECT build() build');
     expect(fake.authHeaders).toContain(`Basic ${Buffer.from('admin:p;w').toString('base64')}`);
   });
 

@@ -1,5 +1,5 @@
 import { GanzhiError, type AlertChange, type DeviceKind } from '@ganzhi/schemas';
-import type { BucketRow, ReadingRow } from '../store';
+import type { BucketRow, ReadingRow, RollupRow } from '../store';
 
 /**
  * Decoding of `/exec` JSON results: `{ query, columns: [{name, type}], dataset: [[...]], count }`
@@ -78,6 +78,19 @@ export function toBucketRow(r: ExecRecord): BucketRow {
     max: num(r['v_max'], 'max'),
     last: num(r['v_last'], 'last'),
     count: num(r['n'], 'count'),
+  };
+}
+
+export function toRollupRow(r: ExecRecord): RollupRow {
+  return {
+    deviceId: str(r['device_id'], 'device_id'),
+    metric: str(r['metric'], 'metric'),
+    ts: parseTimestamp(r['ts']),
+    count: num(r['n'], 'count'),
+    min: num(r['min_value'], 'min'),
+    max: num(r['max_value'], 'max'),
+    mean: num(r['mean_value'], 'mean'),
+    last: num(r['last_value'], 'last'),
   };
 }
 

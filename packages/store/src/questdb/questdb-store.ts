@@ -1,8 +1,11 @@
 import { Sender, SenderOptions } from '@questdb/nodejs-client';
 import { GanzhiError, isGanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
-import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, Store } from '../store';
+import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
+import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, RollupQuery, RollupRow, Store } from '../store';
 import { resolveOptions, senderConfig, type QuestDbStoreOptions, type ResolvedOptions } from './config';
 import { createExecClient, type ExecClient } from './http';
+import { openQuestDbLifecycle, type QuestDbLifecycle } from './lifecycle';
+import { rollupRangeSql, rollupRowsSql } from './lifecycle-sql';
 import {
   sortAlertChanges,
   sortBuckets,
@@ -11,6 +14,7 @@ import {
   toBucketRow,
   toCount,
   toReadingRow,
+  toRollupRow,
   toWalStatus,
 } from './parse';
 import { backoffDelay } from './policy';
@@ -30,6 +34,8 @@ import { BatchWriter, type BatchWriterStats, type FailureKind } from './writer';
 
 export interface QuestDbStore extends Store {
   readonly tables: TableNames;
+  /** How rollups and retention run on this server: 'server' (TTL, materialized views) or 'jobs'. */
+  readonly lifecycle: QuestDbLifecycle;
   /** Writer counters: pending rows, flushes, rows flushed, failed attempts, rejected rows. */
   stats(): BatchWriterStats;
 }
@@ -75,9 +81,12 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
     timeoutMs: r.requestTimeoutMs,
   });
 
+  const retention = checkRetention(options.retention ?? DEFAULT_RETENTION);
   let sender: Sender;
+  let lifecycle: QuestDbLifecycle;
   try {
     sender = await open(options, r, t, exec, log);
+    lifecycle = await openQuestDbLifecycle(exec, t, retention, log);
   } catch (err) {
     exec.close();
     throw err;
@@ -156,6 +165,7 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
 
   return {
     tables: t,
+    lifecycle,
 
     async writeReadings(readings: readonly Reading[]): Promise<void> {
       ensureOpen();
@@ -174,9 +184,30 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
 
     async range(query: RangeQuery): Promise<BucketRow[]> {
       ensureOpen();
-      const sql = rangeSql(t, query); // validates before the empty-range shortcut
+      rangeSql(t, query); // validates before the empty-range shortcut
       if (query.to <= query.from) return [];
-      return sortBuckets((await exec.query(sql)).map(toBucketRow));
+      const segments = planRange(query, await lifecycle.rolledThrough());
+      const parts = await Promise.all(
+        segments.map(async (s) => {
+          const part = { ...query, from: s.from, to: s.to };
+          const sql = s.source === 'raw' ? rangeSql(t, part) : rollupRangeSql(lifecycle.names, s.source, part);
+          return sortBuckets((await exec.query(sql)).map(toBucketRow));
+        }),
+      );
+      return mergeBuckets(parts);
+    },
+
+    async rollups(query: RollupQuery): Promise<RollupRow[]> {
+      ensureOpen();
+      rangeSql(t, { ...query, bucketMs: 1 });
+      return (await exec.query(rollupRowsSql(lifecycle.names, query))).map(toRollupRow);
+    },
+
+    async maintain(now: number) {
+      ensureOpen();
+      const report = await lifecycle.maintain(now);
+      log?.info({ ...report }, 'store maintenance done');
+      return report;
     },
 
     async alertHistory(query?: AlertHistoryQuery): Promise<AlertChange[]> {

@@ -3,6 +3,8 @@ import { reportQuestDbPeer, startQuestDbPeer, startTcpProxy } from '@ganzhi/test
 import type { QuestDbPeer, TcpProxy } from '@ganzhi/testkit';
 import { reading } from '../contract-fixtures';
 import { eventually, runStoreContract } from '../contract';
+import { runStoreLifecycleContract } from '../lifecycle-contract';
+import { rollupNames } from './lifecycle-sql';
 import type { Store } from '../store';
 import { questDbOptionsFromEnv, resolveEndpoint, type QuestDbStoreOptions } from './config';
 import { createExecClient } from './http';
@@ -27,7 +29,12 @@ async function dropTables(peer: QuestDbPeer, prefix: string): Promise<void> {
   const exec = createExecClient({ ...o, url: resolveEndpoint(o.url).url, timeoutMs: 10_000 });
   try {
     const t = tableNames(prefix);
-    for (const table of [t.readings, t.alertEvents]) await exec.query(dropTableSql(table));
+    const r = rollupNames(t);
+    for (const view of [r['1m'], r['1h']]) {
+      await exec.query(`DROP MATERIALIZED VIEW IF EXISTS ${view}`).catch(() => undefined); // a table on the jobs path
+      await exec.query(dropTableSql(view)).catch(() => undefined); // a view on the server path
+    }
+    for (const table of [t.readings, t.alertEvents, r.state]) await exec.query(dropTableSql(table));
   } finally {
     exec.close();
   }
@@ -47,6 +54,24 @@ if (start.peer) {
     },
     cleanup: () => dropTables(peer, contractPrefix),
     uniquePrefix: () => `q${run}-${++n}`,
+  });
+
+  const freshPrefixes: string[] = [];
+  let fresh = 0;
+  runStoreLifecycleContract(
+    `QuestDB (${peer.kind})`,
+    {
+      async openFresh(retention) {
+        const prefix = `gz_${run}_l${++fresh}_`;
+        freshPrefixes.push(prefix);
+        return createQuestDbStore({ ...optionsFor(peer.url, prefix), retention });
+      },
+      uniquePrefix: () => `q${run}-l${++n}`,
+    },
+    { visibleWithinMs: 60_000 },
+  );
+  afterAll(async () => {
+    for (const prefix of freshPrefixes) await dropTables(peer, prefix);
   });
 
   describe(`QuestDB store tables (${peer.kind})`, () => {

@@ -1,0 +1,186 @@
+import { lstat, readdir, statfs as fsStatfs } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Logger } from '@ganzhi/log';
+import { GanzhiError } from '@ganzhi/schemas';
+
+/** What `statfs(2)` says of the volume (the fields of node's StatFs that matter here). */
+export interface VolumeStats {
+  bsize: number;
+  blocks: number;
+  /** Blocks free to an unprivileged process. */
+  bavail: number;
+}
+
+export interface DiskWatchConfig {
+  /** A path on the volume to watch (the data directory). */
+  dir: string;
+  /** Area name -> files or directories whose bytes on disk are summed (missing ones count 0). */
+  areas: Readonly<Record<string, readonly string[]>>;
+  /** Warn once the volume is this full (percent). */
+  warnPercent: number;
+  /** Below this many free bytes ingest refuses new work. */
+  minFreeBytes: number;
+  intervalMs: number;
+}
+
+export interface DiskWatchDeps {
+  logger: Logger;
+  /** The volume's figures; default node's fs.statfs. Tests inject their own. */
+  statfs?: (path: string) => Promise<VolumeStats>;
+  now?: () => number;
+}
+
+export interface DiskSnapshot {
+  at: number;
+  totalBytes: number;
+  freeBytes: number;
+  usedPercent: number;
+  /** Bytes on disk per area. */
+  areas: Record<string, number>;
+  warn: boolean;
+  ingestAllowed: boolean;
+  reason?: string;
+}
+
+export interface DiskVerdict {
+  usedPercent: number;
+  warn: boolean;
+  ingestAllowed: boolean;
+  reason?: string;
+}
+
+/** The pure rule: warn at warnPercent used; refuse ingest once free bytes fall below the floor. */
+export function judgeDisk(v: VolumeStats, c: Pick<DiskWatchConfig, 'warnPercent' | 'minFreeBytes'>): DiskVerdict {
+  const total = v.blocks * v.bsize;
+  const free = v.bavail * v.bsize;
+  const usedPercent = total > 0 ? Math.round(((total - free) / total) * 1000) / 10 : 0;
+  const warn = usedPercent >= c.warnPercent;
+  if (free < c.minFreeBytes) {
+    return { usedPercent, warn, ingestAllowed: false, reason: `free space ${free} B is below GANZHI_DISK_MIN_FREE=${c.minFreeBytes} B` };
+  }
+  return { usedPercent, warn, ingestAllowed: true };
+}
+
+/** Bytes on disk (allocated blocks) under a path; a path that is missing or vanishes counts 0. */
+export async function bytesOnDisk(path: string, depth = 0): Promise<number> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch {
+    return 0;
+  }
+  const own = st.blocks !== undefined ? st.blocks * 512 : st.size;
+  if (!st.isDirectory() || depth > 16) return own;
+  let names: string[];
+  try {
+    names = await readdir(path);
+  } catch {
+    return own;
+  }
+  let sum = own;
+  for (const name of names) sum += await bytesOnDisk(join(path, name), depth + 1);
+  return sum;
+}
+
+export interface DiskWatch {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Samples now (start() and the interval call it). */
+  check(): Promise<DiskSnapshot>;
+  /** False below the free-space floor: the gateway then accepts nothing new (no PUBACK). */
+  ingestAllowed(): boolean;
+  /** Why ingest is refused, while it is. */
+  reason(): string | undefined;
+  /** For the gateway: undefined while ingest is allowed, else the error to refuse with (counted). */
+  refusal(): GanzhiError | undefined;
+  /** The last sample, and how many publishes were refused for disk space. */
+  snapshot(): (DiskSnapshot & { refused: number }) | undefined;
+}
+
+/**
+ * Watches the data directory's volume on an interval: bytes per area for /api/stats, a warning
+ * once the volume is `warnPercent` full, and the ingest gate below the free-space floor. Each
+ * change of state is logged once (warn, error, then info when it clears), never per message.
+ */
+export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): DiskWatch {
+  const log = deps.logger.child({ component: 'disk-watch' });
+  const statfs = deps.statfs ?? ((p: string) => fsStatfs(p));
+  const now = deps.now ?? Date.now;
+  let last: DiskSnapshot | undefined;
+  let refused = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<DiskSnapshot> | undefined;
+
+  /** The volume of the data directory, or of its nearest existing parent (a service that has not made it yet). */
+  async function volume(): Promise<VolumeStats> {
+    let dir = resolve(config.dir);
+    for (let i = 0; ; i++) {
+      try {
+        return await statfs(dir);
+      } catch (err) {
+        const parent = dirname(dir);
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || parent === dir || i > 64) throw err;
+        dir = parent;
+      }
+    }
+  }
+
+  async function sample(): Promise<DiskSnapshot> {
+    const v = await volume();
+    const verdict = judgeDisk(v, config);
+    const areas: Record<string, number> = {};
+    for (const [name, paths] of Object.entries(config.areas)) {
+      let sum = 0;
+      for (const p of paths) sum += await bytesOnDisk(p);
+      areas[name] = sum;
+    }
+    const snap: DiskSnapshot = { at: now(), totalBytes: v.blocks * v.bsize, freeBytes: v.bavail * v.bsize, areas, ...verdict };
+    const before = last;
+    last = snap;
+    if (snap.warn && !before?.warn) log.warn({ usedPercent: snap.usedPercent, warnPercent: config.warnPercent, areas }, 'data volume is filling up');
+    if (!snap.ingestAllowed && before?.ingestAllowed !== false) {
+      log.error({ code: 'GANZHI_ERR_GW_DISK_FULL', freeBytes: snap.freeBytes, minFreeBytes: config.minFreeBytes, areas }, `ingest paused: ${snap.reason}; publishes get no PUBACK until space is freed`);
+    }
+    if (snap.ingestAllowed && before?.ingestAllowed === false) log.info({ freeBytes: snap.freeBytes }, 'ingest resumed: free space is above the floor again');
+    return snap;
+  }
+
+  function check(): Promise<DiskSnapshot> {
+    running ??= sample().finally(() => (running = undefined));
+    return running;
+  }
+
+  return {
+    async start() {
+      await check();
+      timer = setInterval(() => {
+        check().catch((err: unknown) => log.warn({ err }, 'disk check failed'));
+      }, config.intervalMs);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running?.catch(() => undefined);
+    },
+    check,
+    ingestAllowed: () => last?.ingestAllowed ?? true,
+    reason: () => (last && !last.ingestAllowed ? last.reason : undefined),
+    refusal() {
+      if (!last || last.ingestAllowed) return undefined;
+      refused++;
+      return new GanzhiError('GANZHI_ERR_GW_DISK_FULL', last.reason);
+    },
+    snapshot: () => (last ? { ...last, refused } : undefined),
+  };
+}
+
+/** The areas of a data directory: bus state logs, bus topics, the DuckDB store. */
+export function dataDirAreas(dataDir: string): Record<string, string[]> {
+  const db = join(dataDir, 'ganzhi.duckdb');
+  return {
+    busState: [join(dataDir, 'bus', 'state')],
+    busTopics: [join(dataDir, 'bus', 'topics')],
+    store: [db, `${db}.wal`],
+  };
+}
