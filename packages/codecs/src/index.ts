@@ -51,9 +51,18 @@ export type { Hj212CrcVariant, Hj212Frame, Hj212Cp, Hj212FlagInfo } from './hj21
 export { encodeHj212, encodeHj212Cp } from './hj212-encode';
 export type { Hj212FrameInput, Hj212CpInput, Hj212EncodeOptions } from './hj212-encode';
 export {
+  HJ212_CODES,
   HJ212_AIR_CODES,
   HJ212_CODE_FOR_METRIC,
+  HJ212_ST_FOR_KIND,
+  HJ212_ST_AMBIENT,
+  HJ212_ST_NAMES,
+} from './hj212-codes';
+export type { Hj212CodeSpec } from './hj212-codes';
+export { unitName, convertUnit, toCanonical, declaredUnit } from './units';
+export {
   HJ212_DATA_CNS,
+  parseHj212Number,
   hj212Quality,
   checkHj212Frame,
   hj212FrameToReading,

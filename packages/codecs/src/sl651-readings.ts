@@ -11,14 +11,14 @@ import { crc16Modbus, hex4, swap16 } from './crc';
 export type RiverMetric = keyof typeof RIVER_GAUGE_METRICS;
 
 /** SL 651 element identifiers mapped to river-gauge metrics (domain README §2.5). */
-export const SL651_RIVER_METRICS: Readonly<Record<string, RiverMetric>> = {
-  Z: 'waterLevel',
-  PJ: 'rainToday',
-  P1: 'rain1h',
-  PT: 'rainTotal',
-  VT: 'batteryV',
-  Q: 'flow',
-};
+export const SL651_RIVER_METRICS: ReadonlyMap<string, RiverMetric> = new Map([
+  ['Z', 'waterLevel'],
+  ['PJ', 'rainToday'],
+  ['P1', 'rain1h'],
+  ['PT', 'rainTotal'],
+  ['VT', 'batteryV'],
+  ['Q', 'flow'],
+]);
 
 /** Up-frame functions whose elements become readings: test, uniform, timed, add, hourly reports and query answers. */
 export const SL651_DATA_FUNCS: ReadonlySet<number> = new Set([0x30, 0x31, 0x32, 0x33, 0x34, 0x37, 0x38, 0x3a, 0x46]);
@@ -82,7 +82,7 @@ export function sl651BodyToReadings(body: Sl651Body, raw: RawEnvelope, device: D
       g.count++;
       continue;
     }
-    const name = SL651_RIVER_METRICS[el.id];
+    const name = SL651_RIVER_METRICS.get(el.id);
     if (name === undefined || el.value === null) {
       if (name !== undefined && el.invalid) return fail('GANZHI_ERR_NORM_BAD_FRAME', `element ${el.id} is not valid BCD`);
       continue;

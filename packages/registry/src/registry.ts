@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GanzhiError } from '@ganzhi/schemas';
-import { RegistryFileSchema, type Device, type Operator, type RegistryFile } from './schema';
+import { RegistryFileSchema, type Device, type DeviceModel, type Operator, type RegistryFile } from './schema';
 import { verifySecret } from './secrets';
 
 export type Principal =
@@ -11,7 +11,9 @@ export type Principal =
 /** Devices and operators, looked up by id; credentials checked against scrypt hashes. */
 export interface Registry {
   readonly demo: boolean;
+  /** The device with its units resolved (its model's units, its own on top). */
   device(id: string): Device | undefined;
+  model(id: string): DeviceModel | undefined;
   operator(id: string): Operator | undefined;
   devices(): readonly Device[];
   operators(): readonly Operator[];
@@ -19,8 +21,18 @@ export interface Registry {
   authenticate(username: string, password: string | Buffer): Promise<Principal | undefined>;
 }
 
+/** A device with its model's units merged under its own (null-prototype map: keys come from files). */
+function resolveUnits(d: Device, models: ReadonlyMap<string, DeviceModel>): Device {
+  const model = d.model === undefined ? undefined : models.get(d.model);
+  if (model === undefined && d.units === undefined) return d;
+  const units = Object.assign(Object.create(null) as Record<string, string>, model?.units, d.units);
+  return { ...d, units };
+}
+
 export function createRegistry(file: RegistryFile): Registry {
-  const devices = new Map(file.devices.map((d) => [d.id, d]));
+  const models = new Map((file.models ?? []).map((m) => [m.id, m]));
+  const list = file.devices.map((d) => resolveUnits(d, models));
+  const devices = new Map(list.map((d) => [d.id, d]));
   const operators = new Map(file.operators.map((o) => [o.id, o]));
   // A successful check is cached (as an HMAC under a per-process key, never the secret itself) so
   // that reconnect storms do not each pay for scrypt.
@@ -30,8 +42,9 @@ export function createRegistry(file: RegistryFile): Registry {
   return {
     demo: file.demo,
     device: (id) => devices.get(id),
+    model: (id) => models.get(id),
     operator: (id) => operators.get(id),
-    devices: () => file.devices,
+    devices: () => list,
     operators: () => file.operators,
     async authenticate(username, password) {
       const device = devices.get(username);
