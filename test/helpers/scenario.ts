@@ -28,6 +28,8 @@ export interface ScenarioReplay {
   readonly deadLetters: readonly DeadLetter[];
   readonly fleet: Readonly<FleetStats>;
   readonly sweeps: number;
+  /** What `options.inspect` returned (run after the replay, before the pipeline stops). */
+  readonly inspected?: unknown;
 }
 
 /** Polls a cheap synchronous condition every 2 ms (the pipeline works in between), up to a deadline. */
@@ -49,7 +51,7 @@ const notifies = (c: AlertChange) => c.notify !== false;
  * so far, then runs the rule and alert sweeps at that time. Devices connect over real MQTT with
  * their demo credentials; op-alice watches alerts/#.
  */
-export async function replayScenario(scenario: Scenario, options: { seed?: number } = {}): Promise<ScenarioReplay> {
+export async function replayScenario(scenario: Scenario, options: { seed?: number; inspect?: (p: RunningPipeline) => Promise<unknown> } = {}): Promise<ScenarioReplay> {
   let clock = scenario.start;
   // The demo registry, cut down to the scenario's devices (others would only be reported offline).
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-scenario-'));
@@ -76,12 +78,15 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
           const s = p.pipeline.stats() as {
             gateway: { accepted: number; alertsPublished: number };
             normalizer: { readings: number; deadLetters: number };
-            rules: { readings: number; signals: number };
+            rules: { readings: number; signals: number; derived: number };
             alerts: { signals: number; changes: number };
+            writer: { readings: number };
           };
           return (
             s.normalizer.readings + s.normalizer.deadLetters === s.gateway.accepted &&
-            s.rules.readings === s.normalizer.readings &&
+            // derived means go round through the readings topic, to the store and back to rules
+            s.rules.readings === s.normalizer.readings + s.rules.derived &&
+            s.writer.readings === s.rules.readings &&
             s.alerts.signals === s.rules.signals &&
             recorded.length === s.alerts.changes &&
             s.gateway.alertsPublished === recorded.filter(notifies).length &&
@@ -113,7 +118,8 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
       await watcher.close();
     }
     const changes = [...watcher.changes()];
-    return { plan, comparison: compareScenario(scenario, plan.start, changes), changes, recorded, deadLetters, fleet: { ...fleet.stats() }, sweeps };
+    const inspected = options.inspect === undefined ? undefined : await options.inspect(p);
+    return { plan, comparison: compareScenario(scenario, plan.start, changes), changes, recorded, deadLetters, fleet: { ...fleet.stats() }, sweeps, inspected };
   } finally {
     await p.stop();
   }
