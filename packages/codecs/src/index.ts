@@ -76,6 +76,8 @@ export type { Sl651Frame, Sl651EndChar } from './sl651';
 export { SL651_ELEMENT_IDS, SL651_STATION_CLASSES, decodeSl651Body, bcdDigits, bcdValue } from './sl651-body';
 export type { Sl651Body, Sl651Element, Sl651Series } from './sl651-body';
 export { SL651_ENCODABLE, encodeSl651, encodeSl651Element } from './sl651-encode';
+export { SL651_ASCII_SOH, decodeSl651AsciiFrame, decodeSl651AsciiBody, encodeSl651Ascii } from './sl651-ascii';
+export type { Sl651AsciiFrame } from './sl651-ascii';
 export type { Sl651EncodableId, Sl651ElementInput, Sl651UpFrameInput } from './sl651-encode';
 export {
   SL651_RIVER_METRICS,
