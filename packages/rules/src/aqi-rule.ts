@@ -1,7 +1,7 @@
 import type { Quality, Reading } from '@ganzhi/schemas';
 import { IX, N_INDICATORS, aqiBand, aqiComplete, aqiCore, aqiVersionAt, describeAqi, reportMask } from './aqi';
 import type { AqiIndicator, AqiVersion } from './aqi';
-import { compileFilter, fmt } from './common';
+import { compileFilter, fmt, own } from './common';
 import type { DeviceRule } from './common';
 import { gradeSpec } from './grade';
 import { gradeAndEmit, gradeSlot } from './graded';
@@ -84,7 +84,7 @@ export function compileAqi(rule: AqiRule): DeviceRule {
       conc.fill(NaN);
       let any = false;
       for (const [ix, name] of sources) {
-        const m = Object.hasOwn(r.metrics, name) ? r.metrics[name] : undefined;
+        const m = own(r.metrics, name);
         if (m !== undefined && quality.has(m.quality) && m.value >= 0) {
           conc[ix] = m.value;
           any = true;

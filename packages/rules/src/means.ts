@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Quality, Reading } from '@ganzhi/schemas';
 import type { Device } from '@ganzhi/registry';
+import { own } from './common';
 
 /**
  * Derived means (packages/rules README "Derived means"): the pure core that turns an air monitor's
@@ -114,7 +115,7 @@ export function deriveMeans(r: Reading, device: Device, state: MeansState | unde
     st.dh = 1;
     st.h = -1;
     const row = [hour, ...MEAN_POLLUTANTS.map((p) => {
-      const m = r.metrics[`${p}_1h`];
+      const m = own(r.metrics, `${p}_1h`);
       return m !== undefined && VALID.has(m.quality) && m.value >= 0 ? m.value : -1;
     })];
     pushHour(st, row);
@@ -131,7 +132,7 @@ export function deriveMeans(r: Reading, device: Device, state: MeansState | unde
   const slotSec = Math.min(3600, Math.max(60, device.reportIntervalSec));
   const slot = Math.min(59, Math.floor((r.ts - hour * HOUR) / (slotSec * 1000)));
   for (let p = 0; p < NP; p++) {
-    const m = r.metrics[MEAN_POLLUTANTS[p]!];
+    const m = own(r.metrics, MEAN_POLLUTANTS[p]!);
     if (m === undefined || !VALID.has(m.quality) || !(m.value >= 0)) continue;
     const a = 4 * p;
     st.a[a]! += m.value;
