@@ -2,8 +2,11 @@ import {
   HJ212_CODE_FOR_METRIC,
   HJ212_CRC_VARIANTS,
   encodeHj212,
+  convertUnit,
   encodeSl651,
+  encodeSl651Ascii,
   formatHj212Time,
+  unitName,
   type AirMetric,
   type Hj212CrcVariant,
   type Hj212EncodeOptions,
@@ -18,7 +21,7 @@ import type { MalformedVariant, ScenarioDevice } from './scenario/schema';
 export type Payload = string | Uint8Array;
 
 export interface EncodeInput {
-  readonly device: Pick<ScenarioDevice, 'id' | 'kind' | 'format' | 'attributes'>;
+  readonly device: Pick<ScenarioDevice, 'id' | 'kind' | 'format' | 'attributes'> & { readonly units?: Readonly<Record<string, string>> | undefined };
   /** Timestamp the device puts in the payload (its own clock, possibly skewed). */
   readonly ts: number;
   readonly sample: Sample;
@@ -54,9 +57,17 @@ function crcOption(device: EncodeInput['device']): Hj212EncodeOptions {
 function encodeAirHj212(input: EncodeInput): string {
   const { device, ts, sample } = input;
   const pollutants: Record<string, Record<string, string | number>> = {};
+  const units = device.units ?? {};
   for (const [name, value] of Object.entries(sample.metrics)) {
+    if (!Object.hasOwn(HJ212_CODE_FOR_METRIC, name)) continue;
     const code = HJ212_CODE_FOR_METRIC[name as AirMetric];
-    if (code !== undefined) pollutants[code] = { Rtd: value, Flag: 'N' };
+    // the model's unit for this code (the registry holds the same): convert from the canonical one
+    const declared = Object.hasOwn(units, code) ? units[code] : Object.hasOwn(units, name) ? units[name] : undefined;
+    const to = declared === undefined ? undefined : unitName(declared);
+    const canonical = name === 'co' ? 'mg/m3' : name === 'temperature' ? 'degC' : name === 'humidity' ? '%' : 'ug/m3';
+    const v = to === undefined ? value : convertUnit(name, value, canonical, to);
+    if (v === undefined) throw new Error(`device ${device.id}: cannot send ${name} in ${declared}`);
+    pollutants[code] = { Rtd: to === undefined ? v : Number(v.toPrecision(6)), Flag: 'N' };
   }
   return encodeHj212(
     {
@@ -86,7 +97,9 @@ function encodeGaugeSl651({ device, ts, sample, seq }: EncodeInput): Uint8Array 
     const v = sample.metrics[field];
     if (v !== undefined) elements.push({ id, value: v });
   }
-  return encodeSl651({
+  // a station in ASCII mode (SL 651-2014 §6.4; device attribute sl651Encoding = "ascii")
+  const encode = device.attributes.sl651Encoding === 'ascii' ? encodeSl651Ascii : encodeSl651;
+  return encode({
     centre: 1,
     station: stationOf(device),
     password: '1234',

@@ -29,6 +29,8 @@ export interface ScenarioReplay {
   readonly deadLetters: readonly DeadLetter[];
   readonly fleet: Readonly<FleetStats>;
   readonly sweeps: number;
+  /** What `options.inspect` returned (run after the replay, before the pipeline stops). */
+  readonly inspected?: unknown;
 }
 
 /** Polls a cheap synchronous condition every 2 ms (the pipeline works in between), up to a deadline. */
@@ -50,7 +52,7 @@ const notifies = (c: AlertChange) => c.notify !== false;
  * so far, then runs the rule and alert sweeps at that time. Devices connect over real MQTT with
  * their demo credentials; op-alice watches alerts/#.
  */
-export async function replayScenario(scenario: Scenario, options: { seed?: number; env?: Record<string, string> } = {}): Promise<ScenarioReplay> {
+export async function replayScenario(scenario: Scenario, options: { seed?: number; env?: Record<string, string>; inspect?: (p: RunningPipeline) => Promise<unknown> } = {}): Promise<ScenarioReplay> {
   let clock = scenario.start;
   // The demo registry, cut down to the scenario's devices (others would only be reported offline).
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-scenario-'));
@@ -80,13 +82,14 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
           const s = p.pipeline.stats() as {
             gateway: { accepted: number; alertsPublished: number; links: { accepted: number; statuses: number } };
             normalizer: { records: number; readings: number; deadLetters: number };
-            rules: { readings: number; signals: number };
+            rules: { readings: number; signals: number; derived: number };
             alerts: { signals: number; changes: number };
             notifier?: { changes: number };
           };
           return (
             s.normalizer.records === s.gateway.accepted + s.gateway.links.accepted + s.gateway.links.statuses &&
-            s.rules.readings === s.normalizer.readings &&
+            // derived means go round through the readings topic, to the store and back to rules
+            s.rules.readings === s.normalizer.readings + s.rules.derived &&
             s.alerts.signals === s.rules.signals &&
             recorded.length === s.alerts.changes &&
             s.gateway.alertsPublished === recorded.filter(notifies).length &&
@@ -124,7 +127,14 @@ export async function replayScenario(scenario: Scenario, options: { seed?: numbe
       await watcher.close();
     }
     const changes = [...watcher.changes()];
-    return { plan, comparison: compareScenario(scenario, plan.start, changes), changes, recorded, deadLetters, fleet: { ...fleet.stats() }, sweeps };
+    let inspected: unknown;
+    if (options.inspect !== undefined) {
+      // everything read so far is in the store (the writer is not waited for at each step)
+      const s = () => p.pipeline.stats() as { rules: { readings: number }; writer: { readings: number } };
+      await until(() => s().writer.readings === s().rules.readings, 20_000, 'the writer to store every reading');
+      inspected = await options.inspect(p);
+    }
+    return { plan, comparison: compareScenario(scenario, plan.start, changes), changes, recorded, deadLetters, fleet: { ...fleet.stats() }, sweeps, inspected };
   } finally {
     await p.stop();
   }

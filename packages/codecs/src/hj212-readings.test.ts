@@ -56,9 +56,14 @@ describe('normalize() on HJ 212 air-monitor frames', () => {
     });
   });
 
-  it('takes -Avg for hourly data (CN 2061) and marks the interval', () => {
+  it('takes -Avg for hourly data (CN 2061) as the 1-hour mean (pm25_1h, period hour, ts = start of the hour)', () => {
     const result = normalize(hj(frame({ CN: '2061', cp: { fields: { DataTime: '20240601110000' }, pollutants: { a34004: { Min: 20, Avg: 41.5, Max: 60, Flag: 'N' } } } })), air());
-    expect(result.ok && result.readings[0]).toMatchObject({ ts: DATA_TIME - 3_600_000, metrics: { pm25: { value: 41.5 } }, states: { interval: 'hour' } });
+    expect(result.ok && result.readings[0]).toMatchObject({ ts: DATA_TIME - 3_600_000, period: 'hour', metrics: { pm25_1h: { value: 41.5 } }, states: { interval: 'hour' } });
+  });
+
+  it('takes daily data (CN 2031) as the natural-day mean (co_day, period day)', () => {
+    const result = normalize(hj(frame({ CN: '2031', cp: { fields: { DataTime: '20240601000000' }, pollutants: { a21005: { Avg: 1.1 } } } })), air());
+    expect(result.ok && result.readings[0]).toMatchObject({ period: 'day', metrics: { co_day: { value: 1.1, unit: 'mg/m3' } } });
   });
 
   it.each([
@@ -96,12 +101,20 @@ describe('normalize() on HJ 212 air-monitor frames', () => {
   });
 
   it("accepts any CRC when the device's crc attribute is 'none'", () => {
-    const result = normalize(hj(vector('guocay-2')), air({ attributes: { crc: 'none' } }));
+    // ST 32 is not ambient air: the model declares the ug/m3 its values are plainly in
+    const units = { a21026: 'ug/m3', a21004: 'ug/m3', O3: 'ug/m3', a34002: 'ug/m3', a34004: 'ug/m3' };
+    const result = normalize(hj(vector('guocay-2')), air({ attributes: { crc: 'none', st: '32' }, units }));
     expect(result.ok && Object.keys(result.readings[0]!.metrics).sort()).toEqual(['co', 'no2', 'o3', 'pm10', 'pm25', 'so2']);
   });
 
-  it('passes a Modbus-LE device frame through the CRC check to the mapping (vector rxlog-3)', () => {
+  it('passes a Modbus-LE flue-gas frame (ST 31) through the CRC check to the ST check (vector rxlog-3)', () => {
     const f = failure(normalize(hj(vector('rxlog-3')), air({ attributes: { crc: 'modbus-le' } })));
+    expect(f.code).toBe('GANZHI_ERR_NORM_UNSUPPORTED');
+    expect(f.reason).toMatch(/ST "31" \(air pollution source\) is not a system type of air_monitor/);
+  });
+
+  it('maps nothing from a flue-gas frame of 2005 numeric codes once its ST is accepted (vector rxlog-3)', () => {
+    const f = failure(normalize(hj(vector('rxlog-3')), air({ attributes: { crc: 'modbus-le', st: '31' } })));
     expect(f.code).toBe('GANZHI_ERR_NORM_UNSUPPORTED');
     expect(f.reason).toMatch(/no supported factor code/);
   });

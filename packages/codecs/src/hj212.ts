@@ -18,6 +18,11 @@ export interface Hj212Cp {
   readonly fields: Record<string, string>;
   /** `a34004-Rtd=35,a34004-Flag=N` -> `{ a34004: { Rtd: '35', Flag: 'N' } }`. Last one wins on repeats. */
   readonly pollutants: Record<string, Record<string, string>>;
+  /**
+   * Items without `=`, with the key and value of the item before them: `a34004-Rtd=1,5` gives
+   * `{ after: 'a34004-Rtd', value: '1', text: '5' }`, the sign of a decimal comma.
+   */
+  readonly orphans: readonly { readonly after: string; readonly value: string; readonly text: string }[];
 }
 
 export interface Hj212Frame {
@@ -58,8 +63,8 @@ function isHexDigit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
-/** Calls `into` for each `key=value` between separators (`;`, and `,` when `commaToo`). */
-function splitPairs(text: string, commaToo: boolean, into: (key: string, value: string) => void): void {
+/** Calls `into` for each `key=value` between separators (`;`, and `,` when `commaToo`), `orphan` for other non-empty items. */
+function splitPairs(text: string, commaToo: boolean, into: (key: string, value: string) => void, orphan?: (text: string) => void): void {
   let start = 0;
   const n = text.length;
   while (start <= n) {
@@ -72,6 +77,7 @@ function splitPairs(text: string, commaToo: boolean, into: (key: string, value: 
     if (end > start) {
       const eq = text.indexOf('=', start);
       if (eq > start && eq < end) into(text.slice(start, eq), text.slice(eq + 1, end));
+      else if (orphan !== undefined && (eq < 0 || eq >= end)) orphan(text.slice(start, end));
     }
     start = end + 1;
   }
@@ -85,7 +91,15 @@ function splitPairs(text: string, commaToo: boolean, into: (key: string, value: 
 export function parseHj212Cp(cpText: string): Hj212Cp {
   const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   const pollutants: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
+  const orphans: { after: string; value: string; text: string }[] = [];
+  let lastKey = '';
+  let lastValue = '';
+  const orphan = (text: string) => {
+    if (orphans.length < 64) orphans.push({ after: lastKey, value: lastValue, text });
+  };
   splitPairs(cpText, true, (key, value) => {
+    lastKey = key;
+    lastValue = value;
     const dash = key.indexOf('-');
     if (dash <= 0 || dash === key.length - 1) {
       fields[key] = value;
@@ -93,8 +107,8 @@ export function parseHj212Cp(cpText: string): Hj212Cp {
     }
     const code = key.slice(0, dash);
     (pollutants[code] ??= Object.create(null) as Record<string, string>)[key.slice(dash + 1)] = value;
-  });
-  return { fields, pollutants };
+  }, orphan);
+  return { fields, pollutants, orphans };
 }
 
 /**

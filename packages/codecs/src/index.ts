@@ -51,9 +51,18 @@ export type { Hj212CrcVariant, Hj212Frame, Hj212Cp, Hj212FlagInfo } from './hj21
 export { encodeHj212, encodeHj212Cp } from './hj212-encode';
 export type { Hj212FrameInput, Hj212CpInput, Hj212EncodeOptions } from './hj212-encode';
 export {
+  HJ212_CODES,
   HJ212_AIR_CODES,
   HJ212_CODE_FOR_METRIC,
+  HJ212_ST_FOR_KIND,
+  HJ212_ST_AMBIENT,
+  HJ212_ST_NAMES,
+} from './hj212-codes';
+export type { Hj212CodeSpec } from './hj212-codes';
+export { unitName, convertUnit, toCanonical, declaredUnit } from './units';
+export {
   HJ212_DATA_CNS,
+  parseHj212Number,
   hj212Quality,
   checkHj212Frame,
   hj212FrameToReading,
@@ -67,6 +76,8 @@ export type { Sl651Frame, Sl651EndChar } from './sl651';
 export { SL651_ELEMENT_IDS, SL651_STATION_CLASSES, decodeSl651Body, bcdDigits, bcdValue } from './sl651-body';
 export type { Sl651Body, Sl651Element, Sl651Series } from './sl651-body';
 export { SL651_ENCODABLE, encodeSl651, encodeSl651Element } from './sl651-encode';
+export { SL651_ASCII_SOH, decodeSl651AsciiFrame, decodeSl651AsciiBody, encodeSl651Ascii } from './sl651-ascii';
+export type { Sl651AsciiFrame } from './sl651-ascii';
 export type { Sl651EncodableId, Sl651ElementInput, Sl651UpFrameInput } from './sl651-encode';
 export {
   SL651_RIVER_METRICS,

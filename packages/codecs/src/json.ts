@@ -14,6 +14,7 @@ import {
 import { fail, show, typeName, type Failure, type NormalizeResult } from './result';
 import { makeReading, payloadText, type Metrics, type States } from './reading';
 import { implausibleTs, parseIsoTime } from './time';
+import { declaredUnit, toCanonical } from './units';
 
 /*
  * JSON telemetry, one schema per device kind (README "JSON payloads"). Strict about the types of
@@ -157,6 +158,11 @@ function issueFailure(kind: DeviceKind, issue: z.core.$ZodIssue, data: Record<st
   return fail('GANZHI_ERR_NORM_SCHEMA', `${at}: expected ${expects}, got ${typeName(value)}${typeof value === 'string' || typeof value === 'number' ? ` ${show(value)}` : ''}`);
 }
 
+/** A per-metric flag from the payload's `quality` object (own properties only). */
+function qualityOf(quality: Record<string, Quality> | undefined, key: string): Quality | undefined {
+  return quality !== undefined && Object.hasOwn(quality, key) ? quality[key] : undefined;
+}
+
 /** JSON telemetry of any kind to readings (always one reading). The device is already checked. */
 export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): NormalizeResult {
   let doc: unknown;
@@ -169,7 +175,7 @@ export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): Normalize
     return fail('GANZHI_ERR_NORM_SCHEMA', `payload: expected object, got ${typeName(doc)}`);
   }
   const kind = device.kind;
-  const obj = doc as Record<string, unknown>;
+  let obj = doc as Record<string, unknown>;
   const inputs = NUMERIC_INPUTS[kind];
   for (let i = 0; i < inputs.length; i++) {
     const key = inputs[i]![0];
@@ -178,6 +184,26 @@ export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): Normalize
   if (isNonFinite(obj.ts)) return fail('GANZHI_ERR_NORM_NOT_FINITE', `ts: ${show(obj.ts)} is not a finite number`);
   if (kind === 'fire_sensor' && isNonFinite(obj.smoke)) return fail('GANZHI_ERR_NORM_NOT_FINITE', `smoke: ${show(obj.smoke)} is not a finite number`);
 
+  // Units declared by the device model: numbers converted to the canonical unit before the
+  // range checks (which are in canonical units); the received unit is kept on the value.
+  let received: Map<string, string> | undefined;
+  if (device.units !== undefined) {
+    for (let i = 0; i < inputs.length; i++) {
+      const [key, name] = inputs[i]!;
+      const v = obj[key];
+      const unit = declaredUnit(device, key, name);
+      if (unit === undefined || typeof v !== 'number') continue;
+      const converted = toCanonical(key, name, v, unit, METRICS[kind][name]!.unit);
+      if ('ok' in converted) return converted;
+      if (converted.receivedUnit === undefined) continue;
+      if (received === undefined) {
+        received = new Map();
+        obj = { ...obj };
+      }
+      obj[key] = converted.value;
+      received.set(name, converted.receivedUnit);
+    }
+  }
   const parsed = PAYLOAD_SCHEMAS[kind].safeParse(obj);
   if (!parsed.success) return issueFailure(kind, parsed.error.issues[0]!, obj);
   const data = parsed.data as Record<string, unknown> & { ts?: number | string; quality?: Record<string, Quality> };
@@ -200,7 +226,9 @@ export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): Normalize
     const [key, name] = inputs[i]!;
     const v = data[key];
     if (typeof v !== 'number' || metrics[name] !== undefined) continue;
-    metrics[name] = { value: v, unit: specs[name]!.unit, quality: quality?.[key] ?? quality?.[name] ?? 'N' };
+    metrics[name] = { value: v, unit: specs[name]!.unit, quality: qualityOf(quality, key) ?? qualityOf(quality, name) ?? 'N' };
+    const ru = received?.get(name);
+    if (ru !== undefined) metrics[name].receivedUnit = ru;
     count++;
   }
   let states: States | undefined;
@@ -208,10 +236,10 @@ export function decodeJsonTelemetry(raw: RawEnvelope, device: Device): Normalize
   if (kind === 'fire_sensor') {
     const smoke = data.smoke;
     if (typeof smoke === 'number') {
-      metrics.smoke = { value: smoke, unit: FIRE.smoke.unit, quality: quality?.smoke ?? 'N' };
+      metrics.smoke = { value: smoke, unit: FIRE.smoke.unit, quality: qualityOf(quality, 'smoke') ?? 'N' };
       count++;
     } else if (typeof smoke === 'boolean') {
-      metrics.smokeAlarm = { value: smoke ? 1 : 0, unit: FIRE.smokeAlarm.unit, quality: quality?.smoke ?? quality?.smokeAlarm ?? 'N' };
+      metrics.smokeAlarm = { value: smoke ? 1 : 0, unit: FIRE.smokeAlarm.unit, quality: qualityOf(quality, 'smoke') ?? qualityOf(quality, 'smokeAlarm') ?? 'N' };
       count++;
     }
     if (typeof data.sensorType === 'string') states = { sensorType: data.sensorType };

@@ -194,7 +194,7 @@ export function decodeSl651Body(frame: Sl651Frame): Decoded<Sl651Body> {
       break;
     } else {
       const v = bcdValue(b, dataAt, dataAt + len, decimals);
-      const name = SL651_ELEMENT_IDS[id] ?? toHex(b, p, p + 1);
+      const name = (Object.hasOwn(SL651_ELEMENT_IDS, id) ? SL651_ELEMENT_IDS[id] : undefined) ?? toHex(b, p, p + 1);
       body.elements.push(v === undefined ? { id: name, code: id, value: null, invalid: true, obsTime } : { id: name, code: id, value: v, obsTime });
     }
     p = dataAt + len;

@@ -7,18 +7,19 @@ import { decodeSl651Frame, sl651Bytes, type Sl651Frame } from './sl651';
 import { decodeSl651Body, type Sl651Body } from './sl651-body';
 import { implausibleTs, parseSl651Time } from './time';
 import { crc16Modbus, hex4, swap16 } from './crc';
+import { SL651_ASCII_SOH, decodeSl651AsciiBody, decodeSl651AsciiFrame } from './sl651-ascii';
 
 export type RiverMetric = keyof typeof RIVER_GAUGE_METRICS;
 
 /** SL 651 element identifiers mapped to river-gauge metrics (domain README §2.5). */
-export const SL651_RIVER_METRICS: Readonly<Record<string, RiverMetric>> = {
-  Z: 'waterLevel',
-  PJ: 'rainToday',
-  P1: 'rain1h',
-  PT: 'rainTotal',
-  VT: 'batteryV',
-  Q: 'flow',
-};
+export const SL651_RIVER_METRICS: ReadonlyMap<string, RiverMetric> = new Map([
+  ['Z', 'waterLevel'],
+  ['PJ', 'rainToday'],
+  ['P1', 'rain1h'],
+  ['PT', 'rainTotal'],
+  ['VT', 'batteryV'],
+  ['Q', 'flow'],
+]);
 
 /** Up-frame functions whose elements become readings: test, uniform, timed, add, hourly reports and query answers. */
 export const SL651_DATA_FUNCS: ReadonlySet<number> = new Set([0x30, 0x31, 0x32, 0x33, 0x34, 0x37, 0x38, 0x3a, 0x46]);
@@ -54,7 +55,7 @@ function checkCrc(frame: Sl651Frame, bytes: Uint8Array, offset: number, variant:
   return fail('GANZHI_ERR_NORM_BAD_CRC', `CRC ${frame.crcInFrame} does not verify (CRC-16/MODBUS computes ${frame.crcCalc}, high byte first)`);
 }
 
-function frameProblem(frame: Sl651Frame): Failure | undefined {
+function frameProblem(frame: Pick<Sl651Frame, 'lenValid' | 'bodyLen' | 'direction' | 'startChar' | 'funcCode'>): Failure | undefined {
   if (!frame.lenValid) return fail('GANZHI_ERR_NORM_BAD_FRAME', `declared body length ${frame.bodyLen} does not match the frame`);
   if (frame.direction === 'down') return fail('GANZHI_ERR_NORM_UNSUPPORTED', 'SL 651 down-frame (centre to station) carries no readings');
   if (frame.startChar === 'SYN') return fail('GANZHI_ERR_NORM_UNSUPPORTED', 'SL 651 multi-packet (M3) frames are not reassembled');
@@ -82,7 +83,7 @@ export function sl651BodyToReadings(body: Sl651Body, raw: RawEnvelope, device: D
       g.count++;
       continue;
     }
-    const name = SL651_RIVER_METRICS[el.id];
+    const name = SL651_RIVER_METRICS.get(el.id);
     if (name === undefined || el.value === null) {
       if (name !== undefined && el.invalid) return fail('GANZHI_ERR_NORM_BAD_FRAME', `element ${el.id} is not valid BCD`);
       continue;
@@ -119,11 +120,32 @@ export function decodeSl651Telemetry(raw: RawEnvelope, device: Device): Normaliz
   if (typeof variant !== 'string') return variant;
   const bytes = sl651Bytes(raw.payload, raw.encoding);
   if (bytes === undefined) return fail('GANZHI_ERR_NORM_BAD_FRAME', 'payload is neither base64 SL 651 bytes nor hex text');
+  if (bytes.length === 0) return fail('GANZHI_ERR_NORM_BAD_FRAME', 'SL 651 payload is empty');
   if (device.kind !== 'river_gauge') return fail('GANZHI_ERR_NORM_UNSUPPORTED', `SL 651 data is mapped for river_gauge devices only, not ${device.kind}`);
   const station = device.attributes.station;
   const readings: Reading[] = [];
   let offset = 0;
   for (let n = 0; n < MAX_FRAMES && offset < bytes.length; n++) {
+    if (bytes[offset] === SL651_ASCII_SOH) {
+      // ASCII mode (§6.4): its own framing, the same element table and readings
+      const a = decodeSl651AsciiFrame(bytes, offset);
+      if (!a.ok) return a;
+      const { frame, end } = a.value;
+      const crcOk = variant === 'none' || frame.crcValid || (variant === 'modbus-le' && hex4(swap16(parseInt(frame.crcCalc, 16))) === frame.crcInFrame);
+      if (!crcOk) return fail('GANZHI_ERR_NORM_BAD_CRC', `CRC ${frame.crcInFrame} does not verify (CRC-16/MODBUS computes ${frame.crcCalc}, high byte first, ASCII mode)`);
+      const problem = frameProblem({ ...frame, lenValid: true, startChar: 'STX' });
+      if (problem !== undefined) return problem;
+      if (typeof station === 'string' && station.toUpperCase() !== frame.station) {
+        return fail('GANZHI_ERR_NORM_UNKNOWN_DEVICE', `station ${frame.station} is not the station ${show(station)} registered for device ${device.id}`);
+      }
+      const body = decodeSl651AsciiBody(frame);
+      if (!body.ok) return body;
+      const rs = sl651BodyToReadings(body.value, raw, device);
+      if (!Array.isArray(rs)) return rs;
+      for (const r of rs) readings.push(r);
+      offset = end;
+      continue;
+    }
     const decoded = decodeSl651Frame(bytes, offset);
     if (!decoded.ok) return decoded;
     const { frame, end } = decoded.value;

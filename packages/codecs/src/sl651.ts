@@ -107,10 +107,12 @@ function hex2(b: number | undefined): string {
 }
 
 /**
- * Payload bytes of an SL 651 envelope: binary (base64 on the bus), or the same frame written as
- * hex text (either encoding). Undefined when it is neither.
+ * Payload bytes of an SL 651 envelope: binary (base64 on the bus), the same frame written as hex
+ * text (either encoding), or an ASCII-mode frame (SOH ...) as text. Undefined when it is neither.
  */
 export function sl651Bytes(payload: string, encoding: 'utf8' | 'base64'): Uint8Array | undefined {
+  // ASCII mode (§6.4) starts with SOH and is text already
+  if (encoding === 'utf8' && payload.charCodeAt(0) === 0x01) return Buffer.from(payload, 'latin1');
   if (encoding === 'base64') {
     const bin = Buffer.from(payload, 'base64');
     // "7E7E" as ASCII: a hex-text frame sent as a binary MQTT payload.

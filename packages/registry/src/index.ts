@@ -1,5 +1,5 @@
-export { DeviceSchema, OperatorSchema, RegistryFileSchema, AttributesSchema, SecretHashSchema } from './schema';
-export type { Device, Operator, RegistryFile } from './schema';
+export { DeviceSchema, DeviceModelSchema, UnitsSchema, OperatorSchema, RegistryFileSchema, AttributesSchema, SecretHashSchema } from './schema';
+export type { Device, DeviceModel, Operator, RegistryFile } from './schema';
 export { hashSecret, verifySecret, DEFAULT_SCRYPT } from './secrets';
 export { createRegistry, parseRegistry, loadRegistryFile } from './registry';
 export type { Registry, Principal } from './registry';

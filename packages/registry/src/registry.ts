@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { GanzhiError } from '@ganzhi/schemas';
-import { RegistryFileSchema, type Device, type Operator, type RegistryFile } from './schema';
+import { RegistryFileSchema, type Device, type DeviceModel, type Operator, type RegistryFile } from './schema';
 import type { DutyGroup } from './receivers';
 import { createSecretVerifier, parseHash, type SecretVerifier } from './verifier';
 
@@ -12,7 +12,9 @@ export type Principal =
 /** Devices and operators, looked up by id; credentials checked against scrypt hashes. */
 export interface Registry {
   readonly demo: boolean;
+  /** The device with its units resolved (its model's units, its own on top). */
   device(id: string): Device | undefined;
+  model(id: string): DeviceModel | undefined;
   operator(id: string): Operator | undefined;
   devices(): readonly Device[];
   operators(): readonly Operator[];
@@ -38,8 +40,18 @@ function decoyHash(file: RegistryFile): string {
   return `scrypt$${N}$${r}$${p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(32).toString('base64')}`;
 }
 
+/** A device with its model's units merged under its own (null-prototype map: keys come from files). */
+function resolveUnits(d: Device, models: ReadonlyMap<string, DeviceModel>): Device {
+  const model = d.model === undefined ? undefined : models.get(d.model);
+  if (model === undefined && d.units === undefined) return d;
+  const units = Object.assign(Object.create(null) as Record<string, string>, model?.units, d.units);
+  return { ...d, units };
+}
+
 export function createRegistry(file: RegistryFile, verifier: SecretVerifier = createSecretVerifier()): Registry {
-  const devices = new Map(file.devices.map((d) => [d.id, d]));
+  const models = new Map((file.models ?? []).map((m) => [m.id, m]));
+  const list = file.devices.map((d) => resolveUnits(d, models));
+  const devices = new Map(list.map((d) => [d.id, d]));
   const operators = new Map(file.operators.map((o) => [o.id, o]));
   const groups = new Map((file.dutyGroups ?? []).map((g) => [g.id, g]));
   // A successful check is cached (as an HMAC under a per-process key, never the secret itself) so
@@ -58,8 +70,9 @@ export function createRegistry(file: RegistryFile, verifier: SecretVerifier = cr
   return {
     demo: file.demo,
     device: (id) => devices.get(id),
+    model: (id) => models.get(id),
     operator: (id) => operators.get(id),
-    devices: () => file.devices,
+    devices: () => list,
     operators: () => file.operators,
     dutyGroup: (id) => groups.get(id),
     dutyGroups: () => file.dutyGroups ?? [],

@@ -8,6 +8,24 @@ export const SecretHashSchema = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-
 /** Per-device parameters that rules refer to by name, e.g. a gauge's own warning level. */
 export const AttributesSchema = z.record(z.string().min(1).max(64), z.union([z.number().finite(), z.string(), z.boolean()]));
 
+/**
+ * Units a device reports, keyed by protocol code (HJ 212 `a21026`) or metric name (`so2`), e.g.
+ * `{ "a21026": "mg/m3" }`. The normalizer converts each value to its metric's canonical unit.
+ */
+export const UnitsSchema = z.record(z.string().min(1).max(64), z.string().min(1).max(16));
+
+/**
+ * A device model: what many devices of one make have in common (the units of the codes they
+ * report). A device names its model and may override any unit.
+ */
+export const DeviceModelSchema = z.object({
+  id: IdSchema,
+  kind: DeviceKindSchema,
+  name: z.string().max(128).optional(),
+  units: UnitsSchema.default({}),
+});
+export type DeviceModel = z.infer<typeof DeviceModelSchema>;
+
 export const DeviceSchema = z.object({
   id: IdSchema,
   kind: DeviceKindSchema,
@@ -20,6 +38,13 @@ export const DeviceSchema = z.object({
   /** Expected seconds between reports (absence detection). */
   reportIntervalSec: z.number().int().positive().max(86_400).default(300),
   attributes: AttributesSchema.default({}),
+  /** The device's model (registry `models[].id`), whose units it inherits. */
+  model: IdSchema.optional(),
+  /**
+   * Units of this device: its model's units with the device's own entries on top (the registry
+   * resolves them when it loads; a device entry overrides its model's).
+   */
+  units: UnitsSchema.optional(),
 });
 export type Device = z.infer<typeof DeviceSchema>;
 
@@ -39,6 +64,7 @@ export const RegistryFileSchema = z
   .object({
     /** Marks a registry whose credentials are public (the shipped demo); logged loudly at start-up. */
     demo: z.boolean().default(false),
+    models: z.array(DeviceModelSchema).optional(),
     devices: z.array(DeviceSchema).default([]),
     operators: z.array(OperatorSchema).default([]),
     /** Duty groups with their receivers (notification routing names them as `group:<id>`). */
@@ -68,5 +94,16 @@ export const RegistryFileSchema = z
     };
     reg.operators.forEach((o, i) => receiverIds(o.receivers ?? [], ['operators', i, 'receivers']));
     (reg.dutyGroups ?? []).forEach((g, i) => receiverIds(g.receivers, ['dutyGroups', i, 'receivers']));
+    const models = new Map<string, DeviceModel>();
+    for (const [i, m] of (reg.models ?? []).entries()) {
+      if (models.has(m.id)) ctx.addIssue({ code: 'custom', path: ['models', i, 'id'], message: `duplicate model id "${m.id}"` });
+      models.set(m.id, m);
+    }
+    for (const [i, d] of reg.devices.entries()) {
+      if (d.model === undefined) continue;
+      const m = models.get(d.model);
+      if (m === undefined) ctx.addIssue({ code: 'custom', path: ['devices', i, 'model'], message: `unknown model "${d.model}"` });
+      else if (m.kind !== d.kind) ctx.addIssue({ code: 'custom', path: ['devices', i, 'model'], message: `model "${m.id}" is for ${m.kind} devices, not ${d.kind}` });
+    }
   });
 export type RegistryFile = z.infer<typeof RegistryFileSchema>;

@@ -99,36 +99,56 @@ describe('computeAqi against the hand-computed examples (domain README §3.5)', 
 describe('aqi rule', () => {
   const air = device('a1', 'air_monitor');
   const rule = { id: 'aqi', title: 'AQI', source: 'HJ 633', kind: 'air_monitor', type: 'aqi', thresholds: { yellow: 101, orange: 151, red: 201 }, clearBand: 5 };
-  const six = (pm25: number) => ({ so2: 10, no2: 20, co: 0.5, o3: 50, pm10: 40, pm25 });
+  const daily = { ...rule, id: 'aqi-daily', report: 'daily' };
+  const six = (pm25: number) => ({ so2_1h: 10, no2_1h: 20, co_1h: 0.5, o3_1h: 50, pm10_1h: 40, pm25_1h: pm25 });
+  const hour = (t: number, m: Record<string, number | [number, 'D']>) => ({ t, m, p: 'hour' as const });
 
-  it('grades the 2026 real-time AQI of each reading by bands and names the primary pollutant', () => {
-    const { lines, signals } = run(engineOf([rule]), [air], [
-      { t: 0, m: six(50) },
-      { t: 3600, m: six(80) },
-      { t: 7200, m: six(120) },
-      { t: 10800, m: six(50) },
-    ]);
-    expect(lines).toEqual(['3600s a1 raise:yellow', '7200s a1 raise:orange', '10800s a1 clear']);
+  it('grades the 2026 real-time AQI of each hourly set, at the end of its hour, and names the primary pollutant', () => {
+    const { lines, signals } = run(engineOf([rule]), [air], [hour(0, six(50)), hour(3600, six(80)), hour(7200, six(120)), hour(10800, six(50))]);
+    expect(lines).toEqual(['7200s a1 raise:yellow', '10800s a1 raise:orange', '14400s a1 clear']);
     expect(signals[0]).toMatchObject({ metric: 'aqi', value: 119, threshold: 101 });
     expect(signals[0]!.message).toContain('primary pm25_1h');
   });
 
-  it('leaves the level alone when the AQI is NA (2026 missing data, partial AQI not above 100)', () => {
+  it('does not rate real-time or minute values (they are averaged first)', () => {
     const { lines } = run(engineOf([rule]), [air], [
-      { t: 0, m: six(80) },
-      { t: 3600, m: { pm25: 50 } },
-      { t: 7200, m: { pm25: [50, 'D'], pm10: 40, so2: 10, no2: 20, co: 0.5, o3: 50 } },
+      { t: 0, m: { pm25: 300 } },
+      { t: 60, m: { pm25: 300 }, p: 'minute' },
+      { t: 120, m: { pm25_1h: 300 } },
     ]);
-    expect(lines).toEqual(['0s a1 raise:yellow']);
+    expect(lines).toEqual([]);
   });
 
-  it('under 2012 uses the PM2.5 24-h moving mean once 20 hourly values exist', () => {
+  it('clears on an incomplete set that shows clean air, and raises on one above the threshold (2026 §5.3.1)', () => {
+    const { lines, signals } = run(engineOf([rule]), [air], [
+      hour(0, six(80)),
+      hour(3600, { pm25_1h: 50 }), // only PM2.5, IAQI 72: published as NA, but the air measured is clean
+      hour(7200, { pm25_1h: 80 }), // only PM2.5, IAQI 119: published (above 100)
+      hour(10800, { ...six(50), pm25_1h: [50, 'D'] }), // PM2.5 invalid: the other five show AQI 40
+    ]);
+    expect(lines).toEqual(['3600s a1 raise:yellow', '7200s a1 clear', '10800s a1 raise:yellow', '14400s a1 clear']);
+    expect(signals[1]!.message).toContain('incomplete');
+  });
+
+  it('under 2012 rates the real-time report with the PM 24-h and O3 8-h moving means of the hourly set', () => {
     const t0 = Date.UTC(2025, 0, 1);
-    const steps = Array.from({ length: 21 }, (_, h) => ({ t: h * 3600, m: six(80) }));
-    const { lines, signals } = run(engineOf([rule]), [air], steps, { t0 });
-    expect(lines).toEqual(['68400s a1 raise:yellow']); // the 20th hour
-    expect(signals[0]!.value).toBe(107);
+    const { lines, signals } = run(engineOf([rule]), [air], [{ t: 0, m: { ...six(80), pm25_24h: 80, o3_8h: 100 }, p: 'hour' }], { t0 });
+    expect(lines).toEqual(['3600s a1 raise:yellow']);
+    expect(signals[0]!.value).toBe(107); // PM2.5 24-h 80 on the 2012 table; pm25_1h is not a 2012 indicator
     expect(signals[0]!.message).toContain('HJ633-2012');
     expect(T0).toBeGreaterThan(HJ633_2026_FROM);
+  });
+
+  it('rates a daily set with the 24-h table (NO2 day mean 85 -> IAQI 103), at the end of the day, and the hourly rule leaves it alone', () => {
+    const { lines, signals } = run(engineOf([rule, daily]), [air], [{ t: 0, m: { no2_day: 85, so2_day: 10, co_day: 0.5, pm10_day: 40, pm25_day: 30, o3_8h_dmax: 90 }, p: 'day' }]);
+    expect(lines).toEqual(['86400s a1 raise:yellow']);
+    expect(signals[0]).toMatchObject({ ruleId: 'aqi-daily', value: 103 });
+    // the same NO2 as a 1-h value is rated with the 1-h table: IAQI 43
+    expect(computeAqi({ no2_1h: 85 }, T0).iaqi.no2_1h).toBe(43);
+  });
+
+  it('rates the hour data a device sends itself (HJ 212 CN 2061) like the derived ones', () => {
+    const { lines } = run(engineOf([rule]), [air], [{ t: 0, m: { pm25_1h: 130, pm10_1h: 100, so2_1h: 5, no2_1h: 20, co_1h: 0.4, o3_1h: 60 }, p: 'hour', src: 'hj212-2061' }]);
+    expect(lines).toEqual(['3600s a1 raise:orange']);
   });
 });

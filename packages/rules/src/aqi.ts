@@ -83,6 +83,18 @@ function mask(set: readonly AqiIndicator[]): Uint8Array {
   return m;
 }
 
+/** 1 for each indicator (AQI_INDICATORS order) that the report of that version rates. */
+export function reportMask(version: AqiVersion, report: AqiReport): Uint8Array {
+  return REPORT_MASK[version][report];
+}
+
+/** Whether every indicator the report rates is given in `conc` (NaN = missing). */
+export function aqiComplete(conc: ArrayLike<number>, version: AqiVersion, report: AqiReport): boolean {
+  const need = REPORT_MASK[version][report];
+  for (let i = 0; i < N_INDICATORS; i++) if (need[i] === 1 && !(conc[i]! >= 0)) return false;
+  return true;
+}
+
 /** HJ 633-2026 is in force from 2026-03-01 00:00 China time (UTC+8). */
 export const HJ633_2026_FROM = Date.UTC(2026, 1, 28, 16, 0, 0);
 
@@ -122,9 +134,10 @@ function iaqiOf(c: number, row: Int32Array): number {
 /**
  * The allocation-free core. `conc[IX[k]]` holds indicator k's concentration (NaN = missing);
  * `iaqiOut[IX[k]]` receives its IAQI (NaN = not rated). Returns the AQI, or NaN when there is
- * nothing to rate or (2026 §5.3.1) data are missing and the partial AQI is not above 100.
+ * nothing to rate or (2026 §5.3.1) data are missing and the partial AQI is not above 100 — unless
+ * `partial`, which returns the AQI of the indicators given (what the alert rules grade).
  */
-export function aqiCore(conc: ArrayLike<number>, version: AqiVersion, report: AqiReport, iaqiOut: Float64Array): number {
+export function aqiCore(conc: ArrayLike<number>, version: AqiVersion, report: AqiReport, iaqiOut: Float64Array, partial = false): number {
   const rows = ROWS[version];
   const is2026 = version === 'HJ633-2026';
   const need = REPORT_MASK[version][report];
@@ -153,7 +166,7 @@ export function aqiCore(conc: ArrayLike<number>, version: AqiVersion, report: Aq
   // 2012 footnotes (SO2 1-h > 800, O3 8-h > 800): those IAQIs are left out and the SO2 24-h /
   // O3 1-h IAQI, when given, stands in through the max above.
   if (aqi < 0) return NaN;
-  if (is2026 && missing && aqi <= 100) return NaN;
+  if (is2026 && missing && aqi <= 100 && !partial) return NaN;
   return aqi;
 }
 

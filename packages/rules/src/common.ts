@@ -53,6 +53,20 @@ export function compileFilter(f: RuleFilter | undefined): Applies | undefined {
   };
 }
 
+/**
+ * `o[k]` for an own property only: keys that come from devices or the bus (metric and state names,
+ * device ids) must never find an Object.prototype member (`toString`, `constructor`, `__proto__`).
+ */
+export function own<T>(o: Readonly<Record<string, T>> | undefined, k: string): T | undefined {
+  return o !== undefined && Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+/** `o[k] = v` as an own data property, also when `k` is `__proto__` (a device id may be anything IdSchema allows). */
+export function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
 /** Numbers in messages: at most 3 decimals, no float noise. */
 export function fmt(v: number): string {
   return String(Math.round(v * 1000) / 1000);
@@ -102,7 +116,7 @@ export function compileSuppress(s: { state: string; in: (string | number | boole
 
 /** True when the rule must skip this reading; the state is remembered until a reading says otherwise. */
 export function suppressed(spec: SuppressSpec, r: Reading, slot: GradeSlot): boolean {
-  const s = r.states?.[spec.state];
+  const s = own(r.states, spec.state);
   if (s !== undefined) {
     if (spec.values.has(s)) slot.su = ACTIVE;
     else if (slot.su === ACTIVE) slot.su = r.ts + spec.afterMs;

@@ -1,6 +1,6 @@
 import type { DeviceKind, Reading, Signal } from '@ganzhi/schemas';
 import type { Device } from '@ganzhi/registry';
-import { SEVERITY_OF, compileFilter, makeSignal, tickSource } from './common';
+import { SEVERITY_OF, compileFilter, makeSignal, own, setOwn, tickSource } from './common';
 import type { DeviceRule, SiteRule } from './common';
 import { resolver } from './grade';
 import type { Resolver } from './grade';
@@ -52,13 +52,13 @@ function test(term: Term, r: Reading, d: Device): number {
   for (const c of term.conds) {
     let ok: boolean;
     if (c.metric !== undefined) {
-      const m = r.metrics[c.metric];
+      const m = own(r.metrics, c.metric);
       if (m === undefined || !COUNTED.has(m.quality)) continue;
       const t = c.value!(d);
       if (t === undefined) continue;
       ok = compare(c.op, m.value, t);
     } else {
-      const s = r.states?.[c.state!];
+      const s = own(r.states, c.state!);
       if (s === undefined) continue;
       ok = c.values!.has(s);
     }
@@ -139,8 +139,8 @@ function compileCore(rule: CompositeRule) {
       if (typeof v === 'number') {
         if (res === 1 && r.ts > v) slot.t[i] = r.ts;
       } else if (res === 1) {
-        if (v[r.deviceId] === undefined) makeRoom(v, r.ts, term.maxAgeMs);
-        v[r.deviceId] = r.ts;
+        if (own(v, r.deviceId) === undefined) makeRoom(v, r.ts, term.maxAgeMs);
+        setOwn(v, r.deviceId, r.ts);
       } else if (term.latest) {
         delete v[r.deviceId];
       }
@@ -151,7 +151,7 @@ function compileCore(rule: CompositeRule) {
   function emit(slot: CompositeSlot, dev: string, kind: DeviceKind, sev: number, now: number, site: string | undefined, source: string, out: Signal[]): void {
     const msg = sev > 0 ? `${title}${where(site)}` : `${title}${where(site)}: condition over`;
     out.push(makeSignal(dev, kind, site, id, 'value', sev, now, source, undefined, undefined, undefined, msg));
-    if (sev > 0) slot.r[dev] = kind;
+    if (sev > 0) setOwn(slot.r, dev, kind);
     else delete slot.r[dev];
   }
 
@@ -178,13 +178,13 @@ function compileCore(rule: CompositeRule) {
     const term = terms[attr]!;
     const map = slot.t[attr] as Record<string, number>;
     for (const dev in slot.r) {
-      if (others && fresh(map[dev] ?? -1, now, term.maxAgeMs)) continue;
+      if (others && fresh(own(map, dev) ?? -1, now, term.maxAgeMs)) continue;
       emit(slot, dev, slot.r[dev]!, 0, now, site, source, out);
       changed = true;
     }
     if (!others) return changed;
     for (const dev in map) {
-      if (slot.r[dev] !== undefined || !fresh(map[dev]!, now, term.maxAgeMs)) continue;
+      if (own(slot.r, dev) !== undefined || !fresh(map[dev]!, now, term.maxAgeMs)) continue;
       emit(slot, dev, term.kind!, severity, now, site, source, out);
       changed = true;
     }

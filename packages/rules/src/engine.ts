@@ -161,19 +161,26 @@ export function createRuleEngine(files: readonly RuleFile[]): RuleEngine {
       const st = state ?? newDeviceState(k.fp);
       let changed = state === undefined || st.fp !== k.fp;
       if (st.fp !== k.fp) reconcile(k, st, d, site, r.ts, r.sourceId);
-      if (r.receivedAt > st.seen) {
+      // derived means prove nothing about the device being alive (a tick may have closed them)
+      const derived = r.origin === 'derived';
+      if (!derived && r.receivedAt > st.seen) {
         st.seen = r.receivedAt;
         changed = true;
       }
-      for (const a of k.absence) a.seen(r, d, st, out);
+      if (!derived) for (const a of k.absence) a.seen(r, d, st, out);
       if (out.length > 0) changed = true;
       let ss = siteState;
       let siteChanged = false;
       // late or repeated readings: absence above only (they still prove the device is alive);
       // so do status messages, which are stamped by the gateway's clock, not the device's
-      if (r.origin !== 'status' && (r.ts > st.ts || (r.ts === st.ts && r.sourceId !== st.src))) {
-        st.ts = r.ts;
-        st.src = r.sourceId;
+      // derived means (origin 'derived') are evaluated once, by the stage that derived them, before
+      // the reading that closed their period: they are labelled with the period's start, so they
+      // neither pass nor move the late-reading mark
+      if (derived || (r.origin !== 'status' && (r.ts > st.ts || (r.ts === st.ts && r.sourceId !== st.src)))) {
+        if (!derived) {
+          st.ts = r.ts;
+          st.src = r.sourceId;
+        }
         changed = true;
         for (const rule of k.values) {
           if (rule.applies !== undefined && !rule.applies(d, site)) {

@@ -1,6 +1,6 @@
 import type { Quality, Reading, Signal } from '@ganzhi/schemas';
 import type { Device } from '@ganzhi/registry';
-import { compileFilter, compileSuppress, fmt, makeSignal, suppressed } from './common';
+import { compileFilter, compileSuppress, fmt, makeSignal, own, suppressed } from './common';
 import type { DeviceRule, SuppressSpec } from './common';
 import { gradeSpec, resetStreaks, step } from './grade';
 import type { GradeSpec } from './grade';
@@ -58,11 +58,11 @@ export function compileThreshold(rule: ThresholdRule): DeviceRule {
     id,
     applies: compileFilter(rule.filter),
     evaluate(r, d, st, out) {
-      const m = r.metrics[metric];
+      const m = own(r.metrics, metric);
       if (m === undefined || !quality.has(m.quality)) return;
       let v = m.value;
       if (minus !== undefined) {
-        const m2 = r.metrics[minus];
+        const m2 = own(r.metrics, minus);
         if (m2 === undefined || !quality.has(m2.quality)) return;
         v -= m2.value;
       }
@@ -97,7 +97,7 @@ export function compileRate(rule: RateRule): DeviceRule {
     id,
     applies: compileFilter(rule.filter),
     evaluate(r, d, st, out) {
-      const m = r.metrics[metric];
+      const m = own(r.metrics, metric);
       if (m === undefined || !quality.has(m.quality)) return;
       const v = m.value;
       const slot = gradeSlot(st, id);

@@ -136,6 +136,11 @@ export const AqiRuleSchema = z.strictObject({
     .default({}),
   /** Breakpoint table: by the reading's date (China time), or pinned. */
   version: z.enum(['auto', 'HJ633-2012', 'HJ633-2026']).default('auto'),
+  /**
+   * Which HJ 633 report the rule rates: `hourly` (the real-time report, from readings with
+   * `period: 'hour'`) or `daily` (the daily report, from readings with `period: 'day'`).
+   */
+  report: z.enum(['hourly', 'daily']).default('hourly'),
 });
 
 const TermCondSchema = z.union([

@@ -21,7 +21,7 @@ export function device(id: string, kind: DeviceKind, over: Partial<Device> = {})
 export type MetricIn = number | [number, Quality];
 
 export type Step =
-  | { t: number; dev?: string; m?: Record<string, MetricIn>; s?: Record<string, string | boolean>; recv?: number; src?: string }
+  | { t: number; dev?: string; m?: Record<string, MetricIn>; s?: Record<string, string | boolean>; recv?: number; src?: string; p?: Reading['period'] }
   | { tick: number; dev?: string };
 
 export interface Table {
@@ -34,13 +34,14 @@ export function engineOf(rules: unknown[]): RuleEngine {
   return createRuleEngine([parseRuleFile({ rules }, 'test.json')]);
 }
 
-export function reading(d: Device, tSec: number, m: Record<string, MetricIn>, extra: { s?: Record<string, string | boolean>; recv?: number; src?: string } = {}, t0 = T0): Reading {
+export function reading(d: Device, tSec: number, m: Record<string, MetricIn>, extra: { s?: Record<string, string | boolean>; recv?: number; src?: string; p?: Reading['period'] } = {}, t0 = T0): Reading {
   const metrics: Reading['metrics'] = {};
   for (const [k, v] of Object.entries(m)) metrics[k] = Array.isArray(v) ? { value: v[0], unit: 'x', quality: v[1] } : { value: v, unit: 'x', quality: 'N' };
   const ts = t0 + tSec * 1000;
   const r: Reading = { deviceId: d.id, kind: d.kind, ts, metrics, sourceId: extra.src ?? `${d.id}@${tSec}`, receivedAt: extra.recv === undefined ? ts : t0 + extra.recv * 1000 };
   if (d.site !== undefined) r.site = d.site;
   if (extra.s !== undefined) r.states = extra.s;
+  if (extra.p !== undefined) r.period = extra.p;
   return r;
 }
 

@@ -31,6 +31,7 @@ export const ERRORS = {
   GANZHI_ERR_NORM_BAD_CRC: { retryable: false, message: 'protocol frame checksum does not verify' },
   GANZHI_ERR_NORM_EMPTY: { retryable: false, message: 'payload is empty' },
   GANZHI_ERR_NORM_UNSUPPORTED: { retryable: false, message: 'payload format or command is not supported' },
+  GANZHI_ERR_NORM_UNIT: { retryable: false, message: 'a value arrived in a unit that cannot be converted to its metric\'s unit' },
   // bus
   GANZHI_ERR_BUS_DECODE: { retryable: false, message: 'record does not match its topic schema' },
   GANZHI_ERR_BUS_CLOSED: { retryable: false, message: 'bus is closed' },

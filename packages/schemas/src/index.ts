@@ -4,8 +4,8 @@ export { LevelSchema, LEVELS, SEVERITY, GRADE, compareLevels, maxLevel } from '.
 export type { Level } from './levels';
 export { PayloadFormatSchema, RawEnvelopeSchema } from './raw';
 export type { PayloadFormat, RawEnvelope } from './raw';
-export { QualitySchema, MetricValueSchema, ReadingSchema } from './reading';
-export type { Quality, MetricValue, Reading } from './reading';
+export { QualitySchema, MetricValueSchema, ReadingSchema, PeriodSchema } from './reading';
+export type { Quality, MetricValue, Reading, Period } from './reading';
 export { SignalSchema } from './signal';
 export type { Signal } from './signal';
 export {

@@ -4,13 +4,19 @@ import type { Logger } from '@ganzhi/log';
 import type { Device, Registry } from '@ganzhi/registry';
 import {
   DeviceRuleStateSchema,
+  MeansStateSchema,
   SiteRuleStateSchema,
+  deriveMeans,
+  derivesMeans,
+  tickMeans,
   type DeviceRuleState,
+  type MeansOutcome,
+  type MeansState,
   type RuleEngine,
   type RuleOutcome,
   type SiteRuleState,
 } from '@ganzhi/rules';
-import { topicKey, type Signal } from '@ganzhi/schemas';
+import { topicKey, type Reading, type Signal } from '@ganzhi/schemas';
 
 export interface RulesServiceDeps {
   bus: Bus;
@@ -31,13 +37,16 @@ export interface RulesService {
   close(): Promise<void>;
   /** Runs one time-driven sweep now (the cron job calls this; tests call it with a fake clock). */
   sweep(): Promise<number>;
-  stats(): Readonly<{ readings: number; signals: number }>;
+  /** readings consumed (derived ones coming back included), signals and derived readings published. */
+  stats(): Readonly<{ readings: number; signals: number; derived: number }>;
 }
 
 interface States {
   devices: StateCache<DeviceRuleState>;
   /** Per-site state of site-wide (composite) rules; readings are keyed by site, so one evaluator owns a site. */
   sites: StateCache<SiteRuleState>;
+  /** Per-device state of the derived means (packages/rules src/means.ts). */
+  means: StateCache<MeansState>;
 }
 
 /**
@@ -51,7 +60,7 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
   const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'rules' });
   const serial = createSerialQueue();
-  const stats = { readings: 0, signals: 0 };
+  const stats = { readings: 0, signals: 0, derived: 0 };
   let states: States | undefined;
   let sub: Subscription | undefined;
   let task: { stop(): void } | undefined;
@@ -59,6 +68,7 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
   const open = async (): Promise<States> => ({
     devices: await StateCache.open(bus, 'rules.devices', (v) => DeviceRuleStateSchema.parse(v) as DeviceRuleState),
     sites: await StateCache.open(bus, 'rules.sites', (v) => SiteRuleStateSchema.parse(v) as SiteRuleState),
+    means: await StateCache.open(bus, 'rules.means', (v) => MeansStateSchema.parse(v) as MeansState),
   });
 
   /** Applies one outcome to the state caches and collects its signals. */
@@ -68,13 +78,31 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
     if (device.site && out.siteState && !out.siteUnchanged) states!.sites.set(device.site, out.siteState);
   }
 
-  /** Publishes the signals, then persists state; on failure, reloads state so a retry starts clean. */
-  async function commit(signals: Signal[]) {
+  /**
+   * Derived means closed by a reading or a sweep: each is evaluated now, before the reading that
+   * closed its period (the engine does not hold them to the late-reading mark), and published on
+   * the readings topic for the writer. Coming back from the bus they are neither derived nor
+   * evaluated again (`origin: 'derived'`). Derivation is deterministic (same ids), so a retried
+   * batch republishes the same rows, which the store keeps once.
+   */
+  function keepMeans(device: Device, out: MeansOutcome, signals: Signal[], derived: Reading[]) {
+    if (!out.unchanged) states!.means.set(device.id, out.state);
+    for (const r of out.readings) {
+      derived.push(r);
+      keep(device, engine.evaluate(r, device, states!.devices.get(device.id), siteState(device)), signals);
+    }
+  }
+
+  /** Publishes derived readings and signals, then persists state; on failure, reloads state so a retry starts clean. */
+  async function commit(signals: Signal[], derived: Reading[] = []) {
     try {
+      if (derived.length) await bus.publish('ganzhi.readings.v1', derived.map((r) => ({ key: topicKey('ganzhi.readings.v1', r), value: r })));
       if (signals.length) await bus.publish('ganzhi.signals.v1', signals.map((s) => ({ key: topicKey('ganzhi.signals.v1', s), value: s })));
+      await states!.means.flush();
       await states!.devices.flush();
       await states!.sites.flush();
       stats.signals += signals.length;
+      stats.derived += derived.length;
     } catch (err) {
       states = await open();
       throw err;
@@ -86,11 +114,13 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
   const sweep = () =>
     serial(async () => {
       const signals: Signal[] = [];
+      const derived: Reading[] = [];
       const t = now();
       for (const device of registry.devices()) {
+        if (derivesMeans(device.kind)) keepMeans(device, tickMeans(device, states!.means.get(device.id), t), signals, derived);
         keep(device, engine.tick(device, states!.devices.get(device.id), t, siteState(device)), signals);
       }
-      await commit(signals);
+      await commit(signals, derived);
       return signals.length;
     });
 
@@ -103,12 +133,15 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
         'ganzhi.readings.v1': (batch) =>
           serial(async () => {
             const signals: Signal[] = [];
+            const derived: Reading[] = [];
             for (const { value: reading } of batch) {
+              if (reading.origin === 'derived') continue; // evaluated when derived (keepMeans)
               const device = registry.device(reading.deviceId);
               if (!device) continue; // the normalizer dead-letters unknown devices; one removed since is ignored
+              if (derivesMeans(device.kind)) keepMeans(device, deriveMeans(reading, device, states!.means.get(device.id)), signals, derived);
               keep(device, engine.evaluate(reading, device, states!.devices.get(device.id), siteState(device)), signals);
             }
-            await commit(signals);
+            await commit(signals, derived);
             stats.readings += batch.length;
           }),
       }, {

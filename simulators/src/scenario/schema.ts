@@ -48,6 +48,11 @@ export const ScenarioDeviceSchema = z.object({
   sampleSec: z.number().int().positive().max(86_400).optional(),
   /** Registry attributes the model uses (a gauge's warningLevel, guaranteedLevel, historicalMax, ...). */
   attributes: AttributesSchema.default({}),
+  /**
+   * Units the device sends, by protocol code or metric name (e.g. `{ "a21026": "mg/m3" }`): must
+   * match its registry model. Values are converted from the canonical units before encoding.
+   */
+  units: z.record(z.string().min(1).max(64), z.string().min(1).max(16)).optional(),
   /** Model parameters (see the model of the kind); unknown names are refused by the model. */
   params: z.record(z.string().min(1).max(64), ParamValueSchema).default({}),
   /** MQTT password; default from the run's password template (`demo-{id}`). */
