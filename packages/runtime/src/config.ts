@@ -30,6 +30,7 @@ export const RuntimeConfigSchema = z.object({
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),
   QUESTDB_PASSWORD: envOptionalString().describe('QuestDB HTTP basic-auth password'),
   QUESTDB_TOKEN: envOptionalString().describe('QuestDB HTTP bearer token (instead of user/password)'),
+  GANZHI_AUDIT_KEY_FILE: envOptionalString().describe('audit keyring (HMAC keys with ids, JSON, 0600); default: ganzhi-audit-keys.json beside the data directory, made on first start'),
   GANZHI_HEALTH_PORT: envPort(0).describe('standalone services: port of /healthz and /readyz (0 = none)'),
 });
 export type RuntimeConfig = z.infer<typeof RuntimeConfigSchema>;

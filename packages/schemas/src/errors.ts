@@ -13,6 +13,8 @@ export const ERRORS = {
   GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE: { retryable: false, message: 'subscribe not allowed on this topic' },
   GANZHI_ERR_GW_PAYLOAD_TOO_LARGE: { retryable: false, message: 'payload exceeds the size limit' },
   GANZHI_ERR_GW_BAD_COMMAND: { retryable: false, message: 'operator command is malformed' },
+  GANZHI_ERR_GW_CLIENT_ID: { retryable: false, message: 'client id belongs to another principal (CONNACK 2, identifier rejected)' },
+  GANZHI_ERR_GW_TLS: { retryable: false, message: 'TLS client certificate refused' },
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
   // normalizer (dead-letter reasons)
   GANZHI_ERR_NORM_NOT_JSON: { retryable: false, message: 'payload is not valid JSON' },
@@ -31,6 +33,7 @@ export const ERRORS = {
   GANZHI_ERR_BUS_CORRUPT: { retryable: false, message: 'log segment is corrupt' },
   // HTTP API
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
+  GANZHI_ERR_API_FORBIDDEN: { retryable: false, message: 'role does not allow this action' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },

@@ -1,6 +1,7 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { loadConfig } from '@ganzhi/config';
-import { closeAll, openBus, runMain } from '@ganzhi/runtime';
+import { join } from 'node:path';
+import { closeAll, openAuditKeyring, openBus, openRegistry, runMain } from '@ganzhi/runtime';
 import { buildAlertsService } from './build';
 import { AlertsConfigSchema } from './config';
 
@@ -9,10 +10,17 @@ runMain(
   'alerts',
   async (logger) => {
     const config = loadConfig(AlertsConfigSchema, process.env);
+    const registry = await openRegistry(config, logger);
+    const keyring = await openAuditKeyring(config, logger);
     const bus = await openBus(config, logger, 'alerts');
     const alerts = buildAlertsService(
-      { bus, core: createAlertsCore(), logger },
-      { sweepCron: config.GANZHI_ALERTS_SWEEP_CRON, instanceId: config.GANZHI_INSTANCE_ID },
+      { bus, core: createAlertsCore({}, { keyring }), logger, registry, keyring },
+      {
+        sweepCron: config.GANZHI_ALERTS_SWEEP_CRON,
+        instanceId: config.GANZHI_INSTANCE_ID,
+        checkpointCron: config.GANZHI_AUDIT_CHECKPOINT_CRON,
+        checkpointFile: join(config.GANZHI_DATA_DIR, 'audit', `checkpoints.${config.GANZHI_INSTANCE_ID}.ndjson`),
+      },
     );
     await alerts.start();
     return { close: () => closeAll([bus, alerts]), stats: () => alerts.stats() };

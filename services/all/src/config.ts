@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema } from '@ganzhi/gateway';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
@@ -10,6 +10,8 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
     GANZHI_RULES_SWEEP_CRON: z.string().default('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
     GANZHI_ALERTS_SWEEP_CRON: z.string().default('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
+    GANZHI_AUDIT_CHECKPOINT_CRON: z.string().default('*/10 * * * * *').describe("node-cron schedule of audit checkpoints: the devices' signed chain heads to the bus and to <data>/audit/checkpoints.ndjson"),
+    GANZHI_SILENCE_MAX_MINUTES: envInt(7 * 24 * 60, 1, 366 * 24 * 60).describe('longest silence a supervisor may set (admins are not limited)'),
   })
   .superRefine(checkRuntime);
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;

@@ -1,6 +1,6 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { closeAll, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -8,13 +8,21 @@ import { buildPipeline } from './pipeline';
 runMain('ganzhi', async (logger) => {
   const config = loadPipelineConfig(process.env);
   const registry = await openRegistry(config, logger);
+  const keyring = await openAuditKeyring(config, logger);
   const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger },
-    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT },
+    { bus, store, registry, engine, alerts: createAlertsCore({}, { keyring }), logger, keyring },
+    {
+      rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON,
+      alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON,
+      checkpointCron: config.GANZHI_AUDIT_CHECKPOINT_CRON,
+      dataDir: config.GANZHI_DATA_DIR,
+      silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES,
+      httpPort: config.GANZHI_HTTP_PORT,
+    },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');

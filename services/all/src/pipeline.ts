@@ -1,6 +1,7 @@
 import { buildApi, type Api } from '@ganzhi/api';
 import type { Bus } from '@ganzhi/bus';
-import type { AlertsCore } from '@ganzhi/alerts';
+import { join } from 'node:path';
+import type { AlertsCore, AuditKeyring } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
 import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
 import type { Logger } from '@ganzhi/log';
@@ -19,11 +20,19 @@ export interface PipelineDeps {
   alerts: AlertsCore;
   logger: Logger;
   now?: () => number;
+  /** The audit keyring (the alerts core must hash with the same one). */
+  keyring?: AuditKeyring;
 }
 
 export interface PipelineOptions {
   rulesSweepCron?: string;
   alertsSweepCron?: string;
+  /** node-cron expression of audit checkpoints; '' disables the schedule (tests call checkpoint()). */
+  checkpointCron?: string;
+  /** The data directory: audit checkpoints go to `<dataDir>/audit/checkpoints.ndjson`. */
+  dataDir?: string;
+  /** Longest silence below admin, in minutes. */
+  silenceMaxMinutes?: number;
   /** HTTP API port; undefined = no API. */
   httpPort?: number;
 }
@@ -54,8 +63,13 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.rulesSweepCron === undefined ? {} : { sweepCron: options.rulesSweepCron },
   );
   const alerts = buildAlertsService(
-    { bus, core: deps.alerts, logger, now },
-    { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
+    { bus, core: deps.alerts, logger, now, registry: deps.registry, ...(deps.keyring ? { keyring: deps.keyring } : {}) },
+    {
+      instanceId: config.GANZHI_GATEWAY_ID,
+      ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }),
+      ...(options.checkpointCron === undefined ? {} : { checkpointCron: options.checkpointCron }),
+      ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'audit', 'checkpoints.ndjson') }),
+    },
   );
   const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now });
   const stats = () => ({
@@ -70,8 +84,13 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.httpPort === undefined
       ? undefined
       : buildApi(
-          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID },
-          { store: deps.store, registry: deps.registry, bus, logger, stats, now },
+          {
+            host: config.GANZHI_MQTT_HOST,
+            port: options.httpPort,
+            instanceId: config.GANZHI_GATEWAY_ID,
+            ...(options.silenceMaxMinutes === undefined ? {} : { silenceMaxMinutes: options.silenceMaxMinutes }),
+          },
+          { store: deps.store, registry: deps.registry, bus, logger, stats, now, ...(deps.keyring ? { keyring: deps.keyring } : {}) },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
   const order = [writer, normalizer, rules, alerts, ...(api ? [api] : []), gateway];

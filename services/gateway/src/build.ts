@@ -8,6 +8,7 @@ import type { Logger } from '@ganzhi/log';
 import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
 import { maySubscribe, routePublish } from './acl';
+import { createSecurity } from './security';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
@@ -56,11 +57,14 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const principals = new WeakMap<Client, Principal>();
   const stats: GatewayStats = { accepted: 0, refusedPublish: 0, refusedSubscribe: 0, authFailures: 0, oversize: 0, alertsPublished: 0 };
   const maxPayload = config.GANZHI_MAX_PAYLOAD_BYTES;
+  // sessions bound to principals, refusals recorded, QoS 2 re-deliveries, TLS identities (security.ts)
+  const security = createSecurity({ bus, registry, log, now, nextId });
 
   const broker = await Aedes.createBroker({
     id: config.GANZHI_GATEWAY_ID,
+    persistence: security.persistence,
     authenticate(client, username, password, done) {
-      registry.authenticate(username ?? '', password ?? Buffer.alloc(0)).then(
+      security.authenticate(client, username, password).then(
         (principal) => {
           if (!principal) {
             stats.authFailures++;
@@ -68,6 +72,8 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
             err.returnCode = 4; // CONNACK 0x04 / MQTT 5 0x86
             return done(err, false);
           }
+          const claim = security.claimSession(client, principal);
+          if (claim) return done(claim, false); // CONNACK 2 before Aedes touches a session with this id
           principals.set(client, principal);
           guardFrameSize(client, maxPayload + 1024, (bytes) => {
             stats.oversize++;
@@ -84,6 +90,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const route = principal && routePublish(principal, packet.topic);
       if (!route) {
         stats.refusedPublish++;
+        if (principal) security.recordRefusal(principal.id, 'mqtt.publish', packet.topic, 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', `${principal.id} may not publish on ${packet.topic}`);
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', user: principal?.id, topic: packet.topic }, 'publish refused');
         return done(new GanzhiError('GANZHI_ERR_GW_FORBIDDEN_PUBLISH', packet.topic));
       }
@@ -93,7 +100,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         void deadLetterOversize(packet, principal);
         return done(new GanzhiError('GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', `${payload.length} > ${maxPayload} bytes`));
       }
-      ingest(route, principal, packet, payload).then(
+      security.isRedelivery(client, packet).then((again) => (again ? undefined : ingest(route, principal, packet, payload))).then(
         () => {
           stats.accepted++;
           done(null);
@@ -108,10 +115,13 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const principal = principals.get(client);
       if (principal && maySubscribe(principal, sub.topic)) return done(null, sub);
       stats.refusedSubscribe++;
+      if (principal) security.recordRefusal(principal.id, 'mqtt.subscribe', sub.topic, 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', `${principal.id} may not subscribe to ${sub.topic}`);
       log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal?.id, topic: sub.topic }, 'subscribe refused');
       done(null, null); // SUBACK failure (0x80) for this filter; the connection stays
     },
   });
+
+  broker.on('clientDisconnect', (client) => security.release(client));
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
@@ -124,7 +134,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         return;
       }
       case 'command': {
-        const parsed = parseCommand(nextId(), route.operatorId, payload, at);
+        const parsed = security.checkCommand(parseCommand(nextId(), route.operatorId, payload, at), principal);
         if (parsed.ok) await bus.publish('ganzhi.commands.v1', [{ key: parsed.command.deviceId, value: parsed.command }]);
         else await bus.publish('ganzhi.command-results.v1', [{ key: route.operatorId, value: parsed.result }]);
         return;

@@ -2,9 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
-import { GanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
+import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, Store } from '../store';
-import { alertHistorySql, countSql, latestSql, rangeSql, type Sql } from './queries';
+import { ALERT_AUDIT_COLUMNS, alertHistorySql, countSql, latestSql, rangeSql, type Sql } from './queries';
 import {
   alertParams,
   alertRowPlaceholders,
@@ -13,6 +13,7 @@ import {
   toBucketRow,
   toNumber,
   toReadingRow,
+  toStoredAlertEvent,
   type SqlParam,
 } from './rows';
 import { encodeReadings } from './batch-json';
@@ -173,6 +174,9 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     },
     async alertHistory(q?: AlertHistoryQuery): Promise<AlertChange[]> {
       return (await query(alertHistorySql(q))).map(toAlertChange);
+    },
+    async alertEvents(q?: AlertHistoryQuery): Promise<StoredAlertEvent[]> {
+      return (await query(alertHistorySql(q, ALERT_AUDIT_COLUMNS))).map(toStoredAlertEvent);
     },
     async countReadings(deviceId?: string): Promise<number> {
       const rows = await query(countSql(deviceId));

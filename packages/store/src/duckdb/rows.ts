@@ -1,4 +1,4 @@
-import type { AlertChange, DeviceKind, Reading } from '@ganzhi/schemas';
+import type { AlertChange, AlertColumns, DeviceKind, Reading, StoredAlertEvent } from '@ganzhi/schemas';
 import type { BucketRow, ReadingRow } from '../store';
 
 /** One (device, metric, ts) value as it goes into the staging table. */
@@ -126,4 +126,33 @@ export function toBucketRow(o: Record<string, unknown>): BucketRow {
 /** alert_events.change holds the change exactly as it was written. */
 export function toAlertChange(o: Record<string, unknown>): AlertChange {
   return JSON.parse(toStr(o['change'])) as AlertChange;
+}
+
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : toStr(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
+
+/** A row of ALERT_AUDIT_COLUMNS: the change JSON and every flattened column as stored. */
+export function toStoredAlertEvent(o: Record<string, unknown>): StoredAlertEvent {
+  const columns: AlertColumns = {
+    alertId: toStr(o['alert_id']),
+    seq: toNumber(o['seq']),
+    deviceId: toStr(o['device_id']),
+    kind: toStr(o['kind']),
+    site: strOrNull(o['site']),
+    ruleId: toStr(o['rule_id']),
+    level: toStr(o['level']),
+    status: toStr(o['status']),
+    condition: toStr(o['condition']),
+    eventType: toStr(o['event_type']),
+    actor: toStr(o['actor']),
+    eventAt: toNumber(o['event_at_ms']),
+    reason: strOrNull(o['reason']),
+    fromLevel: strOrNull(o['from_level']),
+    value: numOrNull(o['value']),
+    threshold: numOrNull(o['threshold']),
+    message: strOrNull(o['message']),
+    assignee: strOrNull(o['assignee']),
+    openedAt: toNumber(o['opened_at_ms']),
+  };
+  return { change: toAlertChange(o), columns };
 }

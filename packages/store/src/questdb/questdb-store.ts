@@ -1,5 +1,5 @@
 import { Sender, SenderOptions } from '@questdb/nodejs-client';
-import { GanzhiError, isGanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
+import { GanzhiError, isGanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, Store } from '../store';
 import { resolveOptions, senderConfig, type QuestDbStoreOptions, type ResolvedOptions } from './config';
 import { createExecClient, type ExecClient } from './http';
@@ -11,11 +11,13 @@ import {
   toBucketRow,
   toCount,
   toReadingRow,
+  toStoredAlertEvent,
   toWalStatus,
 } from './parse';
 import { backoffDelay } from './policy';
 import { alertRows, readingRows, tablesOf, writeRow, type IlpRow } from './rows';
 import {
+  ALERT_AUDIT_COLUMNS,
   alertHistorySql,
   countSql,
   createAlertEventsSql,
@@ -184,6 +186,15 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
       const sql = alertHistorySql(t, query);
       if (query?.limit === 0) return [];
       return sortAlertChanges((await exec.query(sql)).map(toAlertChange));
+    },
+
+    async alertEvents(query?: AlertHistoryQuery): Promise<StoredAlertEvent[]> {
+      ensureOpen();
+      const sql = alertHistorySql(t, query, ALERT_AUDIT_COLUMNS);
+      if (query?.limit === 0) return [];
+      const rows = (await exec.query(sql)).map(toStoredAlertEvent);
+      const order = new Map(sortAlertChanges(rows.map((r) => r.change)).map((c, i) => [c, i]));
+      return rows.sort((a, b) => order.get(a.change)! - order.get(b.change)!);
     },
 
     async countReadings(deviceId?: string): Promise<number> {
