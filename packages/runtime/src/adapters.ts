@@ -12,7 +12,7 @@ export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 
   switch (config.GANZHI_BUS) {
     case 'embedded': {
       const dir = join(config.GANZHI_DATA_DIR, 'bus');
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, maxLag: config.GANZHI_BUS_MAX_LAG, logger: log });
     }
     case 'kafka': {
@@ -37,7 +37,7 @@ export async function openStore(config: RuntimeConfig, logger: Logger): Promise<
   const log = logger.child({ component: 'store' });
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
-      await mkdir(config.GANZHI_DATA_DIR, { recursive: true });
+      await mkdir(config.GANZHI_DATA_DIR, { recursive: true, mode: 0o700 });
       return createDuckDbStore({ path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'), memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT, logger: log });
     }
     case 'questdb': {

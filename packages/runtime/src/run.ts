@@ -19,6 +19,9 @@ export function runMain(
   start: (logger: Logger) => Promise<Running>,
   options: { logLevel?: string; healthPort?: number; healthHost?: string } = {},
 ): void {
+  // Everything this process creates (bus logs, the DuckDB file, checkpoints, keys) is its own:
+  // files 0600, directories 0700, whatever the shell's umask.
+  process.umask(0o077);
   const logger = createLogger({ level: options.logLevel ?? process.env.GANZHI_LOG_LEVEL ?? 'info', name });
   let running: Running | undefined;
   let ready = false;

@@ -9,6 +9,7 @@ import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
 import { maySubscribe, routePublish } from './acl';
 import { createSecurity } from './security';
+import { startTlsListeners, type TlsListeners } from './tls';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
@@ -33,8 +34,8 @@ export interface GatewayStats {
 export interface Gateway {
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Bound ports (useful with port 0). */
-  ports(): { mqtt: number; ws: number };
+  /** Bound ports (useful with port 0); 0 for a listener that is off. */
+  ports(): { mqtt: number; ws: number; mqtts: number; wss: number };
   stats(): Readonly<GatewayStats>;
   readonly broker: Aedes;
 }
@@ -172,10 +173,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   let subscription: Subscription | undefined;
   let tcp: Server | undefined;
   let wss: WebSocketServer | undefined;
+  let secure: TlsListeners | undefined;
 
   const ports = () => ({
     mqtt: (tcp?.address() as AddressInfo | null)?.port ?? 0,
     ws: (wss?.address() as AddressInfo | null)?.port ?? 0,
+    ...(secure?.ports() ?? { mqtts: 0, wss: 0 }),
   });
 
   return {
@@ -217,17 +220,25 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         { start: 'latest' },
       );
 
-      tcp = createServer((socket) => {
-        socket.setNoDelay(true);
-        broker.handle(socket);
+      secure = await startTlsListeners(config, {
+        broker,
+        log,
+        certify: security.certify,
+        onRefused: (reason) => security.recordRefusal('tls-client', 'mqtt.connect', 'client certificate', 'GANZHI_ERR_GW_TLS', reason),
       });
-      await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
-      wss = new WebSocketServer({ host: config.GANZHI_MQTT_HOST, port: config.GANZHI_MQTT_WS_PORT, maxPayload: maxPayload + 1024 });
-      wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
-      await new Promise<void>((resolve, reject) => {
-        wss!.once('listening', resolve);
-        wss!.once('error', reject);
-      });
+      if (config.GANZHI_MQTT_PLAIN) {
+        tcp = createServer((socket) => {
+          socket.setNoDelay(true);
+          broker.handle(socket);
+        });
+        await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
+        wss = new WebSocketServer({ host: config.GANZHI_MQTT_HOST, port: config.GANZHI_MQTT_WS_PORT, maxPayload: maxPayload + 1024 });
+        wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+        await new Promise<void>((resolve, reject) => {
+          wss!.once('listening', resolve);
+          wss!.once('error', reject);
+        });
+      }
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },
     async close() {
@@ -235,6 +246,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       for (const c of wss?.clients ?? []) c.terminate();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
+      await secure?.close();
       await subscription?.close();
     },
   };

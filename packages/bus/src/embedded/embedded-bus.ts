@@ -95,7 +95,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     maxMs: positive('retry.maxMs', options.retry?.maxMs, 5000),
   };
 
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = await lockDir(dir);
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0 };
   const logOptions = (logDir: string, name: string, retained: boolean): TopicLogOptions => ({

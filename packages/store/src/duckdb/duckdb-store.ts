@@ -54,7 +54,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   try {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     instance = await DuckDBInstance.create(path, config);
     writer = await instance.connect();
     for (const ddl of CREATE_TABLES) await writer.run(ddl);
