@@ -105,6 +105,8 @@ export function verifyStoredEvents(events: readonly StoredEvent[], options: Veri
     if (heads.has(deviceId)) checkpointed++;
     if (problem) problems.push(problem);
   }
+  // in device order (a replaced checkpoint document, deviceId '-', first): the first is the first bad event
+  problems.sort((a, b) => (a.deviceId < b.deviceId ? -1 : a.deviceId > b.deviceId ? 1 : (a.deviceSeq ?? 0) - (b.deviceSeq ?? 0)));
   const report: AuditReport = { ok: problems.length === 0, devices: byDevice.size, events: events.length, checkpointed, problems };
   if (problems[0]) report.first = problems[0];
   return report;
