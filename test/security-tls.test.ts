@@ -119,6 +119,17 @@ describe('TLS listeners', () => {
     }
   });
 
+  it('authenticates mosquitto_pub by its client certificate (--cert/--key, no username), as the README shows', async () => {
+    await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(ports().mqtts), '--cafile', join(certs, 'ca.crt'), '--cert', join(certs, 'gauge-001.crt'), '--key', join(certs, 'gauge-001.key'), '-q', '1', '-t', 'devices/gauge-001/telemetry', '-m', '{"waterLevel": 4.654}']);
+    await eventually(async () => (await p.store.latest({ deviceId: 'gauge-001', metric: 'waterLevel' })).some((r) => r.value === 4.654));
+    // the rogue CA's certificate for the same CN is refused
+    const err = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(ports().mqtts), '--cafile', join(certs, 'ca.crt'), '--cert', join(rogue, 'gauge-001.crt'), '--key', join(rogue, 'gauge-001.key'), '-q', '1', '-t', 'devices/gauge-001/telemetry', '-m', '{"waterLevel": 4.655}']).then(
+      () => undefined,
+      (e: { code?: number }) => e,
+    );
+    expect(err?.code).toBeTruthy();
+  });
+
   it('refuses a client certificate from another CA before MQTT starts', async () => {
     await expect(
       open(`mqtts://127.0.0.1:${ports().mqtts}`, {
