@@ -44,7 +44,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   try {
     await admin.connect();
     caps = await probePeer(admin);
-    await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic })), o.partitions, o.replicationFactor, log);
+    // the signed audit heads keep each device's newest only: compacted, never expired by retention
+    await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic, ...(topic === 'ganzhi.audit-heads.v1' ? { compact: true } : {}) })), o.partitions, o.replicationFactor, log);
     producer = kafka.producer({
       idempotent: caps.hasController,
       maxInFlightRequests: 1,
