@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { AlertChange } from '@ganzhi/schemas';
-import { auditAlertHistory } from '../services/api/src/audit';
+import { verifyStoredEvents } from '@ganzhi/alerts';
 import { collect, connect, end, publish, subscribe, type Received } from './helpers/mqtt';
 import { eventually, startPipeline, type RunningPipeline } from './helpers/pipeline';
 
@@ -86,7 +86,10 @@ describe('closed-loop alert handling', () => {
     expect(resolved).toMatchObject({ status: 200, body: { result: { ok: true, status: 'resolved' } } });
 
     // close is refused while the water is still high
-    const early = await http('POST', `/api/alerts/${alertId}/close`, 'op-alice');
+    // closing is a supervisor's (op-bob); op-alice, an operator, is refused whatever the state
+    const notHers = await http('POST', `/api/alerts/${alertId}/close`, 'op-alice');
+    expect(notHers).toMatchObject({ status: 403, body: { error: { code: 'GANZHI_ERR_API_FORBIDDEN' } } });
+    const early = await http('POST', `/api/alerts/${alertId}/close`, 'op-bob');
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe('GANZHI_ERR_ALERT_TRANSITION');
 
@@ -97,7 +100,7 @@ describe('closed-loop alert handling', () => {
       await end(gauge);
     }
     await lastOf(alertId, 'cleared');
-    const closed = await http('POST', `/api/alerts/${alertId}/close`, 'op-alice');
+    const closed = await http('POST', `/api/alerts/${alertId}/close`, 'op-bob');
     expect(closed).toMatchObject({ status: 200, body: { result: { ok: true, status: 'closed' } } });
 
     const { body } = await eventually(async () => {
@@ -112,7 +115,7 @@ describe('closed-loop alert handling', () => {
       ['dispatched', 'op-bob'],
       ['resolved', 'op-bob'],
       ['cleared', 'system:rules'],
-      ['closed', 'op-alice'],
+      ['closed', 'op-bob'],
     ]);
     expect(body.alert.assignee).toBe('field-team-2');
     // once closed, nothing is retained for it: a console connecting now sees no stale alert
@@ -147,7 +150,7 @@ describe('closed-loop alert handling', () => {
   });
 
   it('records but does not page an alert covered by a silence', async () => {
-    const created = await http('POST', '/api/silences', 'op-alice', { match: { deviceId: 'port-001' }, durationMinutes: 120, comment: 'crane maintenance' });
+    const created = await http('POST', '/api/silences', 'op-bob', { match: { deviceId: 'port-001' }, durationMinutes: 120, comment: 'crane maintenance' });
     expect(created.status).toBe(201);
     await eventually(async () => (await http('GET', '/api/silences', 'op-bob')).body.silences.length === 1 || undefined);
     // the alert manager follows the silences topic through its own consumer group
@@ -175,8 +178,9 @@ describe('closed-loop alert handling', () => {
 
     const history = (await p.store.alertHistory({ deviceId: 'gauge-001' })) as AlertChange[];
     const edited = history.map((c) => (c.event.type === 'acknowledged' ? { ...c, event: { ...c.event, actor: 'op-mallory' } } : c));
-    expect(auditAlertHistory(edited)).toMatchObject({ ok: false, problems: [{ deviceId: 'gauge-001', problem: 'hash-mismatch' }] });
+    const check = (changes: AlertChange[]) => verifyStoredEvents(changes.map((change) => ({ change })), { keyring: p.keyring });
+    expect(check(edited)).toMatchObject({ ok: false, problems: [{ deviceId: 'gauge-001', problem: 'hash-mismatch' }] });
     const deleted = history.filter((c) => c.event.type !== 'dispatched');
-    expect(auditAlertHistory(deleted).ok).toBe(false);
+    expect(check(deleted).ok).toBe(false);
   });
 });

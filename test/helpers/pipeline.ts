@@ -1,13 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAlertsCore } from '@ganzhi/alerts';
+import { createAlertsCore, type AuditKeyring } from '@ganzhi/alerts';
 import { buildPipeline, loadPipelineConfig, openBus, openStore, DEMO_REGISTRY_FILE, type Pipeline } from '@ganzhi/all';
 import type { Bus } from '@ganzhi/bus';
 import { silentLogger } from '@ganzhi/log';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import type { DiskWatch } from '@ganzhi/runtime';
+import { keyringOf, newKeyringFile, type DiskWatch } from '@ganzhi/runtime';
 import type { Store } from '@ganzhi/store';
 
 /** The protocol listeners (on by default in the all-in-one process) on ports the OS picks. */
@@ -23,6 +23,8 @@ export interface RunningPipeline {
   bus: Bus;
   store: Store;
   registry: Registry;
+  /** The audit keyring the pipeline hashes and signs with (in memory, apart from the data). */
+  keyring: AuditKeyring;
   dir: string;
   mqttUrl: string;
   httpUrl: string;
@@ -35,7 +37,10 @@ export interface RunningPipeline {
  * registry and the default rules, on loopback ports chosen by the OS. Timer-driven sweeps are off
  * (tests call `sweep()` with their own clock).
  */
-export async function startPipeline(options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch } = {}): Promise<RunningPipeline> {
+export async function startPipeline(
+  options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch; keyring?: AuditKeyring } = {},
+): Promise<RunningPipeline> {
+  const keyring = options.keyring ?? keyringOf(newKeyringFile('test-key'));
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ganzhi-test-')));
   const config = loadPipelineConfig({
     GANZHI_DATA_DIR: dir,
@@ -54,8 +59,8 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
-    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 } },
+    { bus, store, registry, engine, alerts: createAlertsCore({}, { keyring }), logger, keyring, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
+    { rulesSweepCron: '', alertsSweepCron: '', checkpointCron: '', dataDir: dir, httpPort: 0, notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 } },
   );
   await pipeline.start();
   return {
@@ -63,6 +68,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
     bus,
     store,
     registry,
+    keyring,
     dir,
     mqttUrl: `mqtt://127.0.0.1:${pipeline.gateway.ports().mqtt}`,
     httpUrl: `http://127.0.0.1:${pipeline.api!.port()}`,

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { AlertChange } from '@ganzhi/schemas';
+import type { AuditKeyring } from './audit-key';
 
 /**
  * The audit chain. Every change carries two links, both inside what is hashed:
@@ -7,9 +8,12 @@ import type { AlertChange } from '@ganzhi/schemas';
  *   history verifies on its own (HTTP "show one alert with its history");
  * - per device: `deviceSeq` (1, 2, … over all alerts of the device) and `devicePrevHash`, so the
  *   deletion of an alert's last change, or of a whole alert, is caught as soon as the device has any
- *   later change. (Only the device's very newest change can go missing unnoticed; anchoring the
- *   heads elsewhere would close that gap.)
- * `hash` = sha256 hex of HASH_DOMAIN + the canonical JSON of the change without `hash`.
+ *   later change. The device's newest changes are covered by checkpoints of the chain heads
+ *   (`ganzhi.audit-heads.v1`, audit-key.ts), kept apart from the store.
+ * `hash` = HMAC-SHA256 hex, under the audit key named by `keyId`, of HASH_DOMAIN + the canonical
+ * JSON of the change without `hash` (so a change edited and re-hashed without the key does not
+ * verify). A change without `keyId` carries a plain sha256: accepted only when no keyring is given
+ * (unit tests, older records); with a keyring it is reported `unkeyed`.
  */
 export const HASH_DOMAIN = 'ganzhi.alert-change.v1\n';
 
@@ -26,15 +30,26 @@ export function canonicalJson(value: unknown): string {
   return `{${parts.join(',')}}`;
 }
 
-/** The hash a change must carry: over everything but `hash` itself (links included). */
-export function hashChange(change: AlertChange): string {
+/**
+ * The hash a change must carry: over everything but `hash` itself (links and keyId included),
+ * keyed with the key `change.keyId` names; undefined when the keyring lacks that key.
+ */
+export function hashChange(change: AlertChange, keyring?: AuditKeyring): string | undefined {
   const { hash: _ignored, ...rest } = change;
-  return createHash('sha256').update(HASH_DOMAIN).update(canonicalJson(rest)).digest('hex');
+  let key: Buffer | undefined;
+  if (change.keyId !== undefined) {
+    key = keyring?.key(change.keyId);
+    if (!key) return undefined;
+  }
+  const h = key ? createHmac('sha256', key) : createHash('sha256');
+  return h.update(HASH_DOMAIN).update(canonicalJson(rest)).digest('hex');
 }
 
 export type ChainProblem =
   | 'missing-hash' // the change carries no hash (or, for the device chain, no deviceSeq)
-  | 'hash-mismatch' // a field was edited after hashing
+  | 'unkeyed' // a keyring is in use but the change carries a plain sha256 (forged or from before keys)
+  | 'unknown-key' // the change names a key id the keyring does not hold
+  | 'hash-mismatch' // a field was edited after hashing (or re-hashed without the key)
   | 'missing-start' // the chain does not start at 1: its first changes were removed
   | 'seq-gap' // a change is missing
   | 'out-of-order' // changes were reordered
@@ -51,6 +66,8 @@ export interface VerifyOptions {
    * catches the removal of an alert's last change or of a whole alert. Default false.
    */
   device?: boolean;
+  /** The audit keyring; when given, every change must be keyed with one of its keys. */
+  keyring?: AuditKeyring;
 }
 
 interface Link {
@@ -84,7 +101,10 @@ export function verifyChain(changes: readonly AlertChange[], options: VerifyOpti
       detail,
     });
     if (c.hash === undefined) return fail('missing-hash', 'alert', 'change carries no hash');
-    if (hashChange(c) !== c.hash) return fail('hash-mismatch', 'alert', 'content does not match its hash (edited)');
+    if (options.keyring && c.keyId === undefined) return fail('unkeyed', 'alert', 'change carries no audit key id: not made by the alert manager');
+    const expected = hashChange(c, options.keyring);
+    if (expected === undefined) return fail('unknown-key', 'alert', `change names audit key "${c.keyId}", which the keyring does not hold`);
+    if (expected !== c.hash) return fail('hash-mismatch', 'alert', 'content does not match its keyed hash (edited, or re-hashed without the key)');
     const pos = `${c.alertId}\u0000${c.seq}`;
     const earlier = seen.get(pos);
     if (earlier !== undefined) {

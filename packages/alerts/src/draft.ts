@@ -1,4 +1,5 @@
 import type { AlertChange } from '@ganzhi/schemas';
+import type { AuditKeyring } from './audit-key';
 import { hashChange } from './chain';
 import type { AlertsConfig } from './config';
 import { matchingSilences } from './silence';
@@ -6,7 +7,7 @@ import type { Silence } from './silence';
 import type { AlertTimers, DeviceAlertsState } from './state';
 
 /** The fields `emit` computes: position in both chains, hashes and the notification flags. */
-type Derived = 'seq' | 'deviceSeq' | 'prevHash' | 'devicePrevHash' | 'hash' | 'notify' | 'silencedBy' | 'inhibitedBy';
+type Derived = 'seq' | 'deviceSeq' | 'prevHash' | 'devicePrevHash' | 'keyId' | 'hash' | 'notify' | 'silencedBy' | 'inhibitedBy';
 /** An alert's new state as a transition sees it, before `emit` links, flags and hashes it. */
 export type AlertBody = Omit<AlertChange, Derived>;
 
@@ -14,6 +15,8 @@ export type AlertBody = Omit<AlertChange, Derived>;
 export interface Draft {
   readonly cfg: AlertsConfig;
   readonly silences: readonly Silence[];
+  /** The audit keyring: changes are hashed with its current key (unkeyed sha256 without one). */
+  readonly keyring: AuditKeyring | undefined;
   alerts: Record<string, AlertChange>;
   timers: Record<string, AlertTimers>;
   seen: string[];
@@ -21,10 +24,11 @@ export interface Draft {
   changes: AlertChange[];
 }
 
-export function begin(state: DeviceAlertsState, cfg: AlertsConfig, silences: readonly Silence[]): Draft {
+export function begin(state: DeviceAlertsState, cfg: AlertsConfig, silences: readonly Silence[], keyring?: AuditKeyring): Draft {
   return {
     cfg,
     silences,
+    keyring,
     alerts: { ...state.alerts },
     timers: { ...state.timers },
     seen: state.seen.slice(),
@@ -47,7 +51,7 @@ export function remember(d: Draft, key: string): void {
 
 /** The body of an alert's latest change, without what `emit` derives. */
 export function bodyOf(c: AlertChange): AlertBody {
-  const { seq, deviceSeq, prevHash, devicePrevHash, hash, notify, silencedBy, inhibitedBy, ...body } = c;
+  const { seq, deviceSeq, prevHash, devicePrevHash, keyId, hash, notify, silencedBy, inhibitedBy, ...body } = c;
   return body;
 }
 
@@ -85,7 +89,8 @@ export function emit(d: Draft, body: AlertBody): AlertChange {
   if (inhibitedBy !== undefined) change.inhibitedBy = inhibitedBy;
   if (prev?.hash !== undefined) change.prevHash = prev.hash;
   if (d.head !== undefined) change.devicePrevHash = d.head.hash;
-  const hash = hashChange(change);
+  if (d.keyring) change.keyId = d.keyring.currentId;
+  const hash = hashChange(change, d.keyring) as string; // the current key is always in the ring
   change.hash = hash;
   d.head = { seq: change.deviceSeq as number, hash };
   d.changes.push(change);

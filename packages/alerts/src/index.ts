@@ -1,5 +1,5 @@
 export { createAlertsCore } from './manager';
-export type { AlertsCore, AlertsContext, AlertsOutcome } from './manager';
+export type { AlertsCore, AlertsContext, AlertsOutcome, AlertsCoreOptions } from './manager';
 export {
   AlertsConfigSchema,
   EscalationConfigSchema,
@@ -15,3 +15,7 @@ export { TRANSITIONS, allowedActions, refusalOf } from './transitions';
 export type { Transition } from './transitions';
 export { verifyChain, hashChange, canonicalJson, HASH_DOMAIN } from './chain';
 export type { ChainVerdict, ChainProblem, VerifyOptions } from './chain';
+export { createKeyring, signHead, headVerifies, signCheckpoint, checkpointVerifies, mac, MIN_KEY_BYTES } from './audit-key';
+export type { AuditKeyring } from './audit-key';
+export { verifyStoredEvents, expectedColumns } from './verify';
+export type { AuditProblem, AuditReport, StoredColumns, StoredEvent, VerifyStoredOptions } from './verify';

@@ -1,5 +1,6 @@
 import { GanzhiError } from '@ganzhi/schemas';
 import type { AlertChange, Command, Signal } from '@ganzhi/schemas';
+import type { AuditKeyring } from './audit-key';
 import { applyCommand, commandKey } from './command';
 import type { Refusal } from './command';
 import { AlertsConfigSchema } from './config';
@@ -54,8 +55,14 @@ export interface AlertsOutcome {
   unchanged?: true;
 }
 
+export interface AlertsCoreOptions {
+  /** The audit keyring: every change is hashed (HMAC-SHA256) with its current key. */
+  keyring?: AuditKeyring;
+}
+
 /** Builds the core once per service with its validated configuration (defaults for what is left out). */
-export function createAlertsCore(config: AlertsConfigInput = {}): AlertsCore {
+export function createAlertsCore(config: AlertsConfigInput = {}, options: AlertsCoreOptions = {}): AlertsCore {
+  const { keyring } = options;
   const parsed = AlertsConfigSchema.safeParse(config);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -77,7 +84,7 @@ export function createAlertsCore(config: AlertsConfigInput = {}): AlertsCore {
       const key = digest(signalKey(signal));
       const dup = seenBefore(state, key);
       if (dup) return dup;
-      const d = begin(state ?? emptyState(), cfg, ctx.silences ?? []);
+      const d = begin(state ?? emptyState(), cfg, ctx.silences ?? [], keyring);
       const valid = applySignal(d, signal);
       remember(d, key);
       const out: AlertsOutcome = { state: finish(d), changes: d.changes };
@@ -89,7 +96,7 @@ export function createAlertsCore(config: AlertsConfigInput = {}): AlertsCore {
       const key = digest(commandKey(command));
       const dup = seenBefore(state, key);
       if (dup) return dup;
-      const d = begin(state ?? emptyState(), cfg, ctx.silences ?? []);
+      const d = begin(state ?? emptyState(), cfg, ctx.silences ?? [], keyring);
       const refused: Refusal | undefined = applyCommand(d, command);
       remember(d, key);
       const out: AlertsOutcome = { state: finish(d), changes: d.changes };
@@ -99,7 +106,7 @@ export function createAlertsCore(config: AlertsConfigInput = {}): AlertsCore {
 
     tick(state, now, ctx = {}) {
       const input = state ?? emptyState();
-      const d = begin(input, cfg, ctx.silences ?? []);
+      const d = begin(input, cfg, ctx.silences ?? [], keyring);
       if (!applyTick(d, now)) return { state: input, changes: [], unchanged: true };
       return { state: finish(d), changes: d.changes };
     },

@@ -7,3 +7,5 @@ export { createSecretVerifier } from './verifier';
 export type { SecretVerifier } from './verifier';
 export { ReceiverSchema, DutyGroupSchema, SecretRefSchema, NotifyLanguageSchema } from './receivers';
 export type { Receiver, ReceiverType, DutyGroup, SecretRef, NotifyLanguage } from './receivers';
+export { ROLES, ACTIONS, ACTION_NAMES, HTTP_ROUTES, allows, highestRole, commandAction, httpAction, subscribeAction, silenceLimitMinutes } from './policy';
+export type { Role, Action, SubscribeTarget } from './policy';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DeviceKindSchema, IdSchema, PayloadFormatSchema } from '@ganzhi/schemas';
 import { DutyGroupSchema, ReceiverSchema } from './receivers';
+import { ROLES } from './policy';
 
 /** A stored secret: `scrypt$<N>$<r>$<p>$<salt base64>$<hash base64>` (see secrets.ts). */
 export const SecretHashSchema = z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'must be an scrypt hash made by `npm run hash-secret`');
@@ -52,8 +53,11 @@ export const OperatorSchema = z.object({
   id: IdSchema,
   name: z.string().max(128).optional(),
   secret: SecretHashSchema,
-  /** `operator` may read alerts and act on them; `admin` may also read all device topics. */
-  roles: z.array(z.enum(['operator', 'admin'])).min(1).default(['operator']),
+  /**
+   * viewer, operator, supervisor, admin (cumulative; the highest one listed counts): see
+   * policy.ts and the README's roles table. Older registries list ['operator'] or ['operator', 'admin'].
+   */
+  roles: z.array(z.enum(ROLES)).min(1).default(['operator']),
   team: z.string().max(64).optional(),
   /** Where this operator is notified (e.g. of an alert dispatched to them); see packages/notify. */
   receivers: z.array(ReceiverSchema).max(20).optional(),

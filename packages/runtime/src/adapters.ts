@@ -19,7 +19,7 @@ async function openPlainBus(config: RuntimeConfig, logger: Logger, clientId: str
   switch (config.GANZHI_BUS) {
     case 'embedded': {
       const dir = join(config.GANZHI_DATA_DIR, 'bus');
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: 0o700 });
       return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, maxLag: config.GANZHI_BUS_MAX_LAG, retentionByTopic: retentionClasses(config), logger: log });
     }
     case 'kafka': {
@@ -46,7 +46,7 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
   const log = logger.child({ component: 'store' });
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
-      await mkdir(config.GANZHI_DATA_DIR, { recursive: true });
+      await mkdir(config.GANZHI_DATA_DIR, { recursive: true, mode: 0o700 });
       return createDuckDbStore({
         path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
         memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
@@ -86,6 +86,8 @@ export function retentionClasses(config: RuntimeConfig): Partial<Record<TopicNam
   const raw = { bytes: config.GANZHI_BUS_RAW_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_RAW_RETENTION_HOURS) };
   const derived = { bytes: config.GANZHI_BUS_DERIVED_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_DERIVED_RETENTION_HOURS) };
   const events = { bytes: config.GANZHI_BUS_EVENTS_RETENTION_BYTES, ms: hours(config.GANZHI_BUS_EVENTS_RETENTION_HOURS) };
+  // topics read whole as keyed views (the latest value per key is the state): never retired
+  const views = { bytes: Infinity, ms: Infinity };
   const classOf: Record<TopicName, typeof raw> = {
     'ganzhi.raw.v1': raw,
     'ganzhi.readings.v1': derived,
@@ -94,7 +96,9 @@ export function retentionClasses(config: RuntimeConfig): Partial<Record<TopicNam
     'ganzhi.alerts.v1': events,
     'ganzhi.commands.v1': events,
     'ganzhi.command-results.v1': events,
-    'ganzhi.silences.v1': events,
+    'ganzhi.silences.v1': views,
+    'ganzhi.audit.v1': events,
+    'ganzhi.audit-heads.v1': views,
   };
   return classOf;
 }

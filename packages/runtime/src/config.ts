@@ -62,6 +62,7 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_DISK_WARN_PERCENT: envInt(85, 1, 100).describe('log a warning once the data volume is this full (percent)'),
   GANZHI_DISK_MIN_FREE: envSize('1GiB').describe('below this much free space on the data volume ingest refuses publishes (no PUBACK) until space is freed'),
   GANZHI_DISK_CHECK_MS: envInt(5000, 100, 3_600_000).describe('how often the data volume and each area (bus state, bus topics, store) are measured'),
+  GANZHI_AUDIT_KEY_FILE: envOptionalString().describe('audit keyring (HMAC keys with ids, JSON, 0600); default: ganzhi-audit-keys.json beside the data directory, made on first start'),
   GANZHI_HEALTH_PORT: envPort(0).describe('standalone services: port of /healthz and /readyz (0 = none)'),
 });
 

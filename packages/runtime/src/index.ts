@@ -13,3 +13,6 @@ export type { DiskWatch, DiskWatchConfig, DiskWatchDeps, DiskSnapshot, VolumeSta
 export { buildStoreMaintenance } from './store-maintenance';
 export type { StoreMaintenance, StoreMaintenanceConfig, StoreMaintenanceDeps } from './store-maintenance';
 export { diskWatchConfig } from './lifecycle';
+export { openAuditKeyring, keyringOf, newKeyringFile, defaultKeyFile, KeyringFileSchema } from './audit-keys';
+export type { KeyringFile } from './audit-keys';
+export { openHeadsView } from './silences';

@@ -29,6 +29,9 @@ export interface OpsContext {
  * prints its GANZHI_ERR_* code and message (a bad config names the variable) and exits 1.
  */
 export function runMain(name: string, start: (logger: Logger, ops: OpsContext) => Promise<Running>, options: { logLevel?: string } = {}): void {
+  // Everything this process creates (bus logs, the DuckDB file, checkpoints, keys) is its own:
+  // files 0600, directories 0700, whatever the shell's umask.
+  process.umask(0o077);
   const level = LogLevelSchema.safeParse(options.logLevel ?? process.env.GANZHI_LOG_LEVEL ?? 'info');
   if (!level.success) {
     // the logger cannot be made: say so as every other config error is said, naming the variable

@@ -77,7 +77,9 @@ export const AlertChangeSchema = z.object({
   prevHash: HashSchema.optional(),
   /** Hash of the previous change of this device, any alert (absent on deviceSeq 1). */
   devicePrevHash: HashSchema.optional(),
-  /** sha256 (hex) of the canonical JSON of this change without `hash` (see packages/alerts chain.ts). */
+  /** Id of the audit key `hash` was made with (HMAC-SHA256); absent: an unkeyed sha256 (older records, tests). */
+  keyId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/).optional(),
+  /** HMAC-SHA256 (with key `keyId`), else sha256, hex, of the canonical JSON of this change without `hash` (packages/alerts chain.ts). */
   hash: HashSchema.optional(),
 });
 export type AlertChange = z.infer<typeof AlertChangeSchema>;
@@ -93,4 +95,60 @@ export function makeAlertId(deviceId: string, ruleId: string, openedAt: number):
 export function deviceIdOfAlert(alertId: string): string | undefined {
   const i = alertId.indexOf(':');
   return i > 0 ? alertId.slice(0, i) : undefined;
+}
+
+/**
+ * An alert change flattened into the columns a store keeps beside the change JSON (for SQL by
+ * operators). Audit verification recomputes them from the signed change and compares every one.
+ */
+export interface AlertColumns {
+  alertId: string;
+  seq: number;
+  deviceId: string;
+  kind: string;
+  site: string | null;
+  ruleId: string;
+  level: string;
+  status: string;
+  condition: string;
+  eventType: string;
+  actor: string;
+  eventAt: number;
+  reason: string | null;
+  fromLevel: string | null;
+  value: number | null;
+  threshold: number | null;
+  message: string | null;
+  assignee: string | null;
+  openedAt: number;
+}
+
+export function alertColumns(c: AlertChange): AlertColumns {
+  return {
+    alertId: c.alertId,
+    seq: c.seq,
+    deviceId: c.deviceId,
+    kind: c.kind,
+    site: c.site ?? null,
+    ruleId: c.ruleId,
+    level: c.level,
+    status: c.status,
+    condition: c.condition,
+    eventType: c.event.type,
+    actor: c.event.actor,
+    eventAt: c.event.at,
+    reason: c.event.reason ?? null,
+    fromLevel: c.event.fromLevel ?? null,
+    value: c.value ?? null,
+    threshold: c.threshold ?? null,
+    message: c.message ?? null,
+    assignee: c.assignee ?? null,
+    openedAt: c.openedAt,
+  };
+}
+
+/** A stored alert event: the change JSON as stored, and the flattened columns as stored. */
+export interface StoredAlertEvent {
+  change: AlertChange;
+  columns: AlertColumns;
 }

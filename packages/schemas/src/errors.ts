@@ -14,6 +14,8 @@ export const ERRORS = {
   GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE: { retryable: false, message: 'subscribe not allowed on this topic' },
   GANZHI_ERR_GW_PAYLOAD_TOO_LARGE: { retryable: false, message: 'payload exceeds the size limit' },
   GANZHI_ERR_GW_BAD_COMMAND: { retryable: false, message: 'operator command is malformed' },
+  GANZHI_ERR_GW_CLIENT_ID: { retryable: false, message: 'client id belongs to another principal (CONNACK 2, identifier rejected)' },
+  GANZHI_ERR_GW_TLS: { retryable: false, message: 'TLS client certificate refused' },
   GANZHI_ERR_GW_BACKPRESSURE: { retryable: true, message: 'bus not accepting writes' },
   GANZHI_ERR_GW_AUTH_THROTTLED: { retryable: true, message: 'too many failed logins from this address or for this user' },
   GANZHI_ERR_GW_SLOW_CLIENT: { retryable: false, message: 'client does not read what it subscribed to' },
@@ -46,6 +48,7 @@ export const ERRORS = {
   // HTTP API
   GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'malformed request' },
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
+  GANZHI_ERR_API_FORBIDDEN: { retryable: false, message: 'role does not allow this action' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },

@@ -18,8 +18,9 @@ export {
   AlertChangeSchema,
   makeAlertId,
   deviceIdOfAlert,
+  alertColumns,
 } from './alert';
-export type { AlertStatus, Condition, AlertEventType, AlertCategory, AlertChange } from './alert';
+export type { AlertStatus, Condition, AlertEventType, AlertCategory, AlertChange, AlertColumns, StoredAlertEvent } from './alert';
 export { CommandActionSchema, CommandBodySchema, CommandSchema, CommandResultSchema } from './command';
 export type { CommandAction, CommandBody, Command, CommandResult } from './command';
 export { DeadLetterSchema } from './deadletter';
@@ -30,3 +31,5 @@ export { ERRORS, GanzhiError, isGanzhiError, isRetryable } from './errors';
 export type { ErrorCode } from './errors';
 export { SilenceSchema, SilenceChangeSchema } from './silence';
 export type { Silence, SilenceChange } from './silence';
+export { RefusalSchema, KeyIdSchema, AuditHeadSchema, AuditCheckpointSchema } from './audit';
+export type { Refusal, AuditHead, AuditCheckpoint } from './audit';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AlertChangeSchema } from './alert';
+import { AuditHeadSchema, RefusalSchema } from './audit';
 import { CommandResultSchema, CommandSchema } from './command';
 import { DeadLetterSchema } from './deadletter';
 import { RawEnvelopeSchema } from './raw';
@@ -55,6 +56,16 @@ export const TOPICS = {
     schema: DeadLetterSchema,
     key: (v: z.infer<typeof DeadLetterSchema>) => v.deviceId ?? v.stage,
     description: 'records a stage could not process, with stage, error code and reason',
+  },
+  'ganzhi.audit.v1': {
+    schema: RefusalSchema,
+    key: (v: z.infer<typeof RefusalSchema>) => v.actor,
+    description: 'refused actions (who tried what, by which path, and why); kept like the alert history',
+  },
+  'ganzhi.audit-heads.v1': {
+    schema: AuditHeadSchema,
+    key: (v: z.infer<typeof AuditHeadSchema>) => v.deviceId,
+    description: "each device's signed audit-chain head (checkpoints; compacted on Kafka)",
   },
 } as const;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AlertChange, DeviceKind } from '@ganzhi/schemas';
+import { alertColumns, type AlertChange, type DeviceKind } from '@ganzhi/schemas';
 import {
   KINDS,
   KIND_METRICS,
@@ -285,6 +285,19 @@ export function runStoreContract(name: string, factory: StoreContractFactory, op
       // A limit keeps the newest events, still oldest first.
       expect(await store.alertHistory({ deviceId: dev(p, 'fire_sensor'), limit: 2 })).toEqual([fs2, fs3]);
       expect(await store.alertHistory({ alertId: `${p}-absent:x:0` })).toEqual([]);
+    });
+
+    it('returns every stored alert column beside the change, as the audit verifier compares them', async () => {
+      const p = factory.uniquePrefix();
+      const device = dev(p, 'river_gauge');
+      const changes = alertLifecycle(device, 'river_gauge', t0);
+      await store.writeAlertEvents(changes);
+      const last = changes[changes.length - 1] as AlertChange;
+      await eventually(async () => expect((await store.alertHistory({ deviceId: device })).length).toBe(changes.length), settle);
+      const stored = await store.alertEvents({ deviceId: device });
+      expect(stored.map((e) => e.change)).toEqual(changes);
+      for (const e of stored) expect(e.columns).toEqual(alertColumns(e.change));
+      expect((await store.alertEvents({ alertId: last.alertId, limit: 1 })).map((e) => e.change)).toEqual([last]);
     });
 
     it('keeps every row and alert event across close and reopen', async () => {

@@ -1,4 +1,4 @@
-import type { AlertChange, DeviceKind, Reading } from '@ganzhi/schemas';
+import type { AlertChange, DeviceKind, Reading, StoredAlertEvent } from '@ganzhi/schemas';
 
 /** One stored value: a (device, metric, ts) row. */
 export interface ReadingRow {
@@ -126,6 +126,11 @@ export interface Store {
   maintain(now: number): Promise<MaintenanceReport>;
   /** Alert changes ordered by event time then (alertId, seq); newest last. */
   alertHistory(query?: AlertHistoryQuery): Promise<AlertChange[]>;
+  /**
+   * The same events with every flattened column as stored, for audit verification (which
+   * compares each column with the signed change).
+   */
+  alertEvents(query?: AlertHistoryQuery): Promise<StoredAlertEvent[]>;
   /** Number of reading rows (optionally for one device): used by tests and operators. */
   countReadings(deviceId?: string): Promise<number>;
   close(): Promise<void>;

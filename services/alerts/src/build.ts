@@ -1,10 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import cron from 'node-cron';
 import { StateCache, createSerialQueue, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
-import { DeviceAlertsStateSchema, nextDue, type AlertsCore, type AlertsOutcome, type DeviceAlertsState } from '@ganzhi/alerts';
+import {
+  DeviceAlertsStateSchema,
+  nextDue,
+  signCheckpoint,
+  signHead,
+  type AlertsCore,
+  type AlertsOutcome,
+  type AuditKeyring,
+  type DeviceAlertsState,
+} from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
 import type { Metrics } from '@ganzhi/metrics';
+import { allows, commandAction, type Registry } from '@ganzhi/registry';
 import { openSilencesView } from '@ganzhi/runtime';
-import type { AlertChange, CommandResult, Silence } from '@ganzhi/schemas';
+import type { AlertChange, Command, CommandResult, Refusal, Silence } from '@ganzhi/schemas';
+import { openCheckpointFile, type CheckpointFile } from './checkpoints';
 
 export interface AlertsServiceDeps {
   bus: Bus;
@@ -13,6 +25,13 @@ export interface AlertsServiceDeps {
   now?: () => number;
   /** This process's metrics: `ganzhi_alerts_open` is read from the state held here. */
   metrics?: Metrics;
+  /**
+   * The registry: each command's actor must hold a role that allows the action (policy.ts),
+   * whatever path the command came by. Without one, roles are not checked (unit tests).
+   */
+  registry?: Registry;
+  /** The audit keyring the core hashes with; heads and checkpoints are signed with it. */
+  keyring?: AuditKeyring;
 }
 
 export interface AlertsServiceOptions {
@@ -21,6 +40,10 @@ export interface AlertsServiceOptions {
   sweepCron?: string;
   /** This instance: it follows every silence through a consumer group of its own. */
   instanceId?: string;
+  /** node-cron expression for audit checkpoints (signed heads to the bus and the file); '' disables. */
+  checkpointCron?: string;
+  /** The append-only checkpoint file (e.g. `<data>/audit/checkpoints.ndjson`); none = bus only. */
+  checkpointFile?: string;
 }
 
 export interface AlertsService {
@@ -28,6 +51,8 @@ export interface AlertsService {
   close(): Promise<void>;
   /** One escalation sweep now (cron calls it; tests call it with a fake clock). */
   sweep(): Promise<number>;
+  /** Signs and records the heads that moved since the last checkpoint; returns how many. */
+  checkpoint(): Promise<number>;
   stats(): Readonly<{ signals: number; commands: number; changes: number; silences: number }>;
 }
 
@@ -49,16 +74,31 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
   let sub: Subscription | undefined;
   const ctx = () => ({ silences: silences!.values() });
   let task: { stop(): void } | undefined;
+  let checkpointTask: { stop(): void } | undefined;
+  let file: CheckpointFile | undefined;
+  /** Device heads that moved since the last checkpoint. */
+  const moved = new Map<string, { seq: number; hash: string }>();
+
+  /** Whether the command's actor may perform its action; undefined = allowed. */
+  function forbidden(command: Command): string | undefined {
+    if (!deps.registry) return undefined;
+    const operator = deps.registry.operator(command.actor);
+    const action = commandAction(command.action);
+    if (!operator) return `${command.actor} is not an operator of the registry`;
+    return allows(operator.roles, action) ? undefined : `${command.actor} (roles ${operator.roles.join(', ')}) may not ${action}`;
+  }
 
   /** Publishes the outputs, then persists state; on failure, reloads state so a retry starts clean. */
-  async function emit(changes: AlertChange[], results: CommandResult[] = []) {
+  async function emit(changes: AlertChange[], results: CommandResult[] = [], refusals: Refusal[] = []) {
     try {
       await Promise.all([
+        refusals.length && bus.publish('ganzhi.audit.v1', refusals.map((r) => ({ key: r.actor, value: r }))),
         changes.length && bus.publish('ganzhi.alerts.v1', changes.map((c) => ({ key: c.deviceId, value: c }))),
         results.length && bus.publish('ganzhi.command-results.v1', results.map((r) => ({ key: r.actor, value: r }))),
       ]);
       await state!.flush();
       stats.changes += changes.length;
+      for (const c of changes) if (c.deviceSeq !== undefined && c.hash) moved.set(c.deviceId, { seq: c.deviceSeq, hash: c.hash });
     } catch (err) {
       state = await StateCache.open(bus, 'alerts', decodeState);
       throw err;
@@ -87,8 +127,22 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
       return changes.length;
     });
 
+  const checkpoint = () =>
+    serial(async () => {
+      if (!deps.keyring || moved.size === 0) return 0;
+      const at = now();
+      const heads = [...moved].map(([deviceId, h]) => ({ deviceId, ...h }));
+      const prevMac = file?.lastMac();
+      const signed = signCheckpoint(deps.keyring, { id: `cp-${at}-${randomUUID().slice(0, 8)}`, at, heads, ...(prevMac ? { prevMac } : {}) });
+      await file?.append(signed);
+      await bus.publish('ganzhi.audit-heads.v1', heads.map((h) => ({ key: h.deviceId, value: signHead(deps.keyring!, { ...h, at }) })));
+      moved.clear();
+      return heads.length;
+    });
+
   return {
     sweep,
+    checkpoint,
     stats: () => ({ ...stats, silences: silences?.values().length ?? 0 }),
     async start() {
       state = await StateCache.open(bus, 'alerts', decodeState);
@@ -110,7 +164,15 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
           serial(async () => {
             const changes: AlertChange[] = [];
             const results: CommandResult[] = [];
+            const refusals: Refusal[] = [];
             for (const { value: command } of batch) {
+              const denied = forbidden(command);
+              if (denied) {
+                const code = 'GANZHI_ERR_ALERT_FORBIDDEN';
+                results.push({ commandId: command.id, alertId: command.alertId, action: command.action, actor: command.actor, at: command.at, ...(command.requestId ? { requestId: command.requestId } : {}), ok: false, code, reason: denied });
+                refusals.push({ id: `alerts.${command.id}`, at: command.at, actor: command.actor, action: commandAction(command.action), target: command.alertId, via: 'bus', code, reason: `${denied} (command ${command.id} via ${command.via})` });
+                continue;
+              }
               const out = core.onCommand(state!.get(command.deviceId), command, ctx());
               const base = { commandId: command.id, alertId: command.alertId, action: command.action, actor: command.actor, at: command.at, ...(command.requestId ? { requestId: command.requestId } : {}) };
               keep(command.deviceId, out);
@@ -123,7 +185,7 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
               }
             }
             stats.commands += batch.length;
-            await emit(changes, results);
+            await emit(changes, results, refusals);
           }),
       }, {
         // partitions moved between instances: what this one holds in memory may be stale
@@ -135,11 +197,20 @@ export function buildAlertsService(deps: AlertsServiceDeps, options: AlertsServi
           sweep().catch((err: unknown) => log.error({ err }, 'escalation sweep failed'));
         }, { noOverlap: true });
       }
+      if (options.checkpointFile) file = await openCheckpointFile(options.checkpointFile);
+      const cpExpr = options.checkpointCron ?? '*/10 * * * * *';
+      if (cpExpr && deps.keyring) {
+        checkpointTask = cron.schedule(cpExpr, () => {
+          checkpoint().catch((err: unknown) => log.error({ err }, 'audit checkpoint failed'));
+        }, { noOverlap: true });
+      }
       log.info('alerts started');
     },
     async close() {
       task?.stop();
+      checkpointTask?.stop();
       await sub?.close();
+      await checkpoint().catch((err: unknown) => log.error({ err }, 'last audit checkpoint failed'));
       await silences?.close();
       await serial(async () => undefined);
     },

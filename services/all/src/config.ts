@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { envCron, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
-import { GatewayConfigSchema, envListenPort } from '@ganzhi/gateway';
+import { envCron, envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { GatewayConfigSchema, checkListeners, envListenPort } from '@ganzhi/gateway';
 import { NotifierSettingsSchema } from '@ganzhi/notifier';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
 /** Configuration of the all-in-one process (`npm start`); every variable is documented in the README. */
 export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSchema.shape)
   .extend({
+    GANZHI_MQTT_HOST: envString('127.0.0.1').describe('address every listener binds to (MQTT, WebSocket, TLS and the HTTP API): loopback by default; 0.0.0.0 opens them to the network'),
     GANZHI_HTTP_PORT: envPort(8080).describe("operators' HTTP API port (0 = any free port)"),
     // The quick start listens for the demo registry's non-MQTT devices too (the gateway alone does not).
     GANZHI_HJ212_PORT: envListenPort(6212).describe('HJ 212 over TCP listener port, or "off" (0 = any free port; the gateway alone defaults to off)'),
@@ -16,9 +17,14 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),
     GANZHI_RULES_SWEEP_CRON: envCron('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
     GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
+    GANZHI_AUDIT_CHECKPOINT_CRON: envCron('*/10 * * * * *').describe("node-cron schedule of audit checkpoints: the devices' signed chain heads to the bus and to <data>/audit/checkpoints.ndjson"),
+    GANZHI_SILENCE_MAX_MINUTES: envInt(7 * 24 * 60, 1, 366 * 24 * 60).describe('longest silence a supervisor may set (admins are not limited)'),
   })
   .extend(NotifierSettingsSchema.shape)
-  .superRefine(checkRuntime);
+  .superRefine((c, ctx) => {
+    checkRuntime(c, ctx);
+    checkListeners(c, ctx);
+  });
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 
 export const loadPipelineConfig = (env: Env) => loadConfig(PipelineConfigSchema, env);

@@ -1,7 +1,7 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { instrumentEngine } from '@ganzhi/metrics';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -9,6 +9,7 @@ import { buildPipeline } from './pipeline';
 runMain('ganzhi', async (logger, { metrics, check }) => {
   const config = loadPipelineConfig(process.env);
   const registry = await openRegistry(config, logger);
+  const keyring = await openAuditKeyring(config, logger);
   const engine = instrumentEngine(createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR)), metrics);
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID, metrics);
   const store = await openStore(config, logger, metrics);
@@ -20,13 +21,22 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
       store,
       registry,
       engine,
-      alerts: createAlertsCore(),
+      alerts: createAlertsCore({}, { keyring }),
       logger,
       metrics,
+      keyring,
       disk: buildDiskWatch(diskWatchConfig(config), { logger }),
       maintenance: buildStoreMaintenance({ cron: config.GANZHI_STORE_MAINTENANCE_CRON }, { store, logger }),
     },
-    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT, notify: { settings: config, env: process.env } },
+    {
+      rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON,
+      alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON,
+      checkpointCron: config.GANZHI_AUDIT_CHECKPOINT_CRON,
+      dataDir: config.GANZHI_DATA_DIR,
+      silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES,
+      httpPort: config.GANZHI_HTTP_PORT,
+      notify: { settings: config, env: process.env },
+    },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');

@@ -1,6 +1,7 @@
 import { buildApi, type Api } from '@ganzhi/api';
 import type { Bus } from '@ganzhi/bus';
-import type { AlertsCore } from '@ganzhi/alerts';
+import { join } from 'node:path';
+import type { AlertsCore, AuditKeyring } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
 import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
 import type { Logger } from '@ganzhi/log';
@@ -28,11 +29,19 @@ export interface PipelineDeps {
   disk?: DiskWatch;
   /** Store rollups and retention on a schedule, beside the writer. */
   maintenance?: StoreMaintenance;
+  /** The audit keyring (the alerts core must hash with the same one). */
+  keyring?: AuditKeyring;
 }
 
 export interface PipelineOptions {
   rulesSweepCron?: string;
   alertsSweepCron?: string;
+  /** node-cron expression of audit checkpoints; '' disables the schedule (tests call checkpoint()). */
+  checkpointCron?: string;
+  /** The data directory: audit checkpoints go to `<dataDir>/audit/checkpoints.ndjson`. */
+  dataDir?: string;
+  /** Longest silence below admin, in minutes. */
+  silenceMaxMinutes?: number;
   /** HTTP API port; undefined = no API. */
   httpPort?: number;
   /** The notifier's settings (routing file, templates, SMTP…) and the env its secrets come from; undefined = no notifier. */
@@ -66,8 +75,13 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.rulesSweepCron === undefined ? {} : { sweepCron: options.rulesSweepCron },
   );
   const alerts = buildAlertsService(
-    { bus, core: deps.alerts, logger, now, metrics: deps.metrics },
-    { instanceId: config.GANZHI_GATEWAY_ID, ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }) },
+    { bus, core: deps.alerts, logger, now, registry: deps.registry, metrics: deps.metrics, ...(deps.keyring ? { keyring: deps.keyring } : {}) },
+    {
+      instanceId: config.GANZHI_GATEWAY_ID,
+      ...(options.alertsSweepCron === undefined ? {} : { sweepCron: options.alertsSweepCron }),
+      ...(options.checkpointCron === undefined ? {} : { checkpointCron: options.checkpointCron }),
+      ...(options.dataDir === undefined ? {} : { checkpointFile: join(options.dataDir, 'audit', 'checkpoints.ndjson') }),
+    },
   );
   const notify = options.notify;
   const notifier = notify
@@ -100,8 +114,22 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.httpPort === undefined
       ? undefined
       : buildApi(
-          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID },
-          { store: deps.store, registry: deps.registry, bus, logger, stats, now, ...(notifier ? { notifications: (id: string) => notifier.notifications(id) } : {}) },
+          {
+            host: config.GANZHI_MQTT_HOST,
+            port: options.httpPort,
+            instanceId: config.GANZHI_GATEWAY_ID,
+            ...(options.silenceMaxMinutes === undefined ? {} : { silenceMaxMinutes: options.silenceMaxMinutes }),
+          },
+          {
+            store: deps.store,
+            registry: deps.registry,
+            bus,
+            logger,
+            stats,
+            now,
+            ...(deps.keyring ? { keyring: deps.keyring } : {}),
+            ...(notifier ? { notifications: (id: string) => notifier.notifications(id) } : {}),
+          },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
   const order = [

@@ -4,8 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import { openSilencesView } from '@ganzhi/runtime';
-import type { Registry } from '@ganzhi/registry';
+import { signCheckpoint, verifyStoredEvents, type AuditKeyring } from '@ganzhi/alerts';
+import { openHeadsView } from '@ganzhi/runtime';
+import { allows, httpAction, silenceLimitMinutes, type Registry } from '@ganzhi/registry';
 import {
+  AuditCheckpointSchema,
   CommandActionSchema,
   CommandBodySchema,
   DeviceKindSchema,
@@ -15,10 +18,11 @@ import {
   type AlertChange,
   type Command,
   type CommandResult,
+  type AuditHead,
+  type Refusal,
 } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
 import { bindError } from '@ganzhi/config';
-import { auditAlertHistory } from './audit';
 import { HttpError, authenticateOperator, numberParam, readJsonBody, sendError, sendJson } from './http';
 
 export interface ApiDeps {
@@ -31,6 +35,8 @@ export interface ApiDeps {
   /** The notifications of an alert with their delivery attempts (the notifier, when it runs in this process). */
   notifications?: (alertId: string) => unknown[];
   now?: () => number;
+  /** The audit keyring: verification needs it (and the signed heads) to detect rewrites. */
+  keyring?: AuditKeyring;
 }
 
 export interface ApiOptions {
@@ -39,6 +45,8 @@ export interface ApiOptions {
   instanceId: string;
   /** How long a POSTed command waits for the alert manager's verdict. */
   commandTimeoutMs?: number;
+  /** Longest silence (minutes) below the admin role; default 7 days. */
+  silenceMaxMinutes?: number;
 }
 
 export interface Api {
@@ -62,6 +70,44 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
   let server: Server | undefined;
   let sub: Subscription | undefined;
   let silences: KeyedView<Silence> | undefined;
+  let heads: KeyedView<AuditHead> | undefined;
+
+  /** Records a refused action (who tried what) on `ganzhi.audit.v1`; never fails the request. */
+  function refuse(actor: string, action: string, target: string, code: string, reason: string): never {
+    const refusal: Refusal = { id: `api.${options.instanceId}.${randomUUID()}`, at: now(), actor, action, target, via: 'http', code, reason };
+    bus.publish('ganzhi.audit.v1', [{ key: actor, value: refusal }]).catch((err: unknown) => log.error({ err }, 'recording a refusal failed'));
+    throw new HttpError(403, code, reason);
+  }
+
+  /**
+   * The one check every /api route passes: authenticate the operator, then ask the policy whether
+   * their role allows the route's action (packages/registry policy.ts, HTTP_ROUTES).
+   */
+  async function authorize(req: IncomingMessage, pathname: string) {
+    const operator = await authenticateOperator(req, registry);
+    const action = httpAction(req.method ?? 'GET', pathname);
+    if (!action) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${pathname}`);
+    if (!allows(operator.operator.roles, action)) {
+      refuse(operator.id, action, `${req.method} ${pathname}`, 'GANZHI_ERR_API_FORBIDDEN', `${operator.id} (roles ${operator.operator.roles.join(', ')}) may not ${action}`);
+    }
+    return operator;
+  }
+
+  async function verify(deviceId: string | undefined, checkpoint?: unknown) {
+    let cp;
+    if (checkpoint !== undefined) {
+      const parsed = AuditCheckpointSchema.safeParse(checkpoint);
+      if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', `checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      cp = parsed.data;
+    }
+    const events = await store.alertEvents(deviceId ? { deviceId } : {});
+    return verifyStoredEvents(events, {
+      ...(deps.keyring ? { keyring: deps.keyring } : {}),
+      heads: heads?.values() ?? [],
+      ...(cp ? { checkpoint: cp } : {}),
+      ...(deviceId ? { deviceId } : {}),
+    });
+  }
 
   const routes: Array<[string, RegExp, Route]> = [
     [
@@ -92,6 +138,11 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
           ...(typeof body.comment === 'string' ? { comment: body.comment } : {}),
         });
         if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+        const limit = silenceLimitMinutes(operator.operator.roles, options.silenceMaxMinutes ?? 7 * 24 * 60);
+        const asked = (parsed.data.endsAt - Math.max(parsed.data.startsAt, t)) / 60_000;
+        if (limit !== undefined && asked > limit) {
+          refuse(operator.id, 'silences.unlimited', JSON.stringify(parsed.data.match), 'GANZHI_ERR_API_FORBIDDEN', `a silence of ${Math.ceil(asked)} minutes exceeds the ${limit} minutes ${operator.id} may set (GANZHI_SILENCE_MAX_MINUTES)`);
+        }
         await bus.publish('ganzhi.silences.v1', [{ key: parsed.data.id, value: { id: parsed.data.id, action: 'set', silence: parsed.data, actor: operator.id, at: t } }]);
         sendJson(res, 201, { silence: parsed.data });
       },
@@ -110,9 +161,28 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       'GET',
       /^\/api\/audit\/verify$/,
       async (_req, res, url) => {
-        const deviceId = url.searchParams.get('deviceId') ?? undefined;
-        const report = auditAlertHistory(await store.alertHistory(deviceId ? { deviceId } : {}));
+        const report = await verify(url.searchParams.get('deviceId') ?? undefined);
         sendJson(res, report.ok ? 200 : 409, report);
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/audit\/verify$/,
+      async (req, res, url) => {
+        // body: a signed checkpoint exported earlier (GET /api/audit/checkpoint, or a line of checkpoints.ndjson)
+        const body = (await readJsonBody(req, 16 * 1024 * 1024)) as { checkpoint?: unknown };
+        const report = await verify(url.searchParams.get('deviceId') ?? undefined, body.checkpoint ?? body);
+        sendJson(res, report.ok ? 200 : 409, report);
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/audit\/checkpoint$/,
+      async (_req, res) => {
+        if (!deps.keyring) throw new HttpError(503, 'GANZHI_ERR_API_INTERNAL', 'no audit keyring configured');
+        const t = now();
+        const list = (heads?.values() ?? []).map((h) => ({ deviceId: h.deviceId, seq: h.seq, hash: h.hash }));
+        sendJson(res, 200, signCheckpoint(deps.keyring, { id: `export-${t}`, at: t, heads: list }));
       },
     ],
     ['GET', /^\/api\/stats$/, async (_req, res) => sendJson(res, 200, deps.stats?.() ?? {})],
@@ -219,7 +289,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         const m = pattern.exec(url.pathname);
         if (!m) continue;
         if (req.method !== method) continue;
-        if (method === 'GET') await authenticateOperator(req, registry); // others authenticate themselves (they need the actor)
+        await authorize(req, url.pathname); // routes that need the actor authenticate again (a cached check)
         return await route(req, res, url, m.slice(1).map(decodeURIComponent));
       }
       throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
@@ -243,6 +313,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         { start: 'latest' },
       );
       silences = await openSilencesView(bus, `api.${options.instanceId}`);
+      heads = await openHeadsView(bus, `api.${options.instanceId}`);
       server = createServer((req, res) => void handle(req, res));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', (err) => reject(bindError(err, 'GANZHI_HTTP_PORT', options.port, options.host)));
@@ -255,6 +326,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       server?.closeAllConnections?.();
       await sub?.close();
       await silences?.close();
+      await heads?.close();
     },
   };
 }

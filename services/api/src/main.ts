@@ -1,5 +1,5 @@
 import { loadConfig } from '@ganzhi/config';
-import { buildDiskWatch, closeAll, diskWatchConfig, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { buildApi } from './build';
 import { ApiConfigSchema } from './config';
 
@@ -9,13 +9,17 @@ runMain(
   async (logger, { metrics, check }) => {
     const config = loadConfig(ApiConfigSchema, process.env);
     const registry = await openRegistry(config, logger);
+    const keyring = await openAuditKeyring(config, logger);
     const bus = await openBus(config, logger, `api-${config.GANZHI_INSTANCE_ID}`, metrics);
     const store = await openStore(config, logger, metrics);
     check('store', () => store.probe());
     const disk = buildDiskWatch(diskWatchConfig(config), { logger });
     await disk.start();
     const stats = () => ({ disk: disk.snapshot() });
-    const api = buildApi({ host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID }, { store, registry, bus, logger, stats });
+    const api = buildApi(
+      { host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID, silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES },
+      { store, registry, bus, logger, stats, keyring },
+    );
     await api.start();
     return { close: () => closeAll([registry, disk, store, bus, api]) };
   },

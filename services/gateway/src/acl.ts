@@ -1,11 +1,12 @@
-import type { Principal } from '@ganzhi/registry';
+import { allows, subscribeAction, type Principal, type SubscribeTarget } from '@ganzhi/registry';
 
 /**
  * Topic access rules, as pure functions of the authenticated principal (DESIGN "MQTT"):
  *  - a device publishes only `devices/{ownId}/telemetry` and `devices/{ownId}/status`, and
  *    subscribes only to what is addressed to it: `devices/{ownId}/commands/...`;
  *  - an operator subscribes to `alerts/...`, `escalations/...` and its own `ops/{ownId}/...` replies, and publishes
- *    commands on `ops/commands`; an admin may also read `devices/...`.
+ *    commands on `ops/commands`; an admin may also read `devices/...`. What each role may do is
+ *    the policy's (packages/registry policy.ts): this file maps topics to the policy's actions.
  * Anything else is refused. `$SYS` is never open to clients.
  */
 export type PublishRoute =
@@ -29,12 +30,22 @@ export function routePublish(principal: Principal, topic: string): PublishRoute 
   return undefined;
 }
 
+/** What an operator's subscription filter reaches, or undefined when it reaches nothing allowed. */
+export function subscribeTarget(operatorId: string, filter: string): SubscribeTarget | undefined {
+  if (filter.startsWith('$')) return undefined;
+  if (isWithin(filter, 'alerts')) return 'alerts';
+  if (isWithin(filter, 'escalations')) return 'escalations';
+  if (isWithin(filter, `ops/${operatorId}`)) return 'own-replies';
+  if (isWithin(filter, 'devices')) return 'devices';
+  return undefined;
+}
+
 /** Whether the principal may subscribe to `filter` (an MQTT topic filter, wildcards allowed). */
 export function maySubscribe(principal: Principal, filter: string): boolean {
   if (filter.startsWith('$')) return false;
   if (principal.type === 'device') return isWithin(filter, `devices/${principal.id}/commands`);
-  if (isWithin(filter, 'alerts') || isWithin(filter, 'escalations') || isWithin(filter, `ops/${principal.id}`)) return true;
-  return principal.operator.roles.includes('admin') && isWithin(filter, 'devices');
+  const target = subscribeTarget(principal.id, filter);
+  return target !== undefined && allows(principal.operator.roles, subscribeAction(target));
 }
 
 /**

@@ -11,6 +11,8 @@ import type { Principal, Registry } from '@ganzhi/registry';
 import { GanzhiError, type CommandResult, type DeadLetter } from '@ganzhi/schemas';
 import { isDeviceTap, maySubscribe, routePublish } from './acl';
 import { gatewayCounters } from './counters';
+import { createSecurity } from './security';
+import { startTlsListeners, type TlsListeners } from './tls';
 import type { GatewayConfig } from './config';
 import { guardFrameSize } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
@@ -49,8 +51,8 @@ export interface GatewayStats extends OutboundStats {
 export interface Gateway {
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Bound ports (useful with port 0). */
-  ports(): { mqtt: number; ws: number } & ProtocolPorts;
+  /** Bound ports (useful with port 0); 0 for a listener that is off. */
+  ports(): { mqtt: number; ws: number; mqtts: number; wss: number } & ProtocolPorts;
   stats(): Readonly<GatewayStats> & { links: Readonly<LinkStats> };
   readonly broker: Aedes;
 }
@@ -82,8 +84,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const refuse = (done: (err: AuthenticateError, ok: false) => void, returnCode: number, message: string) =>
     done(Object.assign(new Error(message), { returnCode }) as AuthenticateError, false);
 
+  // sessions bound to principals, refusals recorded, QoS 2 re-deliveries, TLS identities (security.ts)
+  const security = createSecurity({ bus, registry, log, now, nextId });
+
   const broker = await Aedes.createBroker({
     id: config.GANZHI_GATEWAY_ID,
+    persistence: security.persistence,
     // No shared delivery slots: with a limit, a subscriber that stops reading holds slots until
     // every publish waits behind it, and mqemitter then drains its backlog recursively (stack overflow).
     concurrency: 0,
@@ -92,6 +98,8 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const user = username ?? '';
       const secret = password ?? Buffer.alloc(0);
       const accept = (principal: Principal) => {
+        const claim = security.claimSession(client, principal);
+        if (claim) return done(claim, false); // CONNACK 2 before Aedes touches a session with this id
         principals.set(client, principal);
         guardFrameSize(client, maxPayload + 1024, (bytes) => {
           count.oversize(false);
@@ -108,7 +116,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         count.connectRefused('throttled');
         return refuse(done, 5, 'too many failed logins: try later'); // CONNACK 0x05 not authorized
       }
-      registry.authenticate(user, secret).then(
+      security.authenticate(client, username, password).then(
         (principal) => {
           if (principal) return accept(principal);
           count.connectRefused('bad_credentials');
@@ -132,6 +140,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const route = principal && routePublish(principal, packet.topic);
       if (!route) {
         count.refusedPublish();
+        if (principal) security.recordRefusal(principal.id, 'mqtt.publish', packet.topic, 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', `${principal.id} may not publish on ${packet.topic}`);
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_PUBLISH', user: principal?.id, topic: packet.topic }, 'publish refused');
         return done(new GanzhiError('GANZHI_ERR_GW_FORBIDDEN_PUBLISH', packet.topic));
       }
@@ -145,7 +154,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       const diskFull = deps.ingestGate?.refusal();
       if (diskFull) return done(diskFull);
       const timer = count.publishTimer();
-      ingest(route, principal, packet, payload).then(
+      security.isRedelivery(client, packet).then((again) => (again ? undefined : ingest(route, principal, packet, payload))).then(
         () => {
           count.accepted(timer);
           done(null);
@@ -171,6 +180,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal.id, topic: sub.topic }, 'device taps need a clean session');
       }
       count.refusedSubscribe();
+      if (principal) security.recordRefusal(principal.id, 'mqtt.subscribe', sub.topic, 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', `${principal.id} may not subscribe to ${sub.topic}`);
       log.warn({ code: 'GANZHI_ERR_GW_FORBIDDEN_SUBSCRIBE', user: principal?.id, topic: sub.topic }, 'subscribe refused');
       done(null, null); // SUBACK failure (0x80) for this filter; the connection stays
     },
@@ -179,6 +189,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const outbound = new Outbound(broker, { maxBufferedBytes: config.GANZHI_MQTT_MAX_BUFFERED_BYTES }, log);
   const stats = (): GatewayStats => ({ ...count.stats, ...outbound.stats });
   count.watchConnections(broker, (client) => principals.get(client));
+  broker.on('clientDisconnect', (client) => security.release(client));
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
@@ -194,7 +205,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         return;
       }
       case 'command': {
-        const parsed = parseCommand(nextId(), route.operatorId, payload, at);
+        const parsed = security.checkCommand(parseCommand(nextId(), route.operatorId, payload, at), principal);
         if (parsed.ok) await bus.publish('ganzhi.commands.v1', [{ key: parsed.command.deviceId, value: parsed.command }]);
         else await bus.publish('ganzhi.command-results.v1', [{ key: route.operatorId, value: parsed.result }]);
         return;
@@ -233,11 +244,13 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   let subscription: Subscription | undefined;
   let tcp: Server | undefined;
   let wss: WebSocketServer | undefined;
+  let secure: TlsListeners | undefined;
 
   const ports = () => ({
     mqtt: (tcp?.address() as AddressInfo | null)?.port ?? 0,
     ws: (wss?.address() as AddressInfo | null)?.port ?? 0,
     ...links.ports(),
+    ...(secure?.ports() ?? { mqtts: 0, wss: 0 }),
   });
 
   return {
@@ -280,19 +293,27 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         { start: 'latest' },
       );
 
-      tcp = createServer((socket) => {
-        socket.setNoDelay(true);
-        broker.handle(socket);
+      secure = await startTlsListeners(config, {
+        broker,
+        log,
+        certify: security.certify,
+        onRefused: (reason) => security.recordRefusal('tls-client', 'mqtt.connect', 'client certificate', 'GANZHI_ERR_GW_TLS', reason),
       });
-      await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST).catch((err: unknown) => {
-        throw bindError(err, 'GANZHI_MQTT_PORT', config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
-      });
-      wss = new WebSocketServer({ host: config.GANZHI_MQTT_HOST, port: config.GANZHI_MQTT_WS_PORT, maxPayload: maxPayload + 1024 });
-      wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
-      await new Promise<void>((resolve, reject) => {
-        wss!.once('listening', resolve);
-        wss!.once('error', (err) => reject(bindError(err, 'GANZHI_MQTT_WS_PORT', config.GANZHI_MQTT_WS_PORT, config.GANZHI_MQTT_HOST)));
-      });
+      if (config.GANZHI_MQTT_PLAIN) {
+        tcp = createServer((socket) => {
+          socket.setNoDelay(true);
+          broker.handle(socket);
+        });
+        await listen(tcp, config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST).catch((err: unknown) => {
+          throw bindError(err, 'GANZHI_MQTT_PORT', config.GANZHI_MQTT_PORT, config.GANZHI_MQTT_HOST);
+        });
+        wss = new WebSocketServer({ host: config.GANZHI_MQTT_HOST, port: config.GANZHI_MQTT_WS_PORT, maxPayload: maxPayload + 1024 });
+        wss.on('connection', (ws, req) => broker.handle(createWebSocketStream(ws), req));
+        await new Promise<void>((resolve, reject) => {
+          wss!.once('listening', resolve);
+          wss!.once('error', (err) => reject(bindError(err, 'GANZHI_MQTT_WS_PORT', config.GANZHI_MQTT_WS_PORT, config.GANZHI_MQTT_HOST)));
+        });
+      }
       await links.start();
       log.info({ ...ports(), host: config.GANZHI_MQTT_HOST }, 'gateway listening');
     },
@@ -303,6 +324,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
       for (const c of wss?.clients ?? []) c.terminate();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
+      await secure?.close();
       await subscription?.close();
     },
   };

@@ -1,6 +1,6 @@
 export { buildGateway } from './build';
 export type { Gateway, GatewayDeps, GatewayStats } from './build';
-export { GatewayConfigSchema, GatewayServiceConfigSchema, loadGatewayConfig, envListenPort, ProtocolConfigShape } from './config';
+export { GatewayConfigSchema, GatewayServiceConfigSchema, loadGatewayConfig, envListenPort, ProtocolConfigShape, checkListeners } from './config';
 export { buildProtocolLinks, mqttAnswer } from './protocols';
 export type { ProtocolLinks, ProtocolPorts, LinkStats } from './protocols';
 export type { GatewayConfig } from './config';

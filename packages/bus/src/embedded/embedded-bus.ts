@@ -103,7 +103,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     maxAttempts: positive('retry.maxAttempts', options.retry?.maxAttempts, 20),
   };
 
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const lock = await lockDir(dir);
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
   const byTopic = options.retentionByTopic ?? {};

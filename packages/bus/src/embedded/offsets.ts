@@ -29,7 +29,7 @@ export class OffsetStore {
 
   /** Durably records `offset` as the next offset `group` will be given. One writer per group. */
   async commit(group: string, offset: number): Promise<void> {
-    this.ready ??= mkdir(this.dir, { recursive: true });
+    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
     await this.ready;
     const target = this.path(group);
     const tmp = `${target}.tmp`;

@@ -88,7 +88,7 @@ export class TopicLog {
 
   /** Opens (or creates) the log, truncating a torn or corrupt tail of the last segment. */
   static async open(opts: TopicLogOptions): Promise<TopicLog> {
-    await mkdir(opts.dir, { recursive: true });
+    await mkdir(opts.dir, { recursive: true, mode: 0o700 });
     const bases: number[] = [];
     for (const entry of await readdir(opts.dir)) {
       if (entry.endsWith('.tmp')) await unlink(join(opts.dir, entry));

@@ -51,7 +51,11 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   try {
     await admin.connect();
     caps = await probePeer(admin);
-    reportMismatches(await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic: `${o.topicPrefix}${topic}` })), layout(o), log), log);
+    // the signed audit heads keep each device's newest only: compacted, never expired by retention
+    reportMismatches(
+      await ensureTopics(admin, caps, TOPIC_NAMES.map((topic) => ({ topic: `${o.topicPrefix}${topic}`, ...(topic === 'ganzhi.audit-heads.v1' ? { compact: true } : {}) })), layout(o), log),
+      log,
+    );
     producer = kafka.producer({
       idempotent: caps.hasController,
       maxInFlightRequests: 1,

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
-import { GanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
+import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
 import type {
   AlertHistoryQuery,
@@ -17,7 +17,7 @@ import type {
 } from '../store';
 import { openDuckDbLifecycle, type DuckDbLifecycle } from './lifecycle';
 import { CREATE_LIFECYCLE_TABLES, rollupRangeSql, rollupRowsSql } from './lifecycle-sql';
-import { alertHistorySql, countSql, latestSql, rangeSql, type Sql } from './queries';
+import { ALERT_AUDIT_COLUMNS, alertHistorySql, countSql, latestSql, rangeSql, type Sql } from './queries';
 import {
   alertParams,
   alertRowPlaceholders,
@@ -27,6 +27,7 @@ import {
   toNumber,
   toReadingRow,
   toRollupRow,
+  toStoredAlertEvent,
   type SqlParam,
 } from './rows';
 import { encodeReadings } from './batch-json';
@@ -71,7 +72,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
   if (options.threads !== undefined) config['threads'] = String(options.threads);
   try {
-    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+    if (path !== ':memory:') await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     instance = await DuckDBInstance.create(path, config);
     writer = await instance.connect();
     for (const ddl of [...CREATE_TABLES, ...CREATE_LIFECYCLE_TABLES]) await writer.run(ddl);
@@ -219,6 +220,9 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     },
     async alertHistory(q?: AlertHistoryQuery): Promise<AlertChange[]> {
       return (await query(alertHistorySql(q))).map(toAlertChange);
+    },
+    async alertEvents(q?: AlertHistoryQuery): Promise<StoredAlertEvent[]> {
+      return (await query(alertHistorySql(q, ALERT_AUDIT_COLUMNS))).map(toStoredAlertEvent);
     },
     async countReadings(deviceId?: string): Promise<number> {
       const rows = await query(countSql(deviceId));

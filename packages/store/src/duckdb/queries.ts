@@ -61,7 +61,11 @@ export function rangeSql(q: RangeQuery): Sql {
  * Ordered by event time, then alertId, then seq. With a limit, the newest `limit` events are
  * kept, still returned oldest first.
  */
-export function alertHistorySql(q: AlertHistoryQuery = {}): Sql {
+/** Every column of alert_events, timestamps as epoch ms (for audit verification). */
+export const ALERT_AUDIT_COLUMNS = `change, alert_id, seq, device_id, kind, site, rule_id, level, status, condition, event_type, actor,
+  epoch_ms(event_at) AS event_at_ms, reason, from_level, value, threshold, message, assignee, epoch_ms(opened_at) AS opened_at_ms`;
+
+export function alertHistorySql(q: AlertHistoryQuery = {}, columns = 'change'): Sql {
   const where: string[] = [];
   const params: Record<string, SqlParam> = {};
   if (q.alertId !== undefined) {
@@ -84,12 +88,12 @@ export function alertHistorySql(q: AlertHistoryQuery = {}): Sql {
   }
   const filtered = `FROM alert_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
   if (q.limit === undefined) {
-    return { text: `SELECT change ${filtered} ORDER BY event_at, alert_id, seq`, params };
+    return { text: `SELECT ${columns} ${filtered} ORDER BY event_at, alert_id, seq`, params };
   }
   if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw invalid('limit must be a non-negative integer');
   params['limit'] = q.limit;
-  const text = `SELECT change FROM (
-      SELECT change, event_at, alert_id, seq ${filtered}
+  const text = `SELECT ${columns} FROM (
+      SELECT * ${filtered}
       ORDER BY event_at DESC, alert_id DESC, seq DESC LIMIT $limit::BIGINT
     ) ORDER BY event_at, alert_id, seq`;
   return { text, params };

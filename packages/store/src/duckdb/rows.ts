@@ -1,4 +1,4 @@
-import type { AlertChange, DeviceKind, Reading } from '@ganzhi/schemas';
+import type { AlertChange, AlertColumns, DeviceKind, Reading, StoredAlertEvent } from '@ganzhi/schemas';
 import type { BucketRow, ReadingRow, RollupRow } from '../store';
 
 /** One (device, metric, ts) value as it goes into the staging table. */
@@ -139,4 +139,33 @@ export function toRollupRow(r: Record<string, unknown>): RollupRow {
     mean: toNumber(r['mean_value']),
     last: toNumber(r['last_value']),
   };
+}
+
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : toStr(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : toNumber(v));
+
+/** A row of ALERT_AUDIT_COLUMNS: the change JSON and every flattened column as stored. */
+export function toStoredAlertEvent(o: Record<string, unknown>): StoredAlertEvent {
+  const columns: AlertColumns = {
+    alertId: toStr(o['alert_id']),
+    seq: toNumber(o['seq']),
+    deviceId: toStr(o['device_id']),
+    kind: toStr(o['kind']),
+    site: strOrNull(o['site']),
+    ruleId: toStr(o['rule_id']),
+    level: toStr(o['level']),
+    status: toStr(o['status']),
+    condition: toStr(o['condition']),
+    eventType: toStr(o['event_type']),
+    actor: toStr(o['actor']),
+    eventAt: toNumber(o['event_at_ms']),
+    reason: strOrNull(o['reason']),
+    fromLevel: strOrNull(o['from_level']),
+    value: numOrNull(o['value']),
+    threshold: numOrNull(o['threshold']),
+    message: strOrNull(o['message']),
+    assignee: strOrNull(o['assignee']),
+    openedAt: toNumber(o['opened_at_ms']),
+  };
+  return { change: toAlertChange(o), columns };
 }

@@ -10,6 +10,7 @@ import {
   toBucketRow,
   toCount,
   toReadingRow,
+  toStoredAlertEvent,
   toWalStatus,
 } from './parse';
 
@@ -89,6 +90,35 @@ describe('/exec response decoding', () => {
   it('returns the stored alert change from change_json', () => {
     const c = alertChange('fs-1', 'fire_sensor', 10, { seq: 1, at: 10, type: 'raised', status: 'open' });
     expect(toAlertChange({ change_json: JSON.stringify(c) })).toEqual(c);
+  });
+
+  it('reads every alert column as QuestDB returns it, for the audit verifier', () => {
+    const c = alertChange('fs-1', 'fire_sensor', 1_700_000_000_000, { seq: 2, at: 1_700_000_060_000, type: 'acknowledged', status: 'acknowledged', actor: 'op-li', reason: 'seen' });
+    const row = {
+      ts: '2023-11-14T22:14:20.000000Z',
+      alert_id: c.alertId,
+      seq: 2,
+      device_id: 'fs-1',
+      kind: 'fire_sensor',
+      site: c.site ?? null,
+      rule_id: c.ruleId,
+      alert_level: c.level,
+      status: 'acknowledged',
+      condition: c.condition,
+      event_type: 'acknowledged',
+      from_level: null,
+      actor: 'op-mallory', // edited in SQL
+      reason: 'seen',
+      value: c.value ?? null,
+      threshold: c.threshold ?? null,
+      message: c.message ?? null,
+      assignee: null,
+      opened_at: '2023-11-14T22:13:20.000000Z',
+      change_json: JSON.stringify(c),
+    };
+    const e = toStoredAlertEvent(row);
+    expect(e.change).toEqual(c);
+    expect(e.columns).toMatchObject({ actor: 'op-mallory', eventAt: 1_700_000_060_000, openedAt: 1_700_000_000_000, fromLevel: null, assignee: null });
   });
 
   it('reads WAL status rows', () => {

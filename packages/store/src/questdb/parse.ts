@@ -1,4 +1,4 @@
-import { GanzhiError, type AlertChange, type DeviceKind } from '@ganzhi/schemas';
+import { GanzhiError, type AlertChange, type DeviceKind, type StoredAlertEvent } from '@ganzhi/schemas';
 import type { BucketRow, ReadingRow, RollupRow } from '../store';
 
 /**
@@ -97,6 +97,37 @@ export function toRollupRow(r: ExecRecord): RollupRow {
 /** change_json holds the AlertChange exactly as written. */
 export function toAlertChange(r: ExecRecord): AlertChange {
   return JSON.parse(str(r['change_json'], 'change_json')) as AlertChange;
+}
+
+const strOrNull = (v: unknown, what: string): string | null => (v === null || v === undefined ? null : str(v, what));
+const numOrNull = (v: unknown, what: string): number | null => (v === null || v === undefined ? null : num(v, what));
+
+/** A row of ALERT_AUDIT_COLUMNS: the change JSON and every flattened column as stored. */
+export function toStoredAlertEvent(r: ExecRecord): StoredAlertEvent {
+  return {
+    change: toAlertChange(r),
+    columns: {
+      alertId: str(r['alert_id'], 'alert_id'),
+      seq: num(r['seq'], 'seq'),
+      deviceId: str(r['device_id'], 'device_id'),
+      kind: str(r['kind'], 'kind'),
+      site: strOrNull(r['site'], 'site'),
+      ruleId: str(r['rule_id'], 'rule_id'),
+      level: str(r['alert_level'], 'alert_level'),
+      status: str(r['status'], 'status'),
+      condition: str(r['condition'], 'condition'),
+      eventType: str(r['event_type'], 'event_type'),
+      actor: str(r['actor'], 'actor'),
+      eventAt: parseTimestamp(r['ts']),
+      reason: strOrNull(r['reason'], 'reason'),
+      fromLevel: strOrNull(r['from_level'], 'from_level'),
+      value: numOrNull(r['value'], 'value'),
+      threshold: numOrNull(r['threshold'], 'threshold'),
+      message: strOrNull(r['message'], 'message'),
+      assignee: strOrNull(r['assignee'], 'assignee'),
+      openedAt: parseTimestamp(r['opened_at']),
+    },
+  };
 }
 
 export function toCount(records: readonly ExecRecord[]): number {

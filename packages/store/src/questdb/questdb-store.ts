@@ -1,5 +1,5 @@
 import { Sender, SenderOptions } from '@questdb/nodejs-client';
-import { GanzhiError, isGanzhiError, type AlertChange, type Reading } from '@ganzhi/schemas';
+import { GanzhiError, isGanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
 import type { AlertHistoryQuery, BucketRow, LatestQuery, RangeQuery, ReadingRow, RollupQuery, RollupRow, Store } from '../store';
 import { resolveOptions, senderConfig, type QuestDbStoreOptions, type ResolvedOptions } from './config';
@@ -15,11 +15,13 @@ import {
   toCount,
   toReadingRow,
   toRollupRow,
+  toStoredAlertEvent,
   toWalStatus,
 } from './parse';
 import { backoffDelay } from './policy';
 import { alertRows, readingRows, tablesOf, writeRow, type IlpRow } from './rows';
 import {
+  ALERT_AUDIT_COLUMNS,
   alertHistorySql,
   countSql,
   createAlertEventsSql,
@@ -215,6 +217,15 @@ export async function createQuestDbStore(options: QuestDbStoreOptions): Promise<
       const sql = alertHistorySql(t, query);
       if (query?.limit === 0) return [];
       return sortAlertChanges((await exec.query(sql)).map(toAlertChange));
+    },
+
+    async alertEvents(query?: AlertHistoryQuery): Promise<StoredAlertEvent[]> {
+      ensureOpen();
+      const sql = alertHistorySql(t, query, ALERT_AUDIT_COLUMNS);
+      if (query?.limit === 0) return [];
+      const rows = (await exec.query(sql)).map(toStoredAlertEvent);
+      const order = new Map(sortAlertChanges(rows.map((r) => r.change)).map((c, i) => [c, i]));
+      return rows.sort((a, b) => order.get(a.change)! - order.get(b.change)!);
     },
 
     async countReadings(deviceId?: string): Promise<number> {

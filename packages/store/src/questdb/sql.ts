@@ -150,14 +150,17 @@ SAMPLE BY ${stride} ALIGN TO CALENDAR WITH OFFSET '00:00'`;
  * Alert changes by event time, then alertId, then seq. With a limit, the newest `limit` are
  * selected (descending) and the caller restores ascending order, as the DuckDB adapter does.
  */
-export function alertHistorySql(t: TableNames, q: AlertHistoryQuery = {}): string {
+/** Every column of alert_events (for audit verification). */
+export const ALERT_AUDIT_COLUMNS = 'ts, alert_id, seq, device_id, kind, site, rule_id, alert_level, status, condition, event_type, from_level, actor, reason, value, threshold, message, assignee, opened_at, change_json';
+
+export function alertHistorySql(t: TableNames, q: AlertHistoryQuery = {}, columns = 'ts, alert_id, seq, change_json'): string {
   const where: string[] = [];
   if (q.alertId !== undefined) where.push(`alert_id = ${quoteLiteral(q.alertId)}`);
   if (q.deviceId !== undefined) where.push(`device_id = ${quoteLiteral(q.deviceId)}`);
   if (q.from !== undefined) where.push(`ts >= ${timestampLiteral(q.from)}`);
   if (q.to !== undefined) where.push(`ts < ${timestampLiteral(q.to)}`);
   const filter = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-  const base = `SELECT ts, alert_id, seq, change_json FROM ${t.alertEvents}${filter}`;
+  const base = `SELECT ${columns} FROM ${t.alertEvents}${filter}`;
   if (q.limit === undefined) return `${base} ORDER BY ts, alert_id, seq`;
   if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw invalid('limit must be a non-negative integer');
   return `${base} ORDER BY ts DESC, alert_id DESC, seq DESC LIMIT ${q.limit}`;
