@@ -39,12 +39,13 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   });
   const logger = silentLogger();
   const registry = await loadRegistryFile(config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE);
-  const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
+  const ruleFiles = await loadRuleFiles(config.GANZHI_RULES_DIR);
+  const engine = createRuleEngine(ruleFiles);
   const bus = await openBus(config, logger);
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
+    { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
     { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0 },
   );
   await pipeline.start();

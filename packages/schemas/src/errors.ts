@@ -32,6 +32,10 @@ export const ERRORS = {
   // HTTP API
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
+  GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'request does not match the route schema' },
+  GANZHI_ERR_API_AUTH: { retryable: false, message: 'operator credentials required' },
+  GANZHI_ERR_API_FORBIDDEN: { retryable: false, message: "the operator's role does not allow this action" },
+  GANZHI_ERR_API_METHOD: { retryable: false, message: 'method not allowed on this path' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },
   GANZHI_ERR_STORE_QUERY: { retryable: false, message: 'store query failed' },

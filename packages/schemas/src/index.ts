@@ -30,3 +30,4 @@ export { ERRORS, GanzhiError, isGanzhiError, isRetryable } from './errors';
 export type { ErrorCode } from './errors';
 export { SilenceSchema, SilenceChangeSchema } from './silence';
 export type { Silence, SilenceChange } from './silence';
+export * as api from './api';

@@ -1,4 +1,5 @@
 import { createAlertsCore } from '@ganzhi/alerts';
+import { readTls } from '@ganzhi/api';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
 import { closeAll, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
@@ -8,13 +9,21 @@ import { buildPipeline } from './pipeline';
 runMain('ganzhi', async (logger) => {
   const config = loadPipelineConfig(process.env);
   const registry = await openRegistry(config, logger);
-  const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
+  const ruleFiles = await loadRuleFiles(config.GANZHI_RULES_DIR);
+  const engine = createRuleEngine(ruleFiles);
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID);
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore(), logger },
-    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT },
+    { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore(), logger },
+    { rulesSweepCron: config.GANZHI_RULES_SWEEP_CRON, alertsSweepCron: config.GANZHI_ALERTS_SWEEP_CRON, httpPort: config.GANZHI_HTTP_PORT,
+      api: {
+        ...(readTls(config) ? { tls: readTls(config)! } : {}),
+        ...(config.GANZHI_HTTP_SESSION_SECRET ? { sessionSecret: config.GANZHI_HTTP_SESSION_SECRET } : {}),
+        sessionTtlMs: config.GANZHI_HTTP_SESSION_TTL_MIN * 60_000,
+        mqtt: config.GANZHI_CONSOLE_MQTT_URL ? { url: config.GANZHI_CONSOLE_MQTT_URL } : { port: config.GANZHI_MQTT_WS_PORT },
+      },
+    },
   );
   await pipeline.start();
   logger.info({ dataDir: config.GANZHI_DATA_DIR, bus: config.GANZHI_BUS, store: config.GANZHI_STORE, devices: registry.devices().length, rules: engine.ruleIds.length }, 'ganzhi running');

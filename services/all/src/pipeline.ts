@@ -1,4 +1,4 @@
-import { buildApi, type Api } from '@ganzhi/api';
+import { buildApi, type Api, type ApiOptions } from '@ganzhi/api';
 import type { Bus } from '@ganzhi/bus';
 import type { AlertsCore } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
@@ -6,7 +6,7 @@ import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway'
 import type { Logger } from '@ganzhi/log';
 import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
 import type { Registry } from '@ganzhi/registry';
-import type { RuleEngine } from '@ganzhi/rules';
+import type { RuleEngine, RuleFile } from '@ganzhi/rules';
 import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
 import type { Store } from '@ganzhi/store';
 import { buildWriter, type Writer } from '@ganzhi/writer';
@@ -18,6 +18,8 @@ export interface PipelineDeps {
   engine: RuleEngine;
   alerts: AlertsCore;
   logger: Logger;
+  /** The rule files behind `engine`: the API draws their thresholds on device charts. */
+  ruleFiles?: readonly RuleFile[];
   now?: () => number;
 }
 
@@ -26,6 +28,8 @@ export interface PipelineOptions {
   alertsSweepCron?: string;
   /** HTTP API port; undefined = no API. */
   httpPort?: number;
+  /** The API's HTTPS, session and console settings. */
+  api?: Pick<ApiOptions, 'tls' | 'sessionSecret' | 'sessionTtlMs' | 'consoleDir' | 'mqtt'>;
 }
 
 export interface Pipeline {
@@ -70,8 +74,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.httpPort === undefined
       ? undefined
       : buildApi(
-          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID },
-          { store: deps.store, registry: deps.registry, bus, logger, stats, now },
+          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID, mqtt: { port: config.GANZHI_MQTT_WS_PORT }, ...options.api },
+          { store: deps.store, registry: deps.registry, bus, logger, stats, now, accepted: () => gateway.stats().accepted, ...(deps.ruleFiles ? { ruleFiles: deps.ruleFiles } : {}) },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.
   const order = [writer, normalizer, rules, alerts, ...(api ? [api] : []), gateway];
