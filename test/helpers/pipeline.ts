@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlertsCore } from '@ganzhi/alerts';
+import { readTls } from '@ganzhi/api';
 import { buildPipeline, loadPipelineConfig, openBus, openStore, DEMO_REGISTRY_FILE, type Pipeline } from '@ganzhi/all';
 import type { Bus } from '@ganzhi/bus';
 import { silentLogger } from '@ganzhi/log';
@@ -46,7 +47,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   const pipeline = await buildPipeline(
     config,
     { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
-    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0 },
+    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, api: { ...(readTls(config) ? { tls: readTls(config)! } : {}) } },
   );
   await pipeline.start();
   return {
@@ -56,7 +57,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
     registry,
     dir,
     mqttUrl: `mqtt://127.0.0.1:${pipeline.gateway.ports().mqtt}`,
-    httpUrl: `http://127.0.0.1:${pipeline.api!.port()}`,
+    httpUrl: `${config.GANZHI_HTTP_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${pipeline.api!.port()}`,
     async stop(keepData = false) {
       await pipeline.close();
       await bus.close();

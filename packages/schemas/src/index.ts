@@ -30,4 +30,6 @@ export { ERRORS, GanzhiError, isGanzhiError, isRetryable } from './errors';
 export type { ErrorCode } from './errors';
 export { SilenceSchema, SilenceChangeSchema } from './silence';
 export type { Silence, SilenceChange } from './silence';
+export { ConnectionChangeSchema } from './connection';
+export type { ConnectionChange } from './connection';
 export * as api from './api';

@@ -6,12 +6,12 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Registry } from '@ganzhi/registry';
 import type { RuleFile } from '@ganzhi/rules';
 import { openSilencesView } from '@ganzhi/runtime';
-import type { CommandResult, Silence } from '@ganzhi/schemas';
+import { ConnectionChangeSchema, type CommandResult, type ConnectionChange, type Silence } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
 import { createSessions } from './auth';
 import type { App, RouteContext } from './context';
@@ -73,6 +73,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
   const now = deps.now ?? Date.now;
   const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   let silences: KeyedView<Silence> | undefined;
+  let connections: KeyedView<ConnectionChange> | undefined;
   let deadLetters: DeadLetterView | undefined;
   let ingest: IngestSampler | undefined;
   let sub: Subscription | undefined;
@@ -100,6 +101,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
     commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
     ruleFiles: deps.ruleFiles ?? [],
     silences: () => silences!,
+    connections: () => connections!,
     deadLetters: () => deadLetters!,
     ingest: () => ingest!,
     waiting,
@@ -159,6 +161,13 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       );
       silences = await openSilencesView(deps.bus, `api.${options.instanceId}`);
       deadLetters = await openDeadLetterView(deps.bus, `api.${options.instanceId}`);
+      connections = await openKeyedView(deps.bus, {
+        topic: 'ganzhi.connections.v1',
+        group: `api.${options.instanceId}.connections`,
+        name: `api.${options.instanceId}.connections`,
+        toEntry: (c) => ({ key: c.deviceId, value: c }),
+        decode: (v) => ConnectionChangeSchema.parse(v),
+      });
       ingest = startIngestSampler(deps.store, deps.accepted);
       await app.listen({ port: options.port, host: options.host });
       log.info({ port: (app.server.address() as AddressInfo).port, https: Boolean(options.tls) }, 'api listening');
@@ -169,6 +178,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
       await sub?.close();
       await silences?.close();
       await deadLetters?.close();
+      await connections?.close();
     },
   };
 }

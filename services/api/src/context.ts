@@ -4,7 +4,7 @@ import type { Bus, KeyedView } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Operator, Registry } from '@ganzhi/registry';
 import type { RuleFile } from '@ganzhi/rules';
-import type { AlertChange, CommandResult, Silence } from '@ganzhi/schemas';
+import type { AlertChange, CommandResult, ConnectionChange, Silence } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
 import type { ApiAction, Sessions } from './auth';
 import type { DeadLetterView } from './deadletters';
@@ -38,6 +38,8 @@ export interface RouteContext {
   commandTimeoutMs: number;
   ruleFiles: readonly RuleFile[];
   silences: () => KeyedView<Silence>;
+  /** Each device's last connect or disconnect, as the gateways saw it. */
+  connections: () => KeyedView<ConnectionChange>;
   deadLetters: () => DeadLetterView;
   ingest: () => IngestSampler;
   waiting: Map<string, (r: CommandResult) => void>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Device } from '@ganzhi/registry';
-import { SEVERITY, api, type AlertChange, type Level } from '@ganzhi/schemas';
+import { SEVERITY, api, type AlertChange, type ConnectionChange, type Level } from '@ganzhi/schemas';
 import type { ReadingRow } from '@ganzhi/store';
 import { currentAlerts, type App, type RouteContext } from '../context';
 import { HttpError } from '../errors';
@@ -10,8 +10,11 @@ const { ErrorBodySchema } = api;
 type Summary = z.infer<typeof api.DeviceSummarySchema>;
 
 /** A device as the console lists it: registry data (never the secret), connection, latest values, open alerts. */
-function summarise(device: Device, rows: readonly ReadingRow[], open: readonly AlertChange[]): Summary {
+function summarise(device: Device, rows: readonly ReadingRow[], open: readonly AlertChange[], seen: ConnectionChange | undefined): Summary {
+  // The gateway's view of the connection wins; a device's own status message (or last will) is the fallback.
   const status = rows.find((r) => r.metric === 'online');
+  const fromStatus = status ? { state: status.value === 1 ? ('connected' as const) : ('disconnected' as const), since: status.ts } : undefined;
+  const connection = seen && (!fromStatus || seen.at >= fromStatus.since) ? { state: seen.state, since: seen.at } : (fromStatus ?? { state: 'unknown' as const, since: null });
   const lastMessageAt = rows.reduce<number | null>((m, r) => (m === null || r.ts > m ? r.ts : m), null);
   const top = open.reduce<Level | null>((m, a) => (m === null || SEVERITY[a.level] > SEVERITY[m] ? a.level : m), null);
   return {
@@ -22,7 +25,7 @@ function summarise(device: Device, rows: readonly ReadingRow[], open: readonly A
     format: device.format,
     reportIntervalSec: device.reportIntervalSec,
     attributes: device.attributes,
-    connection: { state: status ? (status.value === 1 ? 'connected' : 'disconnected') : 'unknown', since: status?.ts ?? null, lastMessageAt },
+    connection: { ...connection, lastMessageAt },
     latest: rows.filter((r) => r.metric !== 'online'),
     openAlerts: open.length,
     topLevel: top,
@@ -79,7 +82,7 @@ export function dataRoutes(app: App, ctx: RouteContext): void {
       const [rows, alerts] = await Promise.all([ctx.store.latest(q.kind ? { kind: q.kind } : {}), currentAlerts(ctx.store)]);
       const rowsBy = groupBy(rows, (r) => r.deviceId);
       const openBy = groupBy(alerts.filter((a) => a.status !== 'closed'), (a) => a.deviceId);
-      const list = devices.map((d) => summarise(d, rowsBy.get(d.id) ?? [], openBy.get(d.id) ?? []));
+      const list = devices.map((d) => summarise(d, rowsBy.get(d.id) ?? [], openBy.get(d.id) ?? [], ctx.connections().get(d.id)));
       return { devices: q.online === undefined ? list : list.filter((d) => (d.connection.state === 'connected') === q.online) };
     },
   );
@@ -100,7 +103,7 @@ export function dataRoutes(app: App, ctx: RouteContext): void {
       if (!device) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no such device "${req.params.id}"`);
       const [rows, alerts] = await Promise.all([ctx.store.latest({ deviceId: device.id }), currentAlerts(ctx.store, { deviceId: device.id })]);
       const open = alerts.filter((a) => a.status !== 'closed');
-      return { device: { ...summarise(device, rows, open), alerts: alerts.sort((a, b) => b.event.at - a.event.at), thresholds: thresholdBands(ctx.ruleFiles, device) } };
+      return { device: { ...summarise(device, rows, open, ctx.connections().get(device.id)), alerts: alerts.sort((a, b) => b.event.at - a.event.at), thresholds: thresholdBands(ctx.ruleFiles, device) } };
     },
   );
 
@@ -136,11 +139,9 @@ export function dataRoutes(app: App, ctx: RouteContext): void {
       const t = ctx.now();
       const hour = 3600_000;
       const firstHour = Math.floor(t / hour) * hour - 23 * hour;
-      const [alerts, recent, status] = await Promise.all([
-        currentAlerts(ctx.store),
-        ctx.store.alertHistory({ from: firstHour, to: t + 1 }),
-        ctx.store.latest({ metric: 'online' }),
-      ]);
+      const [alerts, recent, rows] = await Promise.all([currentAlerts(ctx.store), ctx.store.alertHistory({ from: firstHour, to: t + 1 }), ctx.store.latest({ metric: 'online' })]);
+      const statusBy = groupBy(rows, (r) => r.deviceId);
+      const connected = ctx.registry.devices().filter((d) => summarise(d, statusBy.get(d.id) ?? [], [], ctx.connections().get(d.id)).connection.state === 'connected').length;
       const open = alerts.filter((a) => a.status !== 'closed');
       const count = (key: (a: AlertChange) => string) => open.reduce<Record<string, number>>((m, a) => ((m[key(a)] = (m[key(a)] ?? 0) + 1), m), {});
       const raisedPerHour = Array.from({ length: 24 }, (_, i) => ({ hour: firstHour + i * hour, count: 0 }));
@@ -150,7 +151,7 @@ export function dataRoutes(app: App, ctx: RouteContext): void {
         openAlerts: { total: open.length, byLevel: count((a) => a.level), byKind: count((a) => a.kind), bySite: count((a) => a.site ?? '-') },
         raisedPerHour,
         ingest: ctx.ingest().rates(),
-        devices: { registered: ctx.registry.devices().length, connected: status.filter((r) => r.value === 1 && ctx.registry.device(r.deviceId)).length },
+        devices: { registered: ctx.registry.devices().length, connected },
       };
     },
   );
