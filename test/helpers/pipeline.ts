@@ -27,7 +27,7 @@ export interface RunningPipeline {
  * registry and the default rules, on loopback ports chosen by the OS. Timer-driven sweeps are off
  * (tests call `sweep()` with their own clock).
  */
-export async function startPipeline(options: { dir?: string; env?: Record<string, string>; now?: () => number } = {}): Promise<RunningPipeline> {
+export async function startPipeline(options: { dir?: string; env?: Record<string, string>; now?: () => number; consoleDir?: string } = {}): Promise<RunningPipeline> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ganzhi-test-')));
   const config = loadPipelineConfig({
     GANZHI_DATA_DIR: dir,
@@ -47,7 +47,7 @@ export async function startPipeline(options: { dir?: string; env?: Record<string
   const pipeline = await buildPipeline(
     config,
     { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore(), logger, ...(options.now ? { now: options.now } : {}) },
-    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, api: { ...(readTls(config) ? { tls: readTls(config)! } : {}) } },
+    { rulesSweepCron: '', alertsSweepCron: '', httpPort: 0, api: { ...(readTls(config) ? { tls: readTls(config)! } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) } },
   );
   await pipeline.start();
   return {

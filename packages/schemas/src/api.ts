@@ -135,7 +135,12 @@ export const DevicesQuerySchema = z.object({ kind: DeviceKindSchema.optional(), 
 export const DeviceParamsSchema = z.object({ id: IdSchema });
 /** A threshold band to draw on a device's chart: a rule's level for a metric, resolved for this device. */
 export const ThresholdBandSchema = z.object({ ruleId: z.string(), metric: z.string(), level: LevelSchema, value: z.number(), direction: z.enum(['above', 'below']) });
-export const DeviceDetailSchema = DeviceSummarySchema.extend({ alerts: z.array(AlertChangeSchema), thresholds: z.array(ThresholdBandSchema) });
+export const DeviceDetailSchema = DeviceSummarySchema.extend({
+  alerts: z.array(AlertChangeSchema),
+  thresholds: z.array(ThresholdBandSchema),
+  /** The metric each single-metric rule of the device watches (rule id -> metric): what an alert's chart shows. */
+  ruleMetrics: z.record(z.string(), z.string()),
+});
 
 // --- dead letters ---
 export const DeadLettersQuerySchema = z.object({

@@ -21,7 +21,7 @@ runMain('ganzhi', async (logger) => {
         ...(readTls(config) ? { tls: readTls(config)! } : {}),
         ...(config.GANZHI_HTTP_SESSION_SECRET ? { sessionSecret: config.GANZHI_HTTP_SESSION_SECRET } : {}),
         sessionTtlMs: config.GANZHI_HTTP_SESSION_TTL_MIN * 60_000,
-        mqtt: config.GANZHI_CONSOLE_MQTT_URL ? { url: config.GANZHI_CONSOLE_MQTT_URL } : { port: config.GANZHI_MQTT_WS_PORT },
+        ...(config.GANZHI_CONSOLE_MQTT_URL ? { mqtt: { url: config.GANZHI_CONSOLE_MQTT_URL } } : {}),
       },
     },
   );

@@ -74,7 +74,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     options.httpPort === undefined
       ? undefined
       : buildApi(
-          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID, mqtt: { port: config.GANZHI_MQTT_WS_PORT }, ...options.api },
+          { host: config.GANZHI_MQTT_HOST, port: options.httpPort, instanceId: config.GANZHI_GATEWAY_ID, mqtt: { port: () => gateway.ports().ws }, ...options.api },
           { store: deps.store, registry: deps.registry, bus, logger, stats, now, accepted: () => gateway.stats().accepted, ...(deps.ruleFiles ? { ruleFiles: deps.ruleFiles } : {}) },
         );
   // Downstream first, so that the gateway only accepts devices once everything behind it runs.

@@ -48,8 +48,8 @@ export interface ApiOptions {
   /** Signs session tokens; default a random key per process. */
   sessionSecret?: string;
   sessionTtlMs?: number;
-  /** Where browsers reach MQTT over WebSocket (shown to the console). */
-  mqtt?: { port?: number; url?: string };
+  /** Where browsers reach MQTT over WebSocket (shown to the console): a full URL, or a port on the console's host (a function: the port bound at start). */
+  mqtt?: { port?: number | (() => number); url?: string };
   /** Built console files (index.html and assets); default the console workspace's `dist`. */
   consoleDir?: string;
 }
@@ -106,7 +106,11 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
     ingest: () => ingest!,
     waiting,
     ...(deps.stats ? { stats: deps.stats } : {}),
-    mqtt: options.mqtt ?? {},
+    mqtt: () => {
+      const m = options.mqtt ?? {};
+      const port = typeof m.port === 'function' ? m.port() : m.port;
+      return { ...(m.url ? { url: m.url } : {}), ...(port !== undefined ? { port } : {}) };
+    },
   };
 
   void app.register(fastifyCookie);

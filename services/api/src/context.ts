@@ -44,7 +44,7 @@ export interface RouteContext {
   ingest: () => IngestSampler;
   waiting: Map<string, (r: CommandResult) => void>;
   stats?: () => unknown;
-  mqtt: { port?: number; url?: string };
+  mqtt: () => { port?: number; url?: string };
 }
 
 /** The current state of every alert in the newest `limit` changes (one entry per alert, its latest change). */

@@ -12,6 +12,24 @@ function resolve(ref: ThresholdRef, device: Device): number | undefined {
   return ref.default !== undefined ? ref.default + (ref.offset ?? 0) : undefined;
 }
 
+/** Whether a rule applies to the device (kind and filter). */
+function applies(rule: RuleFile['rules'][number], device: Device): boolean {
+  const kinds = Array.isArray(rule.kind) ? rule.kind : [rule.kind];
+  if (!rule.enabled || !kinds.includes(device.kind)) return false;
+  const f = rule.filter;
+  if (f?.devices && !f.devices.includes(device.id)) return false;
+  if (f?.sites && (!device.site || !f.sites.includes(device.site))) return false;
+  if (f?.attributes && !Object.entries(f.attributes).every(([k, v]) => (Array.isArray(v) ? v : [v]).includes(device.attributes[k] as never))) return false;
+  return true;
+}
+
+/** Rule id -> the metric it watches, for the device's single-metric rules (threshold, rate). */
+export function ruleMetrics(files: readonly RuleFile[], device: Device): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files) for (const rule of file.rules) if (applies(rule, device) && 'metric' in rule && typeof rule.metric === 'string') out[rule.id] = rule.metric;
+  return out;
+}
+
 /**
  * The grade levels of the threshold rules that apply to a device, resolved with its attributes
  * (a gauge's warning / guaranteed / historical maximum levels): the bands a device chart draws.
@@ -21,13 +39,7 @@ export function thresholdBands(files: readonly RuleFile[], device: Device): Band
   const bands: Band[] = [];
   for (const file of files) {
     for (const rule of file.rules) {
-      if (rule.type !== 'threshold' || !rule.enabled || rule.minus || rule.abs) continue;
-      const kinds = Array.isArray(rule.kind) ? rule.kind : [rule.kind];
-      if (!kinds.includes(device.kind)) continue;
-      const f = rule.filter;
-      if (f?.devices && !f.devices.includes(device.id)) continue;
-      if (f?.sites && (!device.site || !f.sites.includes(device.site))) continue;
-      if (f?.attributes && !Object.entries(f.attributes).every(([k, v]) => (Array.isArray(v) ? v : [v]).includes(device.attributes[k] as never))) continue;
+      if (rule.type !== 'threshold' || rule.minus || rule.abs || !applies(rule, device)) continue;
       for (const level of LEVELS) {
         const ref = rule.thresholds[level];
         const value = ref === undefined ? undefined : resolve(ref, device);

@@ -4,7 +4,7 @@ import { SEVERITY, api, type AlertChange, type ConnectionChange, type Level } fr
 import type { ReadingRow } from '@ganzhi/store';
 import { currentAlerts, type App, type RouteContext } from '../context';
 import { HttpError } from '../errors';
-import { thresholdBands } from '../thresholds';
+import { ruleMetrics, thresholdBands } from '../thresholds';
 
 const { ErrorBodySchema } = api;
 type Summary = z.infer<typeof api.DeviceSummarySchema>;
@@ -103,7 +103,7 @@ export function dataRoutes(app: App, ctx: RouteContext): void {
       if (!device) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no such device "${req.params.id}"`);
       const [rows, alerts] = await Promise.all([ctx.store.latest({ deviceId: device.id }), currentAlerts(ctx.store, { deviceId: device.id })]);
       const open = alerts.filter((a) => a.status !== 'closed');
-      return { device: { ...summarise(device, rows, open, ctx.connections().get(device.id)), alerts: alerts.sort((a, b) => b.event.at - a.event.at), thresholds: thresholdBands(ctx.ruleFiles, device) } };
+      return { device: { ...summarise(device, rows, open, ctx.connections().get(device.id)), alerts: alerts.sort((a, b) => b.event.at - a.event.at), thresholds: thresholdBands(ctx.ruleFiles, device), ruleMetrics: ruleMetrics(ctx.ruleFiles, device) } };
     },
   );
 

@@ -63,7 +63,7 @@ export function sessionRoutes(app: App, ctx: RouteContext): void {
   app.get(
     '/api/console/config',
     { config: { public: true }, schema: { summary: "The console's settings: where browsers reach MQTT over WebSocket", tags: ['session'], security: [], response: { 200: api.ConsoleConfigSchema } } },
-    async () => ({ mqtt: ctx.mqtt, demo: ctx.registry.demo }),
+    async () => ({ mqtt: ctx.mqtt(), demo: ctx.registry.demo }),
   );
 
   app.get(
