@@ -7,7 +7,8 @@ type Band = DeviceDetail['thresholds'][number];
  * A metric's line chart (bucket averages, with min–max as a light band) and the rule thresholds as
  * coloured bands: for `above` rules each grade's band runs from its threshold up to the next one.
  */
-export function metricChart(title: string, buckets: readonly Bucket[], bands: readonly Band[], unit = '', mark?: number): Record<string, unknown> {
+export function metricChart(title: string, buckets: readonly Bucket[], bands: readonly Band[], options: { unit?: string; mark?: number; from?: number; to?: number } = {}): Record<string, unknown> {
+  const { unit = '', mark } = options;
   const values = buckets.flatMap((b) => [b.min, b.max]);
   const limits = bands.map((b) => b.value);
   const lo = Math.min(...values, ...limits);
@@ -30,7 +31,7 @@ export function metricChart(title: string, buckets: readonly Bucket[], bands: re
     title: { text: title, left: 8, textStyle: { fontSize: 13 } },
     tooltip: { trigger: 'axis' },
     grid: { left: 56, right: 24, top: 36, bottom: 30 },
-    xAxis: { type: 'time' },
+    xAxis: { type: 'time', ...(options.from !== undefined ? { min: options.from } : {}), ...(options.to !== undefined ? { max: options.to } : {}) },
     yAxis: { type: 'value', min: yMin, max: yMax, name: unit },
     series: [
       {
