@@ -129,7 +129,7 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
     },
     transform: jsonSchemaTransform,
   });
-  void app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/openapi.json' } });
+  void app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/openapi.json', validatorUrl: null } });
   installMethodCheck(app);
   installAuth(app, ctx);
 
