@@ -81,7 +81,8 @@ describe('closed-loop alert handling', () => {
     }
 
     const noNote = await http('POST', `/api/alerts/${alertId}/resolve`, 'op-bob', {});
-    expect(noNote.status).toBe(409);
+    expect(noNote.status).toBe(400);
+    expect(noNote.body.error).toMatchObject({ code: 'GANZHI_ERR_API_BAD_REQUEST', fields: ['note'] });
     const resolved = await http('POST', `/api/alerts/${alertId}/resolve`, 'op-bob', { note: 'levee patrolled, pumps running' });
     expect(resolved).toMatchObject({ status: 200, body: { result: { ok: true, status: 'resolved' } } });
 

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlertsCore, type AuditKeyring } from '@ganzhi/alerts';
+import { readTls } from '@ganzhi/api';
 import { buildPipeline, loadPipelineConfig, openBus, openStore, DEMO_REGISTRY_FILE, type Pipeline } from '@ganzhi/all';
 import type { Bus } from '@ganzhi/bus';
 import { silentLogger } from '@ganzhi/log';
@@ -38,7 +39,7 @@ export interface RunningPipeline {
  * (tests call `sweep()` with their own clock).
  */
 export async function startPipeline(
-  options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch; keyring?: AuditKeyring } = {},
+  options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch; keyring?: AuditKeyring; consoleDir?: string } = {},
 ): Promise<RunningPipeline> {
   const keyring = options.keyring ?? keyringOf(newKeyringFile('test-key'));
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ganzhi-test-')));
@@ -54,13 +55,22 @@ export async function startPipeline(
   });
   const logger = silentLogger();
   const registry = await loadRegistryFile(config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE);
-  const engine = createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR));
+  const ruleFiles = await loadRuleFiles(config.GANZHI_RULES_DIR);
+  const engine = createRuleEngine(ruleFiles);
   const bus = await openBus(config, logger);
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, alerts: createAlertsCore({}, { keyring }), logger, keyring, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
-    { rulesSweepCron: '', alertsSweepCron: '', checkpointCron: '', dataDir: dir, httpPort: 0, notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 } },
+    { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore({}, { keyring }), logger, keyring, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
+    {
+      rulesSweepCron: '',
+      alertsSweepCron: '',
+      checkpointCron: '',
+      dataDir: dir,
+      httpPort: 0,
+      notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 },
+      api: { ...(readTls(config) ? { tls: readTls(config)! } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) },
+    },
   );
   await pipeline.start();
   return {
@@ -71,7 +81,7 @@ export async function startPipeline(
     keyring,
     dir,
     mqttUrl: `mqtt://127.0.0.1:${pipeline.gateway.ports().mqtt}`,
-    httpUrl: `http://127.0.0.1:${pipeline.api!.port()}`,
+    httpUrl: `${config.GANZHI_HTTP_TLS_CERT_FILE ? 'https' : 'http'}://127.0.0.1:${pipeline.api!.port()}`,
     async stop(keepData = false) {
       await pipeline.close();
       await bus.close();

@@ -97,6 +97,7 @@ export function retentionClasses(config: RuntimeConfig): Partial<Record<TopicNam
     'ganzhi.commands.v1': events,
     'ganzhi.command-results.v1': events,
     'ganzhi.silences.v1': views,
+    'ganzhi.connections.v1': events, // a device silent for longer shows no connection record: acceptable
     'ganzhi.audit.v1': events,
     'ganzhi.audit-heads.v1': views,
   };

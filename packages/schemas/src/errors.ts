@@ -46,10 +46,12 @@ export const ERRORS = {
   GANZHI_ERR_BUS_AUTH: { retryable: false, message: 'the brokers refused the credentials or the TLS handshake' },
   GANZHI_ERR_BUS_TOPIC_MISMATCH: { retryable: false, message: 'an existing Kafka topic is not laid out as Ganzhi needs' },
   // HTTP API
-  GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'malformed request' },
   GANZHI_ERR_API_NOT_FOUND: { retryable: false, message: 'no such route' },
-  GANZHI_ERR_API_FORBIDDEN: { retryable: false, message: 'role does not allow this action' },
   GANZHI_ERR_API_INTERNAL: { retryable: true, message: 'internal error' },
+  GANZHI_ERR_API_BAD_REQUEST: { retryable: false, message: 'request does not match the route schema' },
+  GANZHI_ERR_API_AUTH: { retryable: false, message: 'operator credentials required' },
+  GANZHI_ERR_API_FORBIDDEN: { retryable: false, message: "the operator's role does not allow this action" },
+  GANZHI_ERR_API_METHOD: { retryable: false, message: 'method not allowed on this path' },
   // store
   GANZHI_ERR_STORE_UNAVAILABLE: { retryable: true, message: 'store is not reachable' },
   GANZHI_ERR_STORE_QUERY: { retryable: false, message: 'store query failed' },

@@ -33,3 +33,6 @@ export { SilenceSchema, SilenceChangeSchema } from './silence';
 export type { Silence, SilenceChange } from './silence';
 export { RefusalSchema, KeyIdSchema, AuditHeadSchema, AuditCheckpointSchema } from './audit';
 export type { Refusal, AuditHead, AuditCheckpoint } from './audit';
+export { ConnectionChangeSchema } from './connection';
+export type { ConnectionChange } from './connection';
+export * as api from './api';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { AlertChangeSchema } from './alert';
 import { AuditHeadSchema, RefusalSchema } from './audit';
 import { CommandResultSchema, CommandSchema } from './command';
+import { ConnectionChangeSchema } from './connection';
 import { DeadLetterSchema } from './deadletter';
 import { RawEnvelopeSchema } from './raw';
 import { ReadingSchema } from './reading';
@@ -51,6 +52,11 @@ export const TOPICS = {
     schema: SilenceChangeSchema,
     key: (v: z.infer<typeof SilenceChangeSchema>) => v.id,
     description: 'silences (maintenance windows) set or removed by operators; every alert manager reads all of them',
+  },
+  'ganzhi.connections.v1': {
+    schema: ConnectionChangeSchema,
+    key: (v: z.infer<typeof ConnectionChangeSchema>) => v.deviceId,
+    description: 'device MQTT connections and disconnections as the gateways see them',
   },
   'ganzhi.deadletter.v1': {
     schema: DeadLetterSchema,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { envCron, envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema, checkListeners, envListenPort } from '@ganzhi/gateway';
 import { NotifierSettingsSchema } from '@ganzhi/notifier';
+import { ApiHttpConfigShape, checkApiHttp } from '@ganzhi/api';
 import { DEFAULT_RULES_DIR, RuntimeConfigSchema, checkRuntime } from '@ganzhi/runtime';
 
 /** Configuration of the all-in-one process (`npm start`); every variable is documented in the README. */
@@ -19,11 +20,13 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
     GANZHI_AUDIT_CHECKPOINT_CRON: envCron('*/10 * * * * *').describe("node-cron schedule of audit checkpoints: the devices' signed chain heads to the bus and to <data>/audit/checkpoints.ndjson"),
     GANZHI_SILENCE_MAX_MINUTES: envInt(7 * 24 * 60, 1, 366 * 24 * 60).describe('longest silence a supervisor may set (admins are not limited)'),
+    ...ApiHttpConfigShape,
   })
   .extend(NotifierSettingsSchema.shape)
   .superRefine((c, ctx) => {
     checkRuntime(c, ctx);
     checkListeners(c, ctx);
+    checkApiHttp(c, ctx);
   });
 export type PipelineConfig = z.infer<typeof PipelineConfigSchema>;
 

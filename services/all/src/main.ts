@@ -1,5 +1,6 @@
 import { createAlertsCore } from '@ganzhi/alerts';
 import { instrumentEngine } from '@ganzhi/metrics';
+import { readTls } from '@ganzhi/api';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
 import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
@@ -10,7 +11,8 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
   const config = loadPipelineConfig(process.env);
   const registry = await openRegistry(config, logger);
   const keyring = await openAuditKeyring(config, logger);
-  const engine = instrumentEngine(createRuleEngine(await loadRuleFiles(config.GANZHI_RULES_DIR)), metrics);
+  const ruleFiles = await loadRuleFiles(config.GANZHI_RULES_DIR);
+  const engine = instrumentEngine(createRuleEngine(ruleFiles), metrics);
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID, metrics);
   const store = await openStore(config, logger, metrics);
   check('store', () => store.probe());
@@ -21,6 +23,7 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
       store,
       registry,
       engine,
+      ruleFiles,
       alerts: createAlertsCore({}, { keyring }),
       logger,
       metrics,
@@ -36,6 +39,12 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
       silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES,
       httpPort: config.GANZHI_HTTP_PORT,
       notify: { settings: config, env: process.env },
+      api: {
+        ...(readTls(config) ? { tls: readTls(config)! } : {}),
+        ...(config.GANZHI_HTTP_SESSION_SECRET ? { sessionSecret: config.GANZHI_HTTP_SESSION_SECRET } : {}),
+        sessionTtlMs: config.GANZHI_HTTP_SESSION_TTL_MIN * 60_000,
+        ...(config.GANZHI_CONSOLE_MQTT_URL ? { mqtt: { url: config.GANZHI_CONSOLE_MQTT_URL } } : {}),
+      },
     },
   );
   await pipeline.start();

@@ -1,4 +1,4 @@
-import { buildApi, type Api } from '@ganzhi/api';
+import { buildApi, type Api, type ApiOptions } from '@ganzhi/api';
 import type { Bus } from '@ganzhi/bus';
 import { join } from 'node:path';
 import type { AlertsCore, AuditKeyring } from '@ganzhi/alerts';
@@ -9,7 +9,7 @@ import type { Metrics } from '@ganzhi/metrics';
 import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
 import { buildNotifier, createSender, notifierOptions, prepareNotifier, type Notifier, type NotifierSettings } from '@ganzhi/notifier';
 import type { Registry } from '@ganzhi/registry';
-import type { RuleEngine } from '@ganzhi/rules';
+import type { RuleEngine, RuleFile } from '@ganzhi/rules';
 import { buildRulesService, type RulesService } from '@ganzhi/rules-service';
 import type { DiskWatch, StoreMaintenance } from '@ganzhi/runtime';
 import type { Store } from '@ganzhi/store';
@@ -22,6 +22,8 @@ export interface PipelineDeps {
   engine: RuleEngine;
   alerts: AlertsCore;
   logger: Logger;
+  /** The rule files behind `engine`: the API draws their thresholds on device charts. */
+  ruleFiles?: readonly RuleFile[];
   now?: () => number;
   /** This process's metrics (the gateway's and the alert manager's own series go there). */
   metrics?: Metrics;
@@ -46,6 +48,8 @@ export interface PipelineOptions {
   httpPort?: number;
   /** The notifier's settings (routing file, templates, SMTP…) and the env its secrets come from; undefined = no notifier. */
   notify?: { settings: NotifierSettings; env: Readonly<Record<string, string | undefined>>; tickMs?: number };
+  /** The API's HTTPS, session and console settings. */
+  api?: Pick<ApiOptions, 'tls' | 'sessionSecret' | 'sessionTtlMs' | 'consoleDir' | 'mqtt'>;
 }
 
 export interface Pipeline {
@@ -118,6 +122,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
             host: config.GANZHI_MQTT_HOST,
             port: options.httpPort,
             instanceId: config.GANZHI_GATEWAY_ID,
+            mqtt: { port: () => gateway.ports().ws },
+            ...options.api,
             ...(options.silenceMaxMinutes === undefined ? {} : { silenceMaxMinutes: options.silenceMaxMinutes }),
           },
           {
@@ -127,6 +133,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
             logger,
             stats,
             now,
+            accepted: () => gateway.stats().accepted,
+            ...(deps.ruleFiles ? { ruleFiles: deps.ruleFiles } : {}),
             ...(deps.keyring ? { keyring: deps.keyring } : {}),
             ...(notifier ? { notifications: (id: string) => notifier.notifications(id) } : {}),
           },

@@ -1,29 +1,30 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { openKeyedView, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
-import { openSilencesView } from '@ganzhi/runtime';
-import { signCheckpoint, verifyStoredEvents, type AuditKeyring } from '@ganzhi/alerts';
-import { openHeadsView } from '@ganzhi/runtime';
-import { allows, httpAction, silenceLimitMinutes, type Registry } from '@ganzhi/registry';
-import {
-  AuditCheckpointSchema,
-  CommandActionSchema,
-  CommandBodySchema,
-  DeviceKindSchema,
-  SilenceSchema,
-  deviceIdOfAlert,
-  type Silence,
-  type AlertChange,
-  type Command,
-  type CommandResult,
-  type AuditHead,
-  type Refusal,
-} from '@ganzhi/schemas';
-import type { Store } from '@ganzhi/store';
+import type { Registry } from '@ganzhi/registry';
+import type { RuleFile } from '@ganzhi/rules';
+import { openHeadsView, openSilencesView } from '@ganzhi/runtime';
 import { bindError } from '@ganzhi/config';
-import { HttpError, authenticateOperator, numberParam, readJsonBody, sendError, sendJson } from './http';
+import type { AuditKeyring } from '@ganzhi/alerts';
+import { ConnectionChangeSchema, type AuditHead, type CommandResult, type ConnectionChange, type Refusal, type Silence } from '@ganzhi/schemas';
+import type { Store } from '@ganzhi/store';
+import { createSessions } from './auth';
+import type { App, RouteContext } from './context';
+import { openDeadLetterView, type DeadLetterView } from './deadletters';
+import { errorHandler } from './errors';
+import { installAuth, installMethodCheck } from './hooks';
+import { startIngestSampler, type IngestSampler } from './ingest-rate';
+import { alertRoutes } from './routes/alerts';
+import { dataRoutes } from './routes/data';
+import { sessionRoutes } from './routes/session';
 
 export interface ApiDeps {
   store: Store;
@@ -32,11 +33,15 @@ export interface ApiDeps {
   logger: Logger;
   /** Extra figures for /api/stats (stage counters). */
   stats?: () => unknown;
+  /** MQTT messages accepted so far by this process's gateway (embedded mode): the overview's ingest rate. */
+  accepted?: () => number;
+  /** Rule files: threshold bands drawn on device charts. */
+  ruleFiles?: readonly RuleFile[];
   /** The notifications of an alert with their delivery attempts (the notifier, when it runs in this process). */
   notifications?: (alertId: string) => unknown[];
-  now?: () => number;
   /** The audit keyring: verification needs it (and the signed heads) to detect rewrites. */
   keyring?: AuditKeyring;
+  now?: () => number;
 }
 
 export interface ApiOptions {
@@ -45,7 +50,16 @@ export interface ApiOptions {
   instanceId: string;
   /** How long a POSTed command waits for the alert manager's verdict. */
   commandTimeoutMs?: number;
-  /** Longest silence (minutes) below the admin role; default 7 days. */
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: Buffer; key: Buffer };
+  /** Signs session tokens; default a random key per process. */
+  sessionSecret?: string;
+  sessionTtlMs?: number;
+  /** Where browsers reach MQTT over WebSocket (shown to the console): a full URL, or a port on the console's host (a function: the port bound at start). */
+  mqtt?: { port?: number | (() => number); url?: string };
+  /** Built console files (index.html and assets); default the console workspace's `dist`. */
+  consoleDir?: string;
+  /** The longest silence a supervisor may set, minutes (GANZHI_SILENCE_MAX_MINUTES; admins are not limited). */
   silenceMaxMinutes?: number;
 }
 
@@ -55,254 +69,109 @@ export interface Api {
   port(): number;
 }
 
-type Route = (req: IncomingMessage, res: ServerResponse, url: URL, params: string[]) => Promise<void>;
+export const DEFAULT_CONSOLE_DIR = new URL('../../console/dist', import.meta.url).pathname;
 
 /**
- * The operators' HTTP API: readings, alerts (list, one with its history) and actions on alerts.
- * Every /api route needs operator credentials; actions are published as commands with the
- * authenticated operator as the actor, and answered with the alert manager's verdict.
+ * The operators' HTTP API on fastify: every route's input and output is a zod schema (validated,
+ * serialised and published as OpenAPI at /api/openapi.json, browsable at /api/docs), one hook
+ * authenticates (HTTP Basic, a session cookie or a bearer token) and checks the route's declared
+ * action, and the web console is served from `/`.
  */
 export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
-  const { store, registry, bus } = deps;
-  const now = deps.now ?? Date.now;
   const log = deps.logger.child({ component: 'api' });
-  const waiting = new Map<string, (r: CommandResult) => void>();
-  let server: Server | undefined;
-  let sub: Subscription | undefined;
+  const now = deps.now ?? Date.now;
+  const consoleDir = options.consoleDir ?? DEFAULT_CONSOLE_DIR;
   let silences: KeyedView<Silence> | undefined;
+  let connections: KeyedView<ConnectionChange> | undefined;
+  let deadLetters: DeadLetterView | undefined;
+  let ingest: IngestSampler | undefined;
   let heads: KeyedView<AuditHead> | undefined;
+  let sub: Subscription | undefined;
+  const waiting = new Map<string, (r: CommandResult) => void>();
 
-  /** Records a refused action (who tried what) on `ganzhi.audit.v1`; never fails the request. */
-  function refuse(actor: string, action: string, target: string, code: string, reason: string): never {
-    const refusal: Refusal = { id: `api.${options.instanceId}.${randomUUID()}`, at: now(), actor, action, target, via: 'http', code, reason };
-    bus.publish('ganzhi.audit.v1', [{ key: actor, value: refusal }]).catch((err: unknown) => log.error({ err }, 'recording a refusal failed'));
-    throw new HttpError(403, code, reason);
-  }
+  const app = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }), // no per-request logs: counters instead
+    bodyLimit: 64 * 1024,
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler(log));
 
-  /**
-   * The one check every /api route passes: authenticate the operator, then ask the policy whether
-   * their role allows the route's action (packages/registry policy.ts, HTTP_ROUTES).
-   */
-  async function authorize(req: IncomingMessage, pathname: string) {
-    const operator = await authenticateOperator(req, registry);
-    const action = httpAction(req.method ?? 'GET', pathname);
-    if (!action) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${pathname}`);
-    if (!allows(operator.operator.roles, action)) {
-      refuse(operator.id, action, `${req.method} ${pathname}`, 'GANZHI_ERR_API_FORBIDDEN', `${operator.id} (roles ${operator.operator.roles.join(', ')}) may not ${action}`);
-    }
-    return operator;
-  }
+  const ctx: RouteContext = {
+    store: deps.store,
+    registry: deps.registry,
+    bus: deps.bus,
+    log,
+    now,
+    sessions: createSessions({ ...(options.sessionSecret ? { secret: options.sessionSecret } : {}), ttlMs: options.sessionTtlMs ?? 12 * 3600_000, now }),
+    secureCookies: Boolean(options.tls),
+    instanceId: options.instanceId,
+    commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
+    ruleFiles: deps.ruleFiles ?? [],
+    silences: () => silences!,
+    connections: () => connections!,
+    deadLetters: () => deadLetters!,
+    ingest: () => ingest!,
+    waiting,
+    ...(deps.stats ? { stats: deps.stats } : {}),
+    refuse(actor, action, target, reason) {
+      const refusal: Refusal = { id: `api.${options.instanceId}.${randomUUID()}`, at: now(), actor, action, target, via: 'http', code: 'GANZHI_ERR_API_FORBIDDEN', reason };
+      deps.bus.publish('ganzhi.audit.v1', [{ key: actor, value: refusal }]).catch((err: unknown) => log.error({ err }, 'recording a refusal failed'));
+    },
+    ...(deps.keyring ? { keyring: deps.keyring } : {}),
+    heads: () => heads?.values() ?? [],
+    silenceMaxMinutes: options.silenceMaxMinutes ?? 7 * 24 * 60,
+    ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    mqtt: () => {
+      const m = options.mqtt ?? {};
+      const port = typeof m.port === 'function' ? m.port() : m.port;
+      return { ...(m.url ? { url: m.url } : {}), ...(port !== undefined ? { port } : {}) };
+    },
+  };
 
-  async function verify(deviceId: string | undefined, checkpoint?: unknown) {
-    let cp;
-    if (checkpoint !== undefined) {
-      const parsed = AuditCheckpointSchema.safeParse(checkpoint);
-      if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', `checkpoint: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      cp = parsed.data;
-    }
-    const events = await store.alertEvents(deviceId ? { deviceId } : {});
-    return verifyStoredEvents(events, {
-      ...(deps.keyring ? { keyring: deps.keyring } : {}),
-      heads: heads?.values() ?? [],
-      ...(cp ? { checkpoint: cp } : {}),
-      ...(deviceId ? { deviceId } : {}),
-    });
-  }
+  void app.register(fastifyCookie);
+  void app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Ganzhi operators API', version: '1.0.0', description: 'Readings, alerts and their closed-loop handling, silences, devices, dead letters. Times are accepted as epoch milliseconds or ISO 8601.' },
+      components: {
+        securitySchemes: {
+          basic: { type: 'http', scheme: 'basic' },
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'ganzhi_session' },
+        },
+      },
+      security: [{ basic: [] }, { bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  void app.register(fastifySwaggerUi, { routePrefix: '/api/docs', uiConfig: { url: '/api/openapi.json', validatorUrl: null } });
+  installMethodCheck(app);
+  installAuth(app, ctx);
 
-  const routes: Array<[string, RegExp, Route]> = [
-    [
-      'GET',
-      /^\/api\/silences$/,
-      async (_req, res, url) => {
-        const all = url.searchParams.get('all') === 'true';
-        const t = now();
-        sendJson(res, 200, { silences: silences!.values().filter((s) => all || s.endsAt > t) });
-      },
-    ],
-    [
-      'POST',
-      /^\/api\/silences$/,
-      async (req, res) => {
-        const operator = await authenticateOperator(req, registry);
-        const body = (await readJsonBody(req)) as Record<string, unknown>;
-        const t = now();
-        const startsAt = typeof body.startsAt === 'number' ? body.startsAt : t;
-        const minutes = typeof body.durationMinutes === 'number' ? body.durationMinutes : undefined;
-        const parsed = SilenceSchema.safeParse({
-          id: `sil-${randomUUID()}`,
-          match: body.match,
-          startsAt,
-          endsAt: minutes !== undefined ? startsAt + minutes * 60_000 : body.endsAt,
-          createdBy: operator.id,
-          createdAt: t,
-          ...(typeof body.comment === 'string' ? { comment: body.comment } : {}),
-        });
-        if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-        const limit = silenceLimitMinutes(operator.operator.roles, options.silenceMaxMinutes ?? 7 * 24 * 60);
-        const asked = (parsed.data.endsAt - Math.max(parsed.data.startsAt, t)) / 60_000;
-        if (limit !== undefined && asked > limit) {
-          refuse(operator.id, 'silences.unlimited', JSON.stringify(parsed.data.match), 'GANZHI_ERR_API_FORBIDDEN', `a silence of ${Math.ceil(asked)} minutes exceeds the ${limit} minutes ${operator.id} may set (GANZHI_SILENCE_MAX_MINUTES)`);
-        }
-        await bus.publish('ganzhi.silences.v1', [{ key: parsed.data.id, value: { id: parsed.data.id, action: 'set', silence: parsed.data, actor: operator.id, at: t } }]);
-        sendJson(res, 201, { silence: parsed.data });
-      },
-    ],
-    [
-      'DELETE',
-      /^\/api\/silences\/([^/]+)$/,
-      async (req, res, _url, [id]) => {
-        const operator = await authenticateOperator(req, registry);
-        if (!silences!.get(id!)) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no such silence "${id}"`);
-        await bus.publish('ganzhi.silences.v1', [{ key: id!, value: { id: id!, action: 'delete', actor: operator.id, at: now() } }]);
-        sendJson(res, 200, { deleted: id });
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/audit\/verify$/,
-      async (_req, res, url) => {
-        const report = await verify(url.searchParams.get('deviceId') ?? undefined);
-        sendJson(res, report.ok ? 200 : 409, report);
-      },
-    ],
-    [
-      'POST',
-      /^\/api\/audit\/verify$/,
-      async (req, res, url) => {
-        // body: a signed checkpoint exported earlier (GET /api/audit/checkpoint, or a line of checkpoints.ndjson)
-        const body = (await readJsonBody(req, 16 * 1024 * 1024)) as { checkpoint?: unknown };
-        const report = await verify(url.searchParams.get('deviceId') ?? undefined, body.checkpoint ?? body);
-        sendJson(res, report.ok ? 200 : 409, report);
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/audit\/checkpoint$/,
-      async (_req, res) => {
-        if (!deps.keyring) throw new HttpError(503, 'GANZHI_ERR_API_INTERNAL', 'no audit keyring configured');
-        const t = now();
-        const list = (heads?.values() ?? []).map((h) => ({ deviceId: h.deviceId, seq: h.seq, hash: h.hash }));
-        sendJson(res, 200, signCheckpoint(deps.keyring, { id: `export-${t}`, at: t, heads: list }));
-      },
-    ],
-    ['GET', /^\/api\/stats$/, async (_req, res) => sendJson(res, 200, deps.stats?.() ?? {})],
-    [
-      'GET',
-      /^\/api\/readings\/latest$/,
-      async (_req, res, url) => {
-        const kind = url.searchParams.get('kind');
-        const rows = await store.latest({
-          ...(url.searchParams.get('deviceId') ? { deviceId: url.searchParams.get('deviceId')! } : {}),
-          ...(kind ? { kind: DeviceKindSchema.parse(kind) } : {}),
-          ...(url.searchParams.get('metric') ? { metric: url.searchParams.get('metric')! } : {}),
-        });
-        sendJson(res, 200, { readings: rows });
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/readings\/range$/,
-      async (_req, res, url) => {
-        const deviceId = url.searchParams.get('deviceId');
-        const metric = url.searchParams.get('metric');
-        if (!deviceId || !metric) throw new HttpError(400, 'GANZHI_ERR_CFG_INVALID', 'deviceId and metric are required');
-        const to = numberParam(url, 'to') ?? now();
-        const from = numberParam(url, 'from') ?? to - 24 * 3600_000;
-        const bucketMs = numberParam(url, 'bucketMs') ?? 3600_000;
-        sendJson(res, 200, { buckets: await store.range({ deviceId, metric, from, to, bucketMs }) });
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/alerts$/,
-      async (_req, res, url) => {
-        const deviceId = url.searchParams.get('deviceId') ?? undefined;
-        const history = await store.alertHistory({ ...(deviceId ? { deviceId } : {}), limit: numberParam(url, 'limit') ?? 10_000 });
-        const latest = new Map<string, AlertChange>();
-        for (const c of history) {
-          const prev = latest.get(c.alertId);
-          if (!prev || prev.seq < c.seq) latest.set(c.alertId, c);
-        }
-        const status = url.searchParams.get('status');
-        const level = url.searchParams.get('level');
-        const open = url.searchParams.get('open');
-        const alerts = [...latest.values()].filter(
-          (a) => (!status || a.status === status) && (!level || a.level === level) && (open !== 'true' || a.status !== 'closed'),
-        );
-        sendJson(res, 200, { alerts });
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/alerts\/([^/]+)$/,
-      async (_req, res, _url, [alertId]) => {
-        const events = await store.alertHistory({ alertId: alertId! });
-        if (events.length === 0) throw new HttpError(404, 'GANZHI_ERR_ALERT_NOT_FOUND', `no such alert "${alertId}"`);
-        sendJson(res, 200, { alert: events.reduce((a, b) => (b.seq > a.seq ? b : a)), events });
-      },
-    ],
-    [
-      'GET',
-      /^\/api\/alerts\/([^/]+)\/notifications$/,
-      async (_req, res, _url, [alertId]) => {
-        if (!deps.notifications) throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', 'no notifier in this process');
-        sendJson(res, 200, { alertId, notifications: deps.notifications(alertId!) });
-      },
-    ],
-    [
-      'POST',
-      /^\/api\/alerts\/([^/]+)\/(acknowledge|dispatch|resolve|close)$/,
-      async (req, res, _url, [alertId, action]) => {
-        const operator = await authenticateOperator(req, registry);
-        const body = (await readJsonBody(req)) as Record<string, unknown>;
-        const parsed = CommandBodySchema.safeParse({ ...body, alertId, action: CommandActionSchema.parse(action) });
-        if (!parsed.success) throw new HttpError(400, 'GANZHI_ERR_GW_BAD_COMMAND', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-        const deviceId = deviceIdOfAlert(parsed.data.alertId);
-        if (!deviceId) throw new HttpError(404, 'GANZHI_ERR_ALERT_NOT_FOUND', `no such alert "${alertId}"`);
-        const command: Command = { ...parsed.data, id: `api.${options.instanceId}.${randomUUID()}`, deviceId, actor: operator.id, via: 'http', at: now() };
-        const result = await new Promise<CommandResult>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            waiting.delete(command.id);
-            reject(new HttpError(504, 'GANZHI_ERR_BUS_UNAVAILABLE', 'no verdict from the alert manager in time; the command may still apply'));
-          }, options.commandTimeoutMs ?? 10_000);
-          waiting.set(command.id, (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          });
-          bus.publish('ganzhi.commands.v1', [{ key: deviceId, value: command }]).catch((err: unknown) => {
-            clearTimeout(timer);
-            waiting.delete(command.id);
-            reject(err);
-          });
-        });
-        const status = result.ok ? 200 : result.code === 'GANZHI_ERR_ALERT_NOT_FOUND' ? 404 : 409;
-        sendJson(res, status, result.ok ? { result } : { result, error: { code: result.code, message: result.reason } });
-      },
-    ],
-  ];
+  void app.register(async (api) => {
+    const a = api as unknown as App;
+    a.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+    a.get('/api/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    sessionRoutes(a, ctx);
+    alertRoutes(a, ctx);
+    dataRoutes(a, ctx);
+  });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    try {
-      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
-      for (const [method, pattern, route] of routes) {
-        const m = pattern.exec(url.pathname);
-        if (!m) continue;
-        if (req.method !== method) continue;
-        await authorize(req, url.pathname); // routes that need the actor authenticate again (a cached check)
-        return await route(req, res, url, m.slice(1).map(decodeURIComponent));
-      }
-      throw new HttpError(404, 'GANZHI_ERR_API_NOT_FOUND', `no route ${req.method} ${url.pathname}`);
-    } catch (err) {
-      if (!(err instanceof HttpError) && !(err instanceof URIError)) log.error({ err, path: url.pathname }, 'api request failed');
-      sendError(res, err instanceof Error && err.name === 'ZodError' ? new HttpError(400, 'GANZHI_ERR_CFG_INVALID', err.message) : err);
-    }
+  if (existsSync(`${consoleDir}/index.html`)) {
+    void app.register(fastifyStatic, { root: consoleDir, prefix: '/', index: ['index.html'], wildcard: true });
+  } else {
+    app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+      reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build -w @ganzhi/console` (npm start does it).\n'),
+    );
   }
 
   return {
-    port: () => (server?.address() as AddressInfo | null)?.port ?? 0,
+    port: () => (app.server.address() as AddressInfo | null)?.port ?? 0,
     async start() {
-      sub = await bus.subscribe(
+      sub = await deps.bus.subscribe(
         `api.${options.instanceId}`,
         {
           'ganzhi.command-results.v1': async (batch) => {
@@ -312,20 +181,29 @@ export function buildApi(options: ApiOptions, deps: ApiDeps): Api {
         },
         { start: 'latest' },
       );
-      silences = await openSilencesView(bus, `api.${options.instanceId}`);
-      heads = await openHeadsView(bus, `api.${options.instanceId}`);
-      server = createServer((req, res) => void handle(req, res));
-      await new Promise<void>((resolve, reject) => {
-        server!.once('error', (err) => reject(bindError(err, 'GANZHI_HTTP_PORT', options.port, options.host)));
-        server!.listen(options.port, options.host, () => resolve());
+      silences = await openSilencesView(deps.bus, `api.${options.instanceId}`);
+      deadLetters = await openDeadLetterView(deps.bus, `api.${options.instanceId}`);
+      connections = await openKeyedView(deps.bus, {
+        topic: 'ganzhi.connections.v1',
+        group: `api.${options.instanceId}.connections`,
+        name: `api.${options.instanceId}.connections`,
+        toEntry: (c) => ({ key: c.deviceId, value: c }),
+        decode: (v) => ConnectionChangeSchema.parse(v),
       });
-      log.info({ port: (server.address() as AddressInfo).port }, 'api listening');
+      heads = await openHeadsView(deps.bus, `api.${options.instanceId}`);
+      ingest = startIngestSampler(deps.store, deps.accepted);
+      await app.listen({ port: options.port, host: options.host }).catch((err: unknown) => {
+        throw bindError(err, 'GANZHI_HTTP_PORT', options.port, options.host);
+      });
+      log.info({ port: (app.server.address() as AddressInfo).port, https: Boolean(options.tls) }, 'api listening');
     },
     async close() {
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      server?.closeAllConnections?.();
+      ingest?.close();
+      await app.close();
       await sub?.close();
       await silences?.close();
+      await deadLetters?.close();
+      await connections?.close();
       await heads?.close();
     },
   };

@@ -1,3 +1,6 @@
-export { buildApi } from './build';
+export { buildApi, DEFAULT_CONSOLE_DIR } from './build';
 export type { Api, ApiDeps, ApiOptions } from './build';
-export { ApiConfigSchema } from './config';
+export { ApiConfigSchema, ApiHttpConfigShape, checkApiHttp, readTls } from './config';
+export type { ApiHttpConfig } from './config';
+export { API_ACTIONS, authorize } from './auth';
+export type { ApiAction } from './auth';

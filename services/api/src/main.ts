@@ -1,7 +1,8 @@
 import { loadConfig } from '@ganzhi/config';
+import { loadRuleFiles } from '@ganzhi/rules';
 import { buildDiskWatch, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { buildApi } from './build';
-import { ApiConfigSchema } from './config';
+import { ApiConfigSchema, readTls } from './config';
 
 /** The operators' HTTP API alone (distributed mode). */
 runMain(
@@ -16,9 +17,20 @@ runMain(
     const disk = buildDiskWatch(diskWatchConfig(config), { logger });
     await disk.start();
     const stats = () => ({ disk: disk.snapshot() });
+    const ruleFiles = config.GANZHI_RULES_DIR ? await loadRuleFiles(config.GANZHI_RULES_DIR) : [];
+    const tls = readTls(config);
     const api = buildApi(
-      { host: config.GANZHI_HTTP_HOST, port: config.GANZHI_HTTP_PORT, instanceId: config.GANZHI_INSTANCE_ID, silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES },
-      { store, registry, bus, logger, stats, keyring },
+      {
+        host: config.GANZHI_HTTP_HOST,
+        port: config.GANZHI_HTTP_PORT,
+        instanceId: config.GANZHI_INSTANCE_ID,
+        silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES,
+        ...(tls ? { tls } : {}),
+        ...(config.GANZHI_HTTP_SESSION_SECRET ? { sessionSecret: config.GANZHI_HTTP_SESSION_SECRET } : {}),
+        sessionTtlMs: config.GANZHI_HTTP_SESSION_TTL_MIN * 60_000,
+        mqtt: config.GANZHI_CONSOLE_MQTT_URL ? { url: config.GANZHI_CONSOLE_MQTT_URL } : { port: config.GANZHI_MQTT_WS_PORT },
+      },
+      { store, registry, bus, logger, stats, keyring, ruleFiles },
     );
     await api.start();
     return { close: () => closeAll([registry, disk, store, bus, api]) };

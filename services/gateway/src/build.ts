@@ -190,6 +190,16 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   const stats = (): GatewayStats => ({ ...count.stats, ...outbound.stats });
   count.watchConnections(broker, (client) => principals.get(client));
   broker.on('clientDisconnect', (client) => security.release(client));
+  // Connection state as the gateway sees it: every device connect and disconnect (clean or not,
+  // with a last will or without) goes on the bus for the API's device view.
+  function recordConnection(client: Client, state: 'connected' | 'disconnected') {
+    const principal = principals.get(client);
+    if (principal?.type !== 'device') return;
+    const change = { deviceId: principal.id, state, at: now(), gatewayId: config.GANZHI_GATEWAY_ID };
+    bus.publish('ganzhi.connections.v1', [{ key: principal.id, value: change }]).catch((err: unknown) => log.warn({ err, device: principal.id, state }, 'connection change not recorded'));
+  }
+  broker.on('client', (client) => recordConnection(client, 'connected'));
+  broker.on('clientDisconnect', (client) => recordConnection(client, 'disconnected'));
 
   async function ingest(route: NonNullable<ReturnType<typeof routePublish>>, principal: Principal, packet: PublishPacket, payload: Buffer) {
     const at = now();
