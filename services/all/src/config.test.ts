@@ -52,7 +52,7 @@ describe('pipeline configuration', () => {
   });
 
   it('reads retention sizes with units and maps the three topic classes onto the topics', () => {
-    const c = loadPipelineConfig({ GANZHI_BUS_RAW_RETENTION_BYTES: '512MiB', GANZHI_BUS_RAW_RETENTION_HOURS: '12', GANZHI_BUS_DERIVED_RETENTION_BYTES: '1000000' });
+    const c = loadPipelineConfig({ GANZHI_BUS_RAW_RETENTION_BYTES: '512MiB', GANZHI_BUS_RAW_RETENTION_HOURS: '12', GANZHI_BUS_DERIVED_RETENTION_BYTES: '1MB' });
     expect(c.GANZHI_BUS_RAW_RETENTION_BYTES).toBe(512 * 1024 * 1024);
     const classes = retentionClasses(c);
     expect(classes['ganzhi.raw.v1']).toEqual({ bytes: 512 * 1024 * 1024, ms: 12 * 3600_000 });
