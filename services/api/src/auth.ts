@@ -43,6 +43,9 @@ const POLICY: Record<ApiAction, Action> = {
   'stats:read': 'stats.read',
 };
 
+/** The policy's name of an API action (what refusals record). */
+export const policyAction = (action: ApiAction): Action => POLICY[action];
+
 /** The one place an HTTP action is allowed or refused for an operator: the role policy's table. */
 export function authorize(operator: Operator, action: ApiAction): Verdict {
   if (allows(operator.roles, POLICY[action])) return { ok: true };

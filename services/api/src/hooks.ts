@@ -1,4 +1,4 @@
-import { authorize, credentialsOf, operatorOf, SESSION_COOKIE } from './auth';
+import { authorize, credentialsOf, operatorOf, policyAction, SESSION_COOKIE } from './auth';
 import type { App, RouteContext } from './context';
 import { HttpError } from './errors';
 
@@ -25,7 +25,7 @@ export function installAuth(app: App, ctx: RouteContext): void {
     if (config.action) {
       const verdict = authorize(operator, config.action);
       if (!verdict.ok) {
-        ctx.refuse(operator.id, config.action, `${req.method} ${req.url.split('?')[0]}`, verdict.reason);
+        ctx.refuse(operator.id, policyAction(config.action), `${req.method} ${req.url.split('?')[0]}`, verdict.reason);
         throw new HttpError(403, 'GANZHI_ERR_API_FORBIDDEN', verdict.reason);
       }
     }
