@@ -89,6 +89,12 @@ describe('/metrics of a running pipeline', () => {
     expect(s.value('ganzhi_store_written_total', { table: 'readings' })).toBeGreaterThanOrEqual(1);
     expect(s.value('ganzhi_store_write_seconds_count', { table: 'readings' })).toBeGreaterThanOrEqual(1);
     expect(s.value('ganzhi_store_up')).toBe(1);
+    // disk and what the bus lost (both zero here, but present: the disk watch and the bus report them)
+    expect(s.value('ganzhi_data_bytes', { area: 'store' })).toBeGreaterThan(0);
+    expect(s.value('ganzhi_disk_free_bytes')).toBeGreaterThan(0);
+    expect(s.value('ganzhi_ingest_allowed')).toBe(1);
+    expect(s.value('ganzhi_bus_records_lost', { reason: 'corrupt' })).toBe(0);
+    expect(s.value('ganzhi_bus_records_lost', { reason: 'retention' })).toBe(0);
     // rules and alerts
     expect(s.value('ganzhi_rule_evaluation_seconds_count', { trigger: 'reading' })).toBeGreaterThanOrEqual(1);
     expect(s.value('ganzhi_rule_signals_total', { action: 'raise', level: 'red' })).toBe(1);

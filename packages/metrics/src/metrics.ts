@@ -28,6 +28,8 @@ export function createMetrics(options: MetricsOptions) {
   const registers = [registry];
   const lagSources: LagSource[] = [];
   const openAlertSources: Array<() => Iterable<{ level: string; category?: string | undefined }>> = [];
+  let diskSource: (() => { areas: Record<string, number>; freeBytes: number; ingestAllowed: boolean } | undefined) | undefined;
+  let busSource: (() => { recordsSkipped: number; recordsLostToRetention: number } | undefined) | undefined;
   let readyNow = false;
 
   const m = {
@@ -103,6 +105,46 @@ export function createMetrics(options: MetricsOptions) {
         this.set(n);
       },
     }),
+    dataBytes: new Gauge({
+      name: 'ganzhi_data_bytes',
+      help: 'Bytes on disk per area of the data directory (bus state, bus topics, store).',
+      labelNames: ['area'],
+      registers,
+      collect() {
+        const d = diskSource?.();
+        if (d) for (const [area, bytes] of Object.entries(d.areas)) this.set({ area }, bytes);
+      },
+    }),
+    diskFree: new Gauge({
+      name: 'ganzhi_disk_free_bytes',
+      help: 'Free bytes on the data volume.',
+      registers,
+      collect() {
+        const d = diskSource?.();
+        if (d) this.set(d.freeBytes);
+      },
+    }),
+    ingestAllowed: new Gauge({
+      name: 'ganzhi_ingest_allowed',
+      help: '1 while ingest is allowed, 0 below the free-space floor (publishes refused without a PUBACK).',
+      registers,
+      collect() {
+        const d = diskSource?.();
+        if (d) this.set(d.ingestAllowed ? 1 : 0);
+      },
+    }),
+    busRecordsLost: new Gauge({
+      name: 'ganzhi_bus_records_lost',
+      help: 'Embedded bus records lost since start: corrupt (skipped in the middle of a segment, bytes quarantined) or retention (deleted before a consumer group read them).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        const b = busSource?.();
+        if (!b) return;
+        this.set({ reason: 'corrupt' }, b.recordsSkipped);
+        this.set({ reason: 'retention' }, b.recordsLostToRetention);
+      },
+    }),
     commandResults: new Counter({ name: 'ganzhi_command_results_total', help: 'Operator commands answered, by action and outcome (ok, or the refusal code).', labelNames: ['action', 'outcome'], registers }),
 
     /** Adds a consumer-lag source (a bus's `lag()`); read at every scrape. */
@@ -112,6 +154,14 @@ export function createMetrics(options: MetricsOptions) {
     /** Adds a view of the open alerts an alert manager holds; read at every scrape. */
     addOpenAlertsSource(source: () => Iterable<{ level: string; category?: string | undefined }>): void {
       openAlertSources.push(source);
+    },
+    /** The disk watch's latest snapshot; read at every scrape. */
+    setDiskSource(source: () => { areas: Record<string, number>; freeBytes: number; ingestAllowed: boolean } | undefined): void {
+      diskSource = source;
+    },
+    /** The embedded bus's loss counters; read at every scrape. */
+    setBusLossSource(source: () => { recordsSkipped: number; recordsLostToRetention: number } | undefined): void {
+      busSource = source;
     },
     setReady(ready: boolean): void {
       readyNow = ready;

@@ -101,6 +101,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
       )
     : undefined;
   const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics, ...(deps.disk ? { ingestGate: deps.disk } : {}) });
+  if (deps.disk) deps.metrics?.setDiskSource(() => deps.disk!.snapshot());
+  if ('stats' in bus && typeof bus.stats === 'function') deps.metrics?.setBusLossSource(() => (bus.stats as () => { recordsSkipped: number; recordsLostToRetention: number })());
   const stats = () => ({
     gateway: gateway.stats(),
     normalizer: normalizer.stats(),

@@ -10,6 +10,7 @@ runMain('gateway', async (logger, { metrics }) => {
   const bus = await openBus(config, logger, config.GANZHI_GATEWAY_ID, metrics);
   const disk = buildDiskWatch(diskWatchConfig(config), { logger });
   await disk.start();
+  metrics.setDiskSource(() => disk.snapshot());
   const gateway = await buildGateway(config, { bus, registry, logger, metrics, ingestGate: disk });
   await gateway.start();
   return { close: () => closeAll([registry, bus, gateway, disk]), stats: () => ({ ...gateway.stats(), disk: disk.snapshot() }) };
