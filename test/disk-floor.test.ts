@@ -50,7 +50,7 @@ describe('the disk floor', () => {
       });
       await closed; // the broker refused the publish: connection closed, no PUBACK
       expect(pubacked).toBe(false);
-      const stats = (await (await fetch(`${p.httpUrl}/api/stats`, { headers: { authorization: `Basic ${Buffer.from('op-alice:demo-op-alice').toString('base64')}` } })).json()) as { disk: { ingestAllowed: boolean; refused: number; warn: boolean; areas: Record<string, number> } };
+      const stats = (await (await fetch(`${p.httpUrl}/api/stats`, { headers: { authorization: `Basic ${Buffer.from('op-admin:demo-op-admin').toString('base64')}` } })).json()) as { disk: { ingestAllowed: boolean; refused: number; warn: boolean; areas: Record<string, number> } };
       expect(stats.disk).toMatchObject({ ingestAllowed: false, warn: true });
       expect(stats.disk.refused).toBeGreaterThanOrEqual(1);
       expect(Object.keys(stats.disk.areas).sort()).toEqual(['busState', 'busTopics', 'store']);
