@@ -51,11 +51,11 @@ describe('the operators console', () => {
   it('logs an operator in (Chinese by default) and opens the live link', async () => {
     await page.goto(p.httpUrl);
     await page.getByText('值班员登录').waitFor();
-    await page.fill('input[name=username]', 'op-alice');
+    await page.fill('input[name=username]', 'op-bob'); // a supervisor: may close and verify the audit trail
     await page.fill('input[name=password]', 'wrong');
     await page.click('button[type=submit]');
     await expect(page.locator('[data-test=login-error]').textContent()).resolves.toContain('账号或密码错误');
-    await page.fill('input[name=password]', 'demo-op-alice');
+    await page.fill('input[name=password]', 'demo-op-bob');
     await page.click('button[type=submit]');
     await page.locator('[data-test=live].up').waitFor();
     expect(await page.locator('[data-nav=board]').textContent()).toBe('告警看板');
