@@ -49,12 +49,15 @@ export const envList = (def: string[]) =>
     );
 export const envString = (def: string) => z.string().min(1).default(def);
 export const envOptionalString = () => z.string().min(1).optional();
-/** A node-cron schedule (5 or 6 fields), checked at start-up so that a typo names its variable. */
+/**
+ * A node-cron schedule (5 or 6 fields), checked at start-up so that a typo names its variable;
+ * the empty string turns the job off.
+ */
 export const envCron = (def: string) =>
   z
     .string()
     .default(def)
-    .refine((v) => cron.validate(v), { message: 'not a valid cron expression (5 or 6 fields, e.g. "*/15 * * * * *")' });
+    .refine((v) => v === '' || cron.validate(v), { message: 'not a valid cron expression (5 or 6 fields, e.g. "*/15 * * * * *"; empty turns it off)' });
 
 /** The pino log levels, for GANZHI_LOG_LEVEL. */
 export const LogLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);

@@ -51,6 +51,11 @@ describe('pipeline configuration', () => {
     expect((caught as Error).message).toContain(field);
   });
 
+  it('takes an empty cron schedule as "off"', () => {
+    const c = loadPipelineConfig({ GANZHI_RULES_SWEEP_CRON: '', GANZHI_ALERTS_SWEEP_CRON: '', GANZHI_AUDIT_CHECKPOINT_CRON: '' });
+    expect([c.GANZHI_RULES_SWEEP_CRON, c.GANZHI_ALERTS_SWEEP_CRON, c.GANZHI_AUDIT_CHECKPOINT_CRON]).toEqual(['', '', '']);
+  });
+
   it('reads retention sizes with units and maps the three topic classes onto the topics', () => {
     const c = loadPipelineConfig({ GANZHI_BUS_RAW_RETENTION_BYTES: '512MiB', GANZHI_BUS_RAW_RETENTION_HOURS: '12', GANZHI_BUS_DERIVED_RETENTION_BYTES: '1MB' });
     expect(c.GANZHI_BUS_RAW_RETENTION_BYTES).toBe(512 * 1024 * 1024);
