@@ -26,7 +26,8 @@ function externals() {
   return [...names].sort();
 }
 
-const services = readdirSync(join(root, 'services')).filter((s) => existsSync(join(root, 'services', s, 'src', 'main.ts')));
+// every service with a main (the console's src/main.ts is a browser entry that Vite builds: not a service)
+const services = readdirSync(join(root, 'services')).filter((s) => s !== 'console' && existsSync(join(root, 'services', s, 'src', 'main.ts')));
 const entryPoints = [
   ...services.map((s) => ({ in: `services/${s}/src/main.ts`, out: `services/${s}/main` })),
   { in: 'packages/registry/src/cli.ts', out: 'packages/registry/hash-secret' },

@@ -31,7 +31,7 @@ beforeAll(async () => {
     return undefined;
   });
   smtp = await startSmtp();
-  const demo = JSON.parse(await readFile(DEMO_REGISTRY_FILE, 'utf8')) as { devices: unknown[] };
+  const demo = JSON.parse(await readFile(DEMO_REGISTRY_FILE, 'utf8')) as { devices: unknown[]; models?: unknown[] };
   await writeNotifyRegistry(join(dir, 'registry.json'), demo, {
     operators: [
       { id: 'op-alice', roles: ['operator', 'admin'] },

@@ -86,9 +86,9 @@ export async function startSmtp() {
 const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
 /** The demo registry's devices with operators and duty groups that have receivers. */
-export async function writeNotifyRegistry(path: string, demo: { devices: unknown[] }, extra: { operators: Record<string, unknown>[]; dutyGroups: Record<string, unknown>[] }) {
+export async function writeNotifyRegistry(path: string, demo: { devices: unknown[]; models?: unknown[] }, extra: { operators: Record<string, unknown>[]; dutyGroups: Record<string, unknown>[] }) {
   const operators = await Promise.all(
     extra.operators.map(async (o) => ({ roles: ['operator'], ...o, secret: await hashSecret(`demo-${String(o.id)}`, TEST_SCRYPT) })),
   );
-  await writeFile(path, JSON.stringify({ demo: true, devices: demo.devices, operators, dutyGroups: extra.dutyGroups }, null, 2));
+  await writeFile(path, JSON.stringify({ demo: true, models: demo.models ?? [], devices: demo.devices, operators, dutyGroups: extra.dutyGroups }, null, 2));
 }

@@ -1,4 +1,4 @@
-import { ERRORS, isGanzhiError } from '@ganzhi/schemas';
+import { ERRORS, isGanzhiError, type ErrorCode } from '@ganzhi/schemas';
 
 /**
  * How a handler's failure is treated (README "Reliability"):
@@ -49,7 +49,7 @@ export async function isolatePoison<T>(
 }
 
 /** The code a parked record carries: the error's own, or GANZHI_ERR_STAGE_FAILED for an untyped one. */
-export function codeOf(err: unknown): string {
+export function codeOf(err: unknown): ErrorCode {
   return isGanzhiError(err) ? err.code : 'GANZHI_ERR_STAGE_FAILED';
 }
 

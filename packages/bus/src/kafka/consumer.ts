@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isRetryable } from '@ganzhi/schemas';
-import { failureKind, isolatePoison, type Poisoned } from '../isolate';
+import { codeOf as parkedCode, failureKind, isolatePoison, messageOf as parkedMessage, type Poisoned } from '../isolate';
 import type { TopicName, TopicValue } from '@ganzhi/schemas';
 import type { Logger } from '@ganzhi/log';
 import type { BatchHandler, Delivery, HandlerMap, SubscribeOptions, Subscription } from '../bus';
@@ -102,7 +102,7 @@ export async function openSubscription<N extends TopicName>(
       parked = await isolatePoison(deliveries, run, poison);
     });
     if (outcome.kind === 'done' && parked.length > 0) {
-      log.error({ topic, codes: [...new Set(parked.map((p) => codeOf(p.error)))], records: parked.length, of: deliveries.length }, 'records the stage failed on were parked in the dead-letter topic');
+      log.error({ topic, codes: [...new Set(parked.map((p) => parkedCode(p.error)))], records: parked.length, of: deliveries.length }, 'records the stage failed on were parked in the dead-letter topic');
       return { kind: 'done', parked };
     }
     return outcome;
@@ -138,7 +138,7 @@ export async function openSubscription<N extends TopicName>(
         const at = Date.now();
         for (const r of records) {
           const error = mine.get(r.offset);
-          if (error !== undefined) letters.push(deadLetterFor(group, r, codeOf(error), messageOf(error), at));
+          if (error !== undefined) letters.push(deadLetterFor(group, r, parkedCode(error), parkedMessage(error), at));
         }
         ctx.stats.delivered += deliveries.length - mine.size;
       }
