@@ -44,7 +44,8 @@ describe('npm run build', () => {
   });
 
   it('hashes a secret with the built CLI', () => {
-    const run = spawnSync(process.execPath, ['dist/packages/registry/hash-secret.js', 'not-a-demo-secret'], { cwd: REPO_ROOT, encoding: 'utf8' });
+    // the secret comes on standard input, never on the command line (visible in process lists)
+    const run = spawnSync(process.execPath, ['dist/packages/registry/hash-secret.js'], { cwd: REPO_ROOT, encoding: 'utf8', input: 'not-a-demo-secret' });
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout.trim()).toMatch(/^scrypt\$/);
   });

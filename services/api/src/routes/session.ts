@@ -122,7 +122,7 @@ export function sessionRoutes(app: App, ctx: RouteContext): void {
   app.delete(
     '/api/silences/:id',
     {
-      config: { action: 'silences:write' },
+      config: { action: 'silences:delete' },
       schema: { summary: 'End a silence', tags: ['silences'], params: api.SilenceIdParamsSchema, response: { 200: z.object({ deleted: z.string() }), 404: ErrorBodySchema } },
     },
     async (req) => {
