@@ -125,7 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const needRegistry = ['ingest', 'alerts', 'faults', 'kafka', 'connections', 'profile', 'soak'].some((s) => a.sections.has(s as never));
     let reg: BenchRegistry | undefined;
     if (needRegistry) {
-      const n = Math.max(has('ingest') || has('alerts') || has('kafka') || has('profile') ? a.devices : 0, has('connections') ? connections : 0, has('soak') ? a.soak.devices : 0);
+      const n = Math.max(has('ingest') || has('alerts') || has('kafka') || has('profile') ? a.devices : 0, has('faults') ? 51 : 0, has('connections') ? connections : 0, has('soak') ? a.soak.devices : 0);
       const t = performance.now();
       reg = await writeBenchRegistry(dir, n);
       log(`registry: ${n} devices + 1 operator (scrypt N=1024) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
