@@ -40,6 +40,11 @@ describe('pipeline configuration', () => {
     [{ GANZHI_STORE_MAINTENANCE_CRON: 'every minute' }, 'GANZHI_STORE_MAINTENANCE_CRON'],
     [{ GANZHI_DISK_MIN_FREE: 'lots' }, 'GANZHI_DISK_MIN_FREE'],
     [{ GANZHI_DISK_WARN_PERCENT: '101' }, 'GANZHI_DISK_WARN_PERCENT'],
+    // TLS: unreadable files, half a pair, plain listeners off without TLS, client certificates without a CA
+    [{ GANZHI_TLS_CERT: '/nonexistent/server.crt', GANZHI_TLS_KEY: '/nonexistent/server.key' }, 'GANZHI_TLS_CERT'],
+    [{ GANZHI_TLS_KEY: '/nonexistent/server.key' }, 'GANZHI_TLS_KEY'],
+    [{ GANZHI_MQTT_PLAIN: 'false' }, 'GANZHI_MQTT_PLAIN'],
+    [{ GANZHI_MQTT_CLIENT_CERT: 'required' }, 'GANZHI_TLS_CA'],
   ])('refuses %o with an error naming %s', (env, field) => {
     let caught: unknown;
     try {
