@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connect, end } from './helpers/mqtt';
 import { eventually } from './helpers/pipeline';
-import { freePort, startTs, waitForPort, type Child } from './helpers/process';
+import { type Child, freePort, startAllInOneOn } from './helpers/process';
 
 const children: Child[] = [];
 let dir = '';
@@ -14,10 +14,8 @@ afterAll(async () => {
 });
 
 async function startGanzhi(env: Record<string, string>): Promise<Child> {
-  const child = startTs('services/all/src/main.ts', env);
+  const child = await startAllInOneOn(env, [Number(env.GANZHI_MQTT_PORT), Number(env.GANZHI_HTTP_PORT)]);
   children.push(child);
-  await waitForPort(Number(env.GANZHI_MQTT_PORT), child);
-  await waitForPort(Number(env.GANZHI_HTTP_PORT), child);
   return child;
 }
 

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeHj212, encodeHj212, formatHj212Time } from '@ganzhi/codecs';
 import { connectLink } from './helpers/links';
 import { eventually } from './helpers/pipeline';
-import { freePort, startTs, waitForPort, type Child } from './helpers/process';
+import { type Child, freePort, startAllInOneOn } from './helpers/process';
 
 // deploy/demo/registry.json: air-003 is an HJ 212 data logger on TCP (MN and PW below)
 const MN = 'GZ440300AIR0000000000003';
@@ -19,10 +19,8 @@ afterAll(async () => {
 });
 
 async function startGanzhi(env: Record<string, string>): Promise<Child> {
-  const child = startTs('services/all/src/main.ts', env);
+  const child = await startAllInOneOn(env, [Number(env.GANZHI_HJ212_PORT), Number(env.GANZHI_HTTP_PORT)]);
   children.push(child);
-  await waitForPort(Number(env.GANZHI_HJ212_PORT), child);
-  await waitForPort(Number(env.GANZHI_HTTP_PORT), child);
   return child;
 }
 

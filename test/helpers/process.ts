@@ -66,3 +66,15 @@ export async function waitForPort(port: number, child: Child, timeoutMs = 60_000
   }
   throw new Error(`port ${port} did not open in ${timeoutMs} ms:\n${child.output()}`);
 }
+
+/** Starts `npm start`'s entry point with `env` and resolves once each of `ports` accepts connections. */
+export async function startAllInOneOn(env: Record<string, string>, ports: readonly number[]): Promise<Child> {
+  const child = startTs('services/all/src/main.ts', env);
+  try {
+    for (const port of ports) await waitForPort(port, child);
+  } catch (err) {
+    child.proc.kill('SIGKILL');
+    throw err;
+  }
+  return child;
+}
