@@ -13,6 +13,7 @@ import { TOPIC_NAMES } from '@ganzhi/schemas';
 import { USAGE, parseBenchArgs, type BenchArgs } from './lib/args';
 import { writeBenchRegistry, type BenchRegistry } from './lib/registry';
 import { formatReport, type BenchReport } from './lib/report';
+import { runCity } from './scenarios/city';
 import { runCost } from './scenarios/cost';
 import { MOSQUITTO_BIN, startAedes, startMosquitto, startPipeline, type Target } from './lib/targets';
 import { loadDevices } from '@ganzhi/simulators';
@@ -69,7 +70,7 @@ async function withFleet<T>(start: () => Promise<Target>, devices: readonly Devi
         () => fleet.close(),
         async () => {
           const c = await fleet.connect(target, a.window);
-          log(`  ${target.name} (pid ${target.pid}): ${c.connected}/${devices.length} devices connected in ${(c.ms / 1000).toFixed(1)} s${c.failed ? `, ${c.failed} failed: ${c.firstError}` : ''}`);
+          log(`  ${target.name} (pid ${target.pid}): ${c.connected}/${devices.length} devices connected in ${(c.ms / 1000).toFixed(1)} s${c.busyRetries ? ` (${c.busyRetries} busy answers retried)` : ''}${c.failed ? `, ${c.failed} failed: ${c.firstError}` : ''}`);
           if (c.connected === 0) throw new Error(`${target.name}: no device could connect: ${c.firstError ?? 'unknown'}`);
           return body(target, fleet);
         },
@@ -122,10 +123,10 @@ async function main(argv: readonly string[]): Promise<number> {
         report.notes.push(`open-files limit (ulimit -n) is ${limit}: connections capped at ${connections}; raise it (ulimit -n ${a.connections + 1024}) for the full run`);
       }
     }
-    const needRegistry = ['ingest', 'alerts', 'faults', 'kafka', 'connections', 'profile', 'soak'].some((s) => a.sections.has(s as never));
+    const needRegistry = ['ingest', 'city', 'alerts', 'faults', 'kafka', 'connections', 'profile', 'soak'].some((s) => a.sections.has(s as never));
     let reg: BenchRegistry | undefined;
     if (needRegistry) {
-      const n = Math.max(has('ingest') || has('alerts') || has('kafka') || has('profile') ? a.devices : 0, has('faults') ? 51 : 0, has('connections') ? connections : 0, has('soak') ? a.soak.devices : 0);
+      const n = Math.max(has('ingest') || has('alerts') || has('kafka') || has('profile') ? a.devices : 0, has('faults') ? 51 : 0, has('connections') ? connections : 0, has('city') ? Math.max(...a.city.fleets.map((f) => f.devices)) : 0, has('soak') ? a.soak.devices : 0);
       const t = performance.now();
       reg = await writeBenchRegistry(dir, n);
       log(`registry: ${n} devices + 1 operator (scrypt N=1024) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -176,6 +177,25 @@ async function main(argv: readonly string[]): Promise<number> {
       }));
       await rm(join(dir, `data-${sync}`), { recursive: true, force: true });
     }
+
+    if (has('city')) await section('city', async () => {
+      report.city = [];
+      for (const { devices: n, rates } of a.city.fleets) {
+        const fleetDevices = reg!.devices.slice(0, n);
+        for (const [name, start] of [
+          ['pipeline (fsync)', () => startPipeline({ ...pipelineOptions('pipeline (fsync)', `data-city-${n}`), sync: 'fsync' })],
+          ['bare Aedes', startAedes],
+        ] as const) {
+          log(`city rates: ${name}, ${n} devices, ${rates.join('/')} msg/s`);
+          await withFleet(start, fleetDevices, a, async (t, f) => {
+            for (const rate of rates) {
+              report.city!.push(await runCity(t, f, n, rate, { seconds: a.city.seconds, settleMs: 3000, spikesPerSec: 5, log, ...(t.counters ? { operator: reg!.operator } : {}) }));
+            }
+          });
+          await rm(join(dir, `data-city-${n}`), { recursive: true, force: true });
+        }
+      }
+    });
 
     if (has('faults')) await section('faults', async () => {
       log('faults: a well-behaved device beside a wrong-password flood and a frozen subscriber');

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile', 'soak'] as const;
+export const SECTIONS = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile', 'soak'] as const;
 export type Section = (typeof SECTIONS)[number];
-const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
+const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
 
 export interface BenchArgs {
   sections: Set<Section>;
@@ -24,6 +24,8 @@ export interface BenchArgs {
   profileSeconds: number;
   profileOut?: string;
   syncs: ('fsync' | 'write')[];
+  /** City rates: seconds per CPU window, and the device counts with their offered rates. */
+  city: { seconds: number; fleets: { devices: number; rates: number[] }[] };
   soak: { seconds: number; devices: number; rate: number; days: number };
 }
 
@@ -47,6 +49,9 @@ plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what e
                           and embedded pipelines side by side (default 500: below what the mock holds)
   --alert-rate <msgs/s>   offered rate for alert latency (default 10000, capped at 90 % of the
                           pipeline's sustained rate when that is lower)
+  --city-seconds <s>      length of each city-rates CPU window (default 20; --quick 10)
+  --city-devices <list>   city-rates fleets as devices:rate/rate..., comma-separated
+                          (default 1000:0/100/1000,10000:0/100)
   --sync <list>           embedded bus sync modes for ingest: fsync,write (default both)
   --profile-rate <msgs/s> rate for --profile (default: the pipeline's sustained rate, searched first)
   --profile-seconds <s>   profiled window (default 20)
@@ -83,6 +88,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       'kafka-rate': { type: 'string' },
       'alert-rate': { type: 'string' },
       sync: { type: 'string' },
+      'city-seconds': { type: 'string' },
+      'city-devices': { type: 'string' },
       'profile-rate': { type: 'string' },
       'profile-seconds': { type: 'string' },
       'profile-out': { type: 'string' },
@@ -131,6 +138,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     profileSeconds: int(values['profile-seconds'], 'profile-seconds', quick ? 10 : 20, 2, 300),
     ...(values['profile-out'] !== undefined ? { profileOut: values['profile-out'] } : {}),
     syncs: syncs as ('fsync' | 'write')[],
+    city: {
+      seconds: int(values['city-seconds'], 'city-seconds', quick ? 10 : 20, 2, 600),
+      fleets: parseCityFleets(values['city-devices'] ?? '1000:0/100/1000,10000:0/100'),
+    },
     soak: {
       seconds: int(values['soak-seconds'], 'soak-seconds', 300, 10, 86_400),
       devices: int(values['soak-devices'], 'soak-devices', 100, 1, 10_000),
@@ -138,4 +149,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       days: int(values['soak-days'], 'soak-days', 30, 1, 3650),
     },
   };
+}
+
+/** `1000:0/100/1000,10000:0/100` -> fleets of devices with their offered rates. */
+export function parseCityFleets(spec: string): { devices: number; rates: number[] }[] {
+  return spec.split(',').map((part) => {
+    const m = /^\s*(\d+):(\d+(?:\/\d+)*)\s*$/.exec(part);
+    if (!m) throw new Error(`--city-devices: expected devices:rate/rate..., got "${part}"`);
+    const devices = int(m[1], 'city-devices', 0, 1, 100_000);
+    return { devices, rates: (m[2] as string).split('/').map((r) => int(r, 'city-devices', 0, 0, 1_000_000)) };
+  });
 }

@@ -1,6 +1,7 @@
 import type { AlertLatencyResult } from '../scenarios/alerts';
 import type { ConnectionsResult } from '../scenarios/connections';
 import type { FaultPhase } from '../scenarios/faults';
+import type { CityRow } from '../scenarios/city';
 import type { CostResult } from '../scenarios/cost';
 import type { Hj212Result } from '../scenarios/hj212';
 import type { IngestResult } from '../scenarios/ingest';
@@ -17,6 +18,8 @@ export interface BenchReport {
   /** HJ 212 over TCP beside MQTT JSON, closed loop on one pipeline. */
   hj212?: Hj212Result;
   kafka?: { peer?: string; skipped?: string; cost?: CostResult[] };
+  /** CPU of the whole process at the rates cities run at, pipeline beside bare Aedes. */
+  city?: CityRow[];
   alerts?: AlertLatencyResult[];
   faults?: FaultPhase[];
   connections?: ConnectionsResult[];
@@ -174,6 +177,8 @@ export function formatReport(r: BenchReport): string {
     }
     out.push('', 'rate search, every window', searchTable(r.ingest));
   }
+  if (r.city?.length)
+    out.push('', 'CITY RATES (CPU of the whole process, all threads, from /proc; alert = device publish -> operator receives the red alert)', cityTable(r.city));
   if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
   else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
   if (r.kafka?.cost?.length) out.push('', `KAFKA vs EMBEDDED: CPU per message at a fixed offered rate (pipeline process only; the peer's own CPU beside it)`, costTable(r.kafka.cost));
@@ -246,4 +251,25 @@ export function costTable(results: readonly CostResult[]): string {
     ]);
   }
   return table(rows);
+}
+
+export function cityTable(rows: readonly CityRow[]): string {
+  const out = [['target', 'devices', 'offered msg/s', 'acked msg/s', 'CPU cores', 'CPU ms/msg', 'vs Aedes', 'PUBACK p50/p99 ms', 'alert p50/p99 ms', 'alerts', 'RSS MB']];
+  for (const r of rows) {
+    const aedes = rows.find((b) => b.target === 'bare Aedes' && b.devices === r.devices && b.rate === r.rate);
+    out.push([
+      r.target,
+      n0(r.devices),
+      n0(r.rate),
+      r.rate ? n0(r.acked) : '-',
+      r.cores.toFixed(3),
+      r.msPerMsg === undefined ? '-' : r.msPerMsg.toFixed(2),
+      r.target === 'bare Aedes' || !aedes || aedes.cores <= 0 ? '' : `${(r.cores / aedes.cores).toFixed(1)}x`,
+      r.pubackP50 === undefined ? '-' : `${n1(r.pubackP50)} / ${n1(r.pubackP99)}`,
+      r.alertP50 === undefined ? '-' : `${n1(r.alertP50)} / ${n1(r.alertP99)}`,
+      r.spikes === undefined ? '-' : `${r.alertsReceived}/${r.spikes}`,
+      n0(r.rssMb),
+    ]);
+  }
+  return table(out);
 }

@@ -22,6 +22,8 @@ export interface FleetTotals {
 export interface ConnectResult {
   connected: number;
   failed: number;
+  /** CONNACK 3 (server unavailable: its secret checks were queued full) answers retried. */
+  busyRetries: number;
   ms: number;
   firstError?: string;
 }
@@ -116,6 +118,7 @@ export async function startFleet(devices: readonly DeviceSpec[], workers = 2): P
       return {
         connected: results.reduce((s, r) => s + r.connected, 0),
         failed: results.reduce((s, r) => s + r.failed, 0),
+        busyRetries: results.reduce((s, r) => s + r.busyRetries, 0),
         ms: Math.max(...results.map((r) => r.ms)),
         ...(firstError ? { firstError } : {}),
       };

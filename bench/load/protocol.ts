@@ -49,7 +49,7 @@ export interface Mark {
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'connected'; connected: number; failed: number; ms: number; firstError?: string }
+  | { type: 'connected'; connected: number; failed: number; busyRetries: number; ms: number; firstError?: string }
   | Mark
   | { type: 'stopped'; inflight: number }
   | { type: 'error'; message: string };

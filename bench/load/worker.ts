@@ -141,21 +141,33 @@ async function connectAll(msg: Extract<ToWorker, { type: 'connect' }>): Promise<
   const started = performance.now();
   let next = 0;
   let failed = 0;
+  let busyRetries = 0;
   let firstError: string | undefined;
   const lane = async () => {
     for (let i = next++; i < conns.length; i = next++) {
-      try {
-        await openConn(conns[i]!, msg.host, msg.port, msg.auth, 60_000);
-      } catch (err) {
-        failed++;
-        firstError ??= err instanceof Error ? err.message : String(err);
+      // A busy server answers CONNACK 3 (server unavailable): real devices retry after a pause.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await openConn(conns[i]!, msg.host, msg.port, msg.auth, 60_000);
+          break;
+        } catch (err) {
+          const text = err instanceof Error ? err.message : String(err);
+          if (text === 'CONNACK return code 3' && attempt < 20) {
+            busyRetries++;
+            await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+            continue;
+          }
+          failed++;
+          firstError ??= text;
+          break;
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, msg.concurrency) }, lane));
   conns = conns.filter((c) => c.up);
   gauges = conns.filter((c) => c.spec.spikeLevel !== undefined);
-  send({ type: 'connected', connected: conns.length, failed, ms: performance.now() - started, ...(firstError ? { firstError } : {}) });
+  send({ type: 'connected', connected: conns.length, failed, busyRetries, ms: performance.now() - started, ...(firstError ? { firstError } : {}) });
 }
 
 function armSpikes(dtMs: number): void {

@@ -73,8 +73,17 @@ export interface Bus {
   /** Consumes topics as a consumer group; one handler per topic. */
   subscribe<N extends TopicName>(group: string, handlers: HandlerMap<N>, options?: SubscribeOptions): Promise<Subscription>;
   /** A keyed, durable state log (a compacted changelog) for a stateful stage. */
-  stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>>;
+  stateLog<T>(name: string, decode: (value: unknown) => T, options?: StateLogOptions): Promise<StateLog<T>>;
   close(): Promise<void>;
+}
+
+export interface StateLogOptions {
+  /**
+   * The state is written between a stage's outputs and the acknowledgement of its input (as
+   * `StateCache` does): `put` may resolve once written, and the bus makes it durable before it
+   * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it.
+   */
+  readonly deferSync?: boolean;
 }
 
 /**

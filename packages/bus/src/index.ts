@@ -1,4 +1,4 @@
-export type { Bus, BusRecord, Delivery, BatchHandler, HandlerMap, SubscribeOptions, Subscription, StateLog } from './bus';
+export type { Bus, BusRecord, Delivery, BatchHandler, HandlerMap, SubscribeOptions, Subscription, StateLog, StateLogOptions } from './bus';
 export { deadLetterOf, describeIssues } from './dead-letter';
 export type { DeadLetterSource } from './dead-letter';
 export { createEmbeddedBus } from './embedded/embedded-bus';

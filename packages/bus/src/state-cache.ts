@@ -14,7 +14,8 @@ export class StateCache<T> {
   ) {}
 
   static async open<T>(bus: Bus, name: string, decode: (value: unknown) => T): Promise<StateCache<T>> {
-    const log = await bus.stateLog(name, decode);
+    // Flushed after the stage's outputs and before its input is acknowledged: a checkpoint's sync covers it.
+    const log = await bus.stateLog(name, decode, { deferSync: true });
     return new StateCache(log, await log.restore());
   }
 

@@ -6,7 +6,7 @@ import { codeOf, failureKind, isolatePoison, messageOf } from '../isolate';
 import type { ActiveConsumer, LagGate } from './backpressure';
 import type { DecodeCache, DecodeResult } from './decode-cache';
 import type { LogRecord } from './frame';
-import type { CoalescingCommitter, OffsetStore } from './offsets';
+import type { Committer } from './checkpoints';
 import type { ReadCursor, TopicLog } from './topic-log';
 
 export interface RetryPolicy {
@@ -23,7 +23,7 @@ export interface ConsumerOptions {
   readonly group: string;
   readonly log: TopicLog;
   /** Commits the group's position (coalesced; flushed when the loop ends). */
-  readonly commits: CoalescingCommitter;
+  readonly commits: Committer;
   /** Backpressure bookkeeping: the loop reports its progress to it and publishes on its behalf. */
   readonly gate: LagGate;
   readonly me: ActiveConsumer;
@@ -53,8 +53,7 @@ interface Decoded {
  * none. Resolves once the position is known, so that records appended after `subscribe` resolves
  * reach a 'latest' group.
  */
-export async function startPosition(log: TopicLog, offsets: OffsetStore, group: string, start: 'earliest' | 'latest', logger: Logger): Promise<number> {
-  const committed = await offsets.read(group);
+export function startPosition(log: TopicLog, committed: number | null, group: string, start: 'earliest' | 'latest', logger: Logger): number {
   if (committed === null) return start === 'latest' ? log.nextOffset : log.earliestOffset;
   if (committed > log.nextOffset) {
     // Only after a power loss with sync 'write': the log lost records the group had consumed.

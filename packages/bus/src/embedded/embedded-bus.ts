@@ -2,13 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '@ganzhi/log';
 import { GanzhiError, TOPIC_NAMES, topicKey, type DeadLetter, type TopicName, type TopicValue } from '@ganzhi/schemas';
-import type { Bus, BusRecord, HandlerMap, StateLog, SubscribeOptions, Subscription } from '../bus';
+import type { Bus, BusRecord, HandlerMap, StateLog, StateLogOptions, SubscribeOptions, Subscription } from '../bus';
 import { LagGate, type ActiveConsumer } from './backpressure';
 import { runConsumer, startPosition, type AnyBatchHandler, type RetryPolicy } from './consumer';
 import { DecodeCache } from './decode-cache';
 import { prepareRecord, type PreparedRecord } from './frame';
 import { lockDir } from './lock';
-import { CoalescingCommitter, OffsetStore } from './offsets';
+import { Checkpoints } from './checkpoints';
+import { LegacyOffsets } from './offsets';
 import { compactIfWorthIt, stateLogOn } from './state-log';
 import { TopicLog, type LogStats, type TopicLogOptions } from './topic-log';
 
@@ -51,7 +52,20 @@ export interface EmbeddedBusOptions {
   readonly commitIntervalMs?: number;
   /** Decoded records kept per topic so that groups reading the same region decode a record once. Default 20 000. */
   readonly decodeCacheRecords?: number;
+  /**
+   * Topics only stages publish, derived from other records (with sync 'fsync'): their appends
+   * resolve once written and are synced by the next checkpoint, before any consumer position is
+   * committed (see `TopicLogOptions.deferSync`). Default: readings, signals and alert changes.
+   * Every other topic (what devices, operators and the API publish) is synced before its publish
+   * resolves: a PUBACK or an HTTP answer promises it.
+   */
+  readonly deferSyncTopics?: readonly TopicName[];
+  /** Called before every fdatasync, with the log's name (fault injection: a test holds the disk). */
+  readonly beforeSync?: (log: string) => Promise<void> | void;
 }
+
+/** Topics that only stages publish, from records already on the bus (see `deferSyncTopics`). */
+export const DERIVED_TOPICS: readonly TopicName[] = ['ganzhi.readings.v1', 'ganzhi.signals.v1', 'ganzhi.alerts.v1'];
 
 export type EmbeddedBusStats = Readonly<LogStats> & {
   /** Publish calls waiting for backpressure right now. */
@@ -107,10 +121,13 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const lock = await lockDir(dir);
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
   const byTopic = options.retentionByTopic ?? {};
-  const logOptions = (logDir: string, name: string, retained: boolean): TopicLogOptions => ({
+  const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
+  const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name)): TopicLogOptions => ({
     dir: logDir,
     name,
     sync,
+    deferSync,
+    ...(options.beforeSync ? { beforeSync: options.beforeSync } : {}),
     segmentBytes,
     retentionBytes: retained ? positive(`retentionByTopic.${name}.bytes`, byTopic[name as TopicName]?.bytes, retentionBytes) : Infinity,
     retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,
@@ -118,19 +135,37 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     stats,
   });
 
-  type Topic = { log: TopicLog; offsets: OffsetStore; cache: DecodeCache };
+  type Topic = { log: TopicLog; legacy: LegacyOffsets; cache: DecodeCache };
   const topics = new Map<string, Topic>();
-  const stateLogs = new Map<string, Promise<TopicLog>>();
   try {
     for (const name of TOPIC_NAMES) {
       const logDir = join(dir, 'topics', name);
-      topics.set(name, { log: await TopicLog.open(logOptions(logDir, name, true)), offsets: new OffsetStore(logDir, sync), cache: new DecodeCache(decodeCacheRecords) });
+      topics.set(name, { log: await TopicLog.open(logOptions(logDir, name, true)), legacy: new LegacyOffsets(logDir), cache: new DecodeCache(decodeCacheRecords) });
     }
   } catch (err) {
     for (const t of topics.values()) await t.log.close();
     await lock.release();
     throw err;
   }
+  const stateLogs = new Map<string, Promise<TopicLog>>();
+  /** Syncs every log written since the last checkpoint, all at once. */
+  const syncLogs = async (): Promise<void> => {
+    const logs: TopicLog[] = [];
+    for (const t of topics.values()) if (t.log.needsSync) logs.push(t.log);
+    for (const p of stateLogs.values()) {
+      const log = await p.catch(() => null);
+      if (log?.needsSync) logs.push(log);
+    }
+    await Promise.all(logs.map((l) => l.syncDirty()));
+  };
+  const checkpoints = await Checkpoints.open({
+    dir,
+    sync,
+    intervalMs: commitIntervalMs,
+    syncLogs,
+    logger,
+    legacy: (topic, group) => topics.get(topic)?.legacy.read(group) ?? Promise.resolve(null),
+  });
 
   const enforceRetention = async (now = Date.now()): Promise<number> => {
     let deleted = 0;
@@ -195,21 +230,20 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     let active: ActiveConsumer[] = [];
     try {
       const starts = await Promise.all(
-        entries.map(([topic]) => {
+        entries.map(async ([topic]) => {
           const t = topics.get(topic) as Topic;
-          return startPosition(t.log, t.offsets, group, opts.start ?? 'earliest', logger);
+          return startPosition(t.log, await checkpoints.position(topic, group), group, opts.start ?? 'earliest', logger);
         }),
       );
       active = entries.map(([topic], i) => gate.register(topic, group, starts[i] as number));
       loops = entries.map(([topic, handler], i) => {
         const t = topics.get(topic) as Topic;
         const from = starts[i] as number;
-        const onError = (err: unknown): void => logger.error({ topic, group, err }, 'offset commit failed; retrying');
         const consumer = {
           topic,
           group,
           log: t.log,
-          commits: new CoalescingCommitter(t.offsets, group, from, commitIntervalMs, 10 * maxBatch, onError),
+          commits: checkpoints.committer(topic, group, from, 10 * maxBatch),
           gate,
           me: active[i] as ActiveConsumer,
           cache: t.cache,
@@ -249,13 +283,13 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     return subscription;
   };
 
-  const stateLog = async <T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>> => {
+  const stateLog = async <T>(name: string, decode: (value: unknown) => T, stateOptions: StateLogOptions = {}): Promise<StateLog<T>> => {
     if (closed || closing) throw closedError();
     if (!STATE_NAME.test(name)) throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `state log name "${name}" must match ${STATE_NAME.source}`);
     let opening = stateLogs.get(name);
     if (!opening) {
       opening = (async () => {
-        const log = await TopicLog.open(logOptions(join(dir, 'state', name), `state.${name}`, false));
+        const log = await TopicLog.open(logOptions(join(dir, 'state', name), `state.${name}`, false, stateOptions.deferSync === true));
         await compactIfWorthIt(log, logger);
         return log;
       })();
@@ -272,6 +306,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       await Promise.all([...subscriptions].map((s) => s.close()));
       closed = true;
       gate.close();
+      await checkpoints.close();
       for (const t of topics.values()) await t.log.close();
       for (const p of stateLogs.values()) await (await p.catch(() => null))?.close();
       await lock.release();

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@ganzhi/log';
@@ -37,6 +38,18 @@ export interface TopicLogOptions {
   readonly retentionMs: number;
   readonly logger: Logger;
   readonly stats: LogStats;
+  /**
+   * With sync 'fsync': appends resolve once written (visible to readers, safe from a process
+   * crash) and the file is synced by `syncDirty()`, which the bus's checkpoint calls before it
+   * commits any consumer position. For what stages derive from other records (readings, signals,
+   * alert changes, stage state): after a power loss they are derived again from input whose
+   * position was never committed. Default false: every append resolves after its fdatasync.
+   */
+  readonly deferSync?: boolean;
+  /** Most recent records kept in memory for readers close to the end (no file read). Default 8192. */
+  readonly tailRecords?: number;
+  /** Called before every fdatasync of this log (fault injection: a test holds the disk back). */
+  readonly beforeSync?: (log: string) => Promise<void> | void;
 }
 
 /** A consumer's position: the next offset to read and, as a hint, where it starts on disk. */
@@ -76,6 +89,13 @@ export class TopicLog {
   private closing = false;
   private failed: GanzhiError | null = null;
   private retention: Promise<number> = Promise.resolve(0);
+  /** Written but not yet synced (deferSync only). */
+  private dirty = false;
+  private syncing: Promise<void> = Promise.resolve();
+  /** The newest visible records, `tail[i]` at offset `tailStart + i`. */
+  private tail: LogRecord[] = [];
+  private tailStart = 0;
+  private readonly tailCap: number;
 
   private constructor(opts: TopicLogOptions, segments: Segment[], fd: FileHandle) {
     this.opts = opts;
@@ -84,6 +104,8 @@ export class TopicLog {
     this.active = segments[segments.length - 1] as Segment;
     this.fd = fd;
     this.next = this.active.nextOffset as number;
+    this.tailStart = this.next;
+    this.tailCap = opts.tailRecords ?? 8192;
   }
 
   /** Opens (or creates) the log, truncating a torn or corrupt tail of the last segment. */
@@ -187,6 +209,14 @@ export class TopicLog {
 
   /** Reads up to `max` durable records at the cursor and advances it past them. */
   async read(cursor: ReadCursor, max: number): Promise<LogRecord[]> {
+    if (cursor.offset >= this.tailStart && cursor.offset < this.next) {
+      const from = cursor.offset - this.tailStart;
+      const records = this.tail.slice(from, from + max);
+      cursor.offset += records.length;
+      // No file position: a later read from the file finds it through the segment's index.
+      cursor.segmentBase = -1;
+      return records;
+    }
     for (let attempts = 0; attempts < this.segments.length + 1; attempts++) {
       if (cursor.offset >= this.next) return [];
       const i = this.segmentIndexOf(cursor.offset);
@@ -299,13 +329,45 @@ export class TopicLog {
     this.segments = [seg];
     this.active = seg;
     this.next = seg.nextOffset;
+    this.tail = [];
+    this.tailStart = this.next;
     this.fd = await open(seg.path, 'r+');
+  }
+
+  /** Whether appends were written since the last sync (deferSync logs). */
+  get needsSync(): boolean {
+    return this.dirty;
+  }
+
+  /**
+   * Makes every append written so far durable (deferSync logs; a no-op otherwise or when nothing
+   * was written since). A failed sync fails the log: its page cache can no longer be trusted.
+   */
+  syncDirty(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (!this.dirty) return this.syncing;
+    this.dirty = false;
+    const fd = this.fd;
+    const run = this.syncing.then(async () => {
+      try {
+        await this.opts.beforeSync?.(this.name);
+        await fd.datasync();
+        this.opts.stats.fsyncs++;
+      } catch (err) {
+        this.failed = new GanzhiError('GANZHI_ERR_BUS_UNAVAILABLE', `append to ${this.name} failed (sync)`, { cause: err });
+        this.opts.logger.error({ log: this.name, err }, 'log sync failed');
+        throw this.failed;
+      }
+    });
+    this.syncing = run.catch(() => undefined);
+    return run;
   }
 
   /** Stops accepting appends, writes what is pending, and closes the files. */
   async close(): Promise<void> {
     this.closing = true;
     if (this.flushing) await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.syncDirty().catch(() => undefined);
     await this.retention;
     for (const w of [...this.waiters]) w();
     await this.fd.close().catch(() => undefined);
@@ -356,12 +418,18 @@ export class TopicLog {
       const first = this.next;
       stage = 'write';
       const buf = this.encode(batch, first, null, start);
-      await writeAll(this.fd, buf, start);
+      // One synchronous write: a few microseconds into the page cache, cheaper than a round trip
+      // through libuv's thread pool; only the fdatasync (milliseconds, mostly waiting) goes there.
+      writeAllSync(this.fd.fd, buf, start);
       stats.writes++;
       if (sync === 'fsync') {
-        stage = 'sync';
-        await this.fd.datasync();
-        stats.fsyncs++;
+        if (this.opts.deferSync) this.dirty = true;
+        else {
+          stage = 'sync';
+          await this.opts.beforeSync?.(this.name);
+          await this.fd.datasync();
+          stats.fsyncs++;
+        }
       }
       // Durable: make it visible.
       let count = 0;
@@ -371,6 +439,7 @@ export class TopicLog {
         if (call.timestamp > newest) newest = call.timestamp;
       }
       this.indexBatch(batch, first, start);
+      this.remember(batch, first);
       this.active.size = start + buf.length;
       this.next = first + count;
       this.active.nextOffset = this.next;
@@ -406,6 +475,24 @@ export class TopicLog {
     return buf;
   }
 
+  /** Keeps the batch's records in the tail (the strings are the ones just framed). */
+  private remember(batch: readonly PendingAppend[], firstOffset: number): void {
+    if (this.tailCap <= 0) return;
+    if (firstOffset !== this.tailStart + this.tail.length) {
+      this.tail = [];
+      this.tailStart = firstOffset;
+    }
+    let offset = firstOffset;
+    for (const call of batch) {
+      for (const r of call.records) this.tail.push({ offset: offset++, timestamp: call.timestamp, key: r.key, json: r.json });
+    }
+    if (this.tail.length > 2 * this.tailCap) {
+      const drop = this.tail.length - this.tailCap;
+      this.tail = this.tail.slice(drop);
+      this.tailStart += drop;
+    }
+  }
+
   private indexBatch(batch: readonly PendingAppend[], firstOffset: number, filePos: number): void {
     let pos = filePos;
     let offset = firstOffset;
@@ -418,6 +505,8 @@ export class TopicLog {
   }
 
   private async roll(): Promise<void> {
+    // A deferred log's sealed segment is synced before its handle goes.
+    await this.syncDirty();
     await this.fd.close();
     const seg = new Segment(this.opts.dir, this.next, 0, true);
     seg.onHoles = quarantine(this.opts);
@@ -430,6 +519,11 @@ export class TopicLog {
 }
 
 function noop(): void {}
+
+function writeAllSync(fd: number, buf: Buffer, position: number): void {
+  let done = 0;
+  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
+}
 
 async function writeAll(fd: FileHandle, buf: Buffer, position: number): Promise<void> {
   let done = 0;
