@@ -167,4 +167,23 @@ describe('embedded bus: derived topics are synced by checkpoints', () => {
     await sub2.close();
     expect(live.items.map((d) => [d.offset, d.key, d.value, d.timestamp])).toEqual(cold.items.map((d) => [d.offset, d.key, d.value, d.timestamp]));
   });
+
+  it('keeps a deferred state log working while checkpoints sync it and it compacts (no failed log, nothing lost)', async () => {
+    // each sync of the state log takes a while, so compactions happen while one is in progress
+    const slowSync = (log: string) => (log === 'state.busy' ? new Promise<void>((resolve) => setTimeout(resolve, 3)) : undefined);
+    bus = await createEmbeddedBus({ dir, commitIntervalMs: 0, beforeSync: slowSync });
+    const state = await bus.stateLog('busy', (v) => v as number, { deferSync: true });
+    const seen = new Collector<Delivery<Reading>>();
+    const sub = await bus.subscribe('busy-reader', { [READINGS]: async (b: readonly Delivery<Reading>[]) => seen.push(...b) }, { maxBatch: 1 });
+    // 3 keys and 400 puts: the log compacts several times while every handled reading is checkpointed
+    for (let i = 1; i <= 400; i++) {
+      await Promise.all([bus.publish(READINGS, [{ key: 'd', value: reading('t', 'd', i) }]), state.put([{ key: `k${i % 3}`, value: i }])]);
+    }
+    await seen.count(400, 'readings');
+    await sub.close();
+    await bus.close();
+    bus = await createEmbeddedBus({ dir });
+    const again = await bus.stateLog('busy', (v) => v as number, { deferSync: true });
+    expect(await again.restore()).toEqual(new Map([['k0', 399], ['k1', 400], ['k2', 398]]));
+  }, 60_000);
 });

@@ -148,13 +148,13 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     throw err;
   }
   const stateLogs = new Map<string, Promise<TopicLog>>();
-  /** Syncs every log written since the last checkpoint, all at once. */
+  /** Syncs every log written since the last checkpoint, all at once (and waits for syncs in progress). */
   const syncLogs = async (): Promise<void> => {
     const logs: TopicLog[] = [];
-    for (const t of topics.values()) if (t.log.needsSync) logs.push(t.log);
+    for (const t of topics.values()) logs.push(t.log);
     for (const p of stateLogs.values()) {
       const log = await p.catch(() => null);
-      if (log?.needsSync) logs.push(log);
+      if (log) logs.push(log);
     }
     await Promise.all(logs.map((l) => l.syncDirty()));
   };

@@ -91,6 +91,7 @@ export class TopicLog {
   private retention: Promise<number> = Promise.resolve(0);
   /** Written but not yet synced (deferSync only). */
   private dirty = false;
+  /** Syncs and file switches (roll, compaction), one at a time (see `exclusive`). */
   private syncing: Promise<void> = Promise.resolve();
   /** The newest visible records, `tail[i]` at offset `tailStart + i`. */
   private tail: LogRecord[] = [];
@@ -315,23 +316,27 @@ export class TopicLog {
     } finally {
       await out.close();
     }
-    await this.fd.close();
-    await rename(tmp, seg.path);
-    await fsyncDir(this.opts.dir);
-    // A previous empty active segment with the same base was replaced by the rename: close it too.
-    for (const s of this.segments) await s.close();
-    const old = this.segments.filter((s) => s.base !== base);
-    for (const s of old) await unlink(s.path);
-    if (old.length) await fsyncDir(this.opts.dir);
-    seg.size = buf.length;
-    seg.nextOffset = base + records.length;
-    seg.newestTimestamp = timestamp;
-    this.segments = [seg];
-    this.active = seg;
-    this.next = seg.nextOffset;
-    this.tail = [];
-    this.tailStart = this.next;
-    this.fd = await open(seg.path, 'r+');
+    await this.exclusive(async () => {
+      await this.fd.close();
+      await rename(tmp, seg.path);
+      await fsyncDir(this.opts.dir);
+      // A previous empty active segment with the same base was replaced by the rename: close it too.
+      for (const s of this.segments) await s.close();
+      const old = this.segments.filter((s) => s.base !== base);
+      for (const s of old) await unlink(s.path);
+      if (old.length) await fsyncDir(this.opts.dir);
+      seg.size = buf.length;
+      seg.nextOffset = base + records.length;
+      seg.newestTimestamp = timestamp;
+      this.segments = [seg];
+      this.active = seg;
+      this.next = seg.nextOffset;
+      this.tail = [];
+      this.tailStart = this.next;
+      this.fd = await open(seg.path, 'r+');
+      // Everything live is in the new segment, synced before the rename.
+      this.dirty = false;
+    });
   }
 
   /** Whether appends were written since the last sync (deferSync logs). */
@@ -340,18 +345,18 @@ export class TopicLog {
   }
 
   /**
-   * Makes every append written so far durable (deferSync logs; a no-op otherwise or when nothing
-   * was written since). A failed sync fails the log: its page cache can no longer be trusted.
+   * Makes every append written so far durable (deferSync logs; otherwise, or when nothing was
+   * written since, it only waits for a sync or file switch in progress). A failed sync fails the
+   * log: its page cache can no longer be trusted.
    */
   syncDirty(): Promise<void> {
     if (this.failed) return Promise.reject(this.failed);
-    if (!this.dirty) return this.syncing;
-    this.dirty = false;
-    const fd = this.fd;
-    const run = this.syncing.then(async () => {
+    return this.exclusive(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
       try {
         await this.opts.beforeSync?.(this.name);
-        await fd.datasync();
+        await this.fd.datasync();
         this.opts.stats.fsyncs++;
       } catch (err) {
         this.failed = new GanzhiError('GANZHI_ERR_BUS_UNAVAILABLE', `append to ${this.name} failed (sync)`, { cause: err });
@@ -359,7 +364,12 @@ export class TopicLog {
         throw this.failed;
       }
     });
-    this.syncing = run.catch(() => undefined);
+  }
+
+  /** Runs `fn` after every sync and file switch before it, and before those after it (they use `this.fd`). */
+  private exclusive<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.syncing.then(fn);
+    this.syncing = run.then(noop, noop);
     return run;
   }
 
@@ -507,10 +517,12 @@ export class TopicLog {
   private async roll(): Promise<void> {
     // A deferred log's sealed segment is synced before its handle goes.
     await this.syncDirty();
-    await this.fd.close();
     const seg = new Segment(this.opts.dir, this.next, 0, true);
     seg.onHoles = quarantine(this.opts);
-    this.fd = await open(seg.path, 'wx');
+    await this.exclusive(async () => {
+      await this.fd.close();
+      this.fd = await open(seg.path, 'wx');
+    });
     if (this.opts.sync === 'fsync') await fsyncDir(this.opts.dir);
     this.segments.push(seg);
     this.active = seg;
