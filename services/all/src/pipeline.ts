@@ -94,6 +94,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
           bus,
           logger,
           now,
+          metrics: deps.metrics,
           setup: await prepareNotifier(notify.settings, deps.registry, notify.env),
           sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notify.settings.GANZHI_NOTIFY_SMTP_URL, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
         },

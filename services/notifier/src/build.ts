@@ -1,5 +1,6 @@
 import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
+import type { Metrics } from '@ganzhi/metrics';
 import {
   OutboxEntrySchema,
   newEntry,
@@ -21,6 +22,8 @@ export interface NotifierDeps {
   sender: Sender;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics: notifications, attempts, retries, deliveries and their latency by receiver type, the pending outbox. */
+  metrics?: Metrics | undefined;
 }
 
 export interface NotifierOptions {
@@ -98,6 +101,8 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
   let lastPrune = 0;
 
   const all = <T>(c: StateCache<T>) => [...c.keys()].map((k) => c.get(k)!);
+  const metrics = deps.metrics;
+  const typeOf = (receiver: string) => setup.receivers.get(receiver)?.type ?? setup.directory.get(receiver)?.type ?? 'unknown';
   const view: PlannerView = { group: (k) => groups!.get(k), groups: () => all(groups!), repeats: () => all(repeats!) };
 
   /** Applies a planner step; returns the ids of the notifications new to the outbox. */
@@ -107,6 +112,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
       if (outbox!.get(n.id)) continue; // already there: a re-delivered change derives the same key
       outbox!.set(n.id, newEntry(n, now()));
       added.push(n.id);
+      metrics?.notifyCreated.inc({ receiver_type: typeOf(n.receiver) });
     }
     for (const [k, v] of fx.groups) v ? groups!.set(k, v) : groups!.delete(k);
     for (const [k, v] of fx.repeats) v ? repeats!.set(k, v) : repeats!.delete(k);
@@ -133,6 +139,19 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
       const t = setTimeout(resolve, ms);
       abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
+
+  /** Counts one attempt and, when it ended the notification, the delivery (metrics, when given). */
+  function observe(key: string, before: OutboxEntry, after: OutboxEntry) {
+    if (!metrics) return;
+    const type = typeOf(key);
+    const attempt = after.attempts.at(-1)!;
+    const outcome = attempt.ok ? 'ok' : 'error';
+    metrics.notifyAttempts.inc({ receiver_type: type, outcome });
+    metrics.notifyAttemptSeconds.observe({ receiver_type: type, outcome }, attempt.durationMs / 1000);
+    if (after.status === 'pending') metrics.notifyRetries.inc({ receiver_type: type });
+    else metrics.notifyDeliveries.inc({ receiver_type: type, outcome: after.status });
+    if (after.status === 'delivered') metrics.notifyDeliverySeconds.observe({ receiver_type: type }, Math.max(0, (after.doneAt ?? before.createdAt) - before.createdAt) / 1000);
+  }
 
   /** One receiver's lane: its notifications in order, each until delivered or given up. */
   async function drain(key: string, lane: { queue: string[]; running: boolean }) {
@@ -163,6 +182,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
         const at = now();
         const next = recordAttempt(entry, { at, ok: verdict.ok, durationMs: Date.now() - started, ...(verdict.error ? { error: verdict.error } : {}) }, verdict.retry ?? false, retry);
         stats.attempts++;
+        observe(key, entry, next);
         if (next.status === 'delivered') stats.delivered++;
         else if (next.status === 'failed') {
           stats.failed++;
@@ -223,6 +243,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
         StateCache.open(bus, 'notifier.groups', (v) => v as GroupBuffer),
         StateCache.open(bus, 'notifier.repeats', (v) => v as RepeatEntry),
       ]);
+      metrics?.setNotifyOutboxSource(() => all(outbox!).map((e) => ({ receiverType: typeOf(e.receiver), status: e.status })));
       // Resume what was not delivered before the last stop, in the order it was created.
       const pending = all(outbox).filter((e) => e.status === 'pending').sort((a, b) => a.createdAt - b.createdAt);
       if (pending.length) log.info({ pending: pending.length }, 'resuming undelivered notifications');
