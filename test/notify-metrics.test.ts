@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { startPeer, startSmtp } from './helpers/receivers';
  * a red alert goes to a webhook that takes it, one that fails once then recovers, one that refuses
  * it (HTTP 404, given up at once), one that stays down (503, still pending), a WeCom robot and an
  * e-mail over a real SMTP server; the counters and histograms tell each outcome by receiver type.
+ * The process also reads template overrides from files (GANZHI_NOTIFY_TEMPLATES_DIR): the WeCom
+ * message and the e-mail subject are the operator's own.
  */
 let aio: AllInOne;
 let dir = '';
@@ -27,6 +29,9 @@ beforeAll(async () => {
     return undefined;
   });
   smtp = await startSmtp();
+  await mkdir(join(dir, 'templates'));
+  await writeFile(join(dir, 'templates', 'wecom.body.zh-CN.mustache'), '# 值班通知 {{count}}\n{{#alerts}}- <font color="{{wecomColor}}">{{gradeLabel}}</font> {{deviceId}} {{valueText}}/{{thresholdText}}\n{{/alerts}}');
+  await writeFile(join(dir, 'templates', 'email.title.zh-CN.mustache'), '[Ganzhi] {{gradeLabel}} {{#first}}{{deviceId}}{{/first}}');
   await writeFile(
     join(dir, 'routes.json'),
     JSON.stringify({
@@ -45,6 +50,7 @@ beforeAll(async () => {
   aio = await startAllInOne({
     env: {
       GANZHI_NOTIFY_ROUTES_FILE: join(dir, 'routes.json'),
+      GANZHI_NOTIFY_TEMPLATES_DIR: join(dir, 'templates'),
       GANZHI_NOTIFY_SMTP_URL: smtp.url,
       GANZHI_NOTIFY_RETRY_INITIAL_MS: '50',
       GANZHI_NOTIFY_RETRY_MAX_MS: '200',
@@ -112,5 +118,14 @@ describe('notifier metrics on /metrics', () => {
     expect(peer.on('/refuse')).toHaveLength(1);
     expect(peer.on('/wecom/cgi-bin/webhook/send')).toHaveLength(1);
     expect(smtp.mails).toHaveLength(1);
+  });
+
+  it('render with the template files of GANZHI_NOTIFY_TEMPLATES_DIR instead of the shipped ones', () => {
+    // the first test waited for every delivery: the WeCom robot and the SMTP server have theirs
+    const [wecom] = peer.on('/wecom/cgi-bin/webhook/send');
+    expect(wecom!.body).toEqual({ msgtype: 'markdown', markdown: { content: '# 值班通知 1\n- <font color="warning">红色预警（I级）</font> gauge-001 15.5/15.2' } }); // trimmed
+    expect(smtp.mails[0]!.subject).toBe('[Ganzhi] 红色预警（I级） gauge-001');
+    // parts without a file keep the shipped template
+    expect(smtp.mails[0]!.html).toContain('color:#E02020');
   });
 });

@@ -65,6 +65,37 @@ describe('the notify planner', () => {
     expect(p.change(change({ level: 'blue' }), 0)).toEqual(['operator:op-field/sms: g1/raised/blue']);
   });
 
+  it('matches on site, rule and device (any of each list, all fields together)', () => {
+    const p = setup({
+      groupWaitSec: 0,
+      routes: [
+        { match: { site: ['south'], ruleId: ['r'] }, to: ['hook'] },
+        { match: { deviceId: ['g7', 'g8'] }, to: ['group:river-duty'] },
+        { match: { kind: ['fire_sensor'] }, to: ['operator:op-field'] },
+      ],
+    });
+    expect(p.change(change({ site: 'south' }), 0)).toEqual(['hook: g1/raised/orange']);
+    expect(p.change(change({ site: 'south', ruleId: 'other', deviceId: 'g8' }), 0)).toEqual(['group:river-duty/chat: g8/raised/orange']);
+    expect(p.change(change({ site: undefined, deviceId: 'g7' }), 0)).toEqual(['group:river-duty/chat: g7/raised/orange']);
+    expect(p.change(change({ kind: 'fire_sensor', deviceId: 'f1' }), 0)).toEqual(['operator:op-field/sms: f1/raised/orange']);
+    expect(p.change(change({ site: 'north' }), 0)).toEqual([]); // no child matches and the root sends nowhere
+  });
+
+  it('notifies the later lifecycle events a route names: resolved and closed', () => {
+    const p = setup({ groupWaitSec: 0, to: ['hook'], events: ['raised', 'upgraded', 'escalated', 'resolved', 'closed'] });
+    const steps: [AlertChange['event']['type'], AlertChange['status'], AlertChange['level']][] = [
+      ['raised', 'open', 'orange'],
+      ['upgraded', 'open', 'red'],
+      ['escalated', 'open', 'red'],
+      ['acknowledged', 'acknowledged', 'red'],
+      ['resolved', 'resolved', 'red'],
+      ['cleared', 'resolved', 'red'],
+      ['closed', 'closed', 'red'],
+    ];
+    const sent = steps.flatMap(([type, status, level]) => p.change(change({ type, status, level }), 0));
+    expect(sent).toEqual(['hook: g1/raised/orange', 'hook: g1/upgraded/red', 'hook: g1/escalated/red', 'hook: g1/resolved/red', 'hook: g1/closed/red']);
+  });
+
   it('notifies only the events a route names, and never a silenced or inhibited change', () => {
     const p = setup({ groupWaitSec: 0, to: ['hook'], events: ['raised'] });
     expect(p.change(change({ type: 'upgraded' }), 0)).toEqual([]);
