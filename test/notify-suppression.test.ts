@@ -10,9 +10,11 @@ import { startPeer } from './helpers/receivers';
 /**
  * What the alert manager decided not to page is not paged by the notifier either: a change
  * covered by a silence (maintenance window) and a value alert inhibited by its device's offline
- * alert are recorded (notify: false) and reach no receiver, while the offline alert itself does.
- * Everything runs through the real pipeline and bus; a webhook of the test's own is the receiver.
+ * alert are recorded (notify: false) and reach no receiver, while the offline alert itself does;
+ * the repeats of an alert still open wait out a silence. Everything runs through the real pipeline
+ * and bus, on a clock of the test's own; a webhook of the test's own is the receiver.
  */
+let clock = Date.now();
 let p: RunningPipeline;
 let dir = '';
 let peer: Awaited<ReturnType<typeof startPeer>>;
@@ -22,9 +24,10 @@ beforeAll(async () => {
   peer = await startPeer();
   await writeFile(
     join(dir, 'routes.json'),
-    JSON.stringify({ version: 1, receivers: [{ id: 'hook', type: 'webhook', url: peer.url('/hook') }], route: { groupWaitSec: 0, to: ['hook'] } }),
+    JSON.stringify({ version: 1, receivers: [{ id: 'hook', type: 'webhook', url: peer.url('/hook') }], route: { groupWaitSec: 0, repeatIntervalMin: 10, to: ['hook'] } }),
   );
-  p = await startPipeline({ env: { GANZHI_NOTIFY_ROUTES_FILE: join(dir, 'routes.json') } });
+  // the notifier's timer is off on a test clock: repeats go out when the test sweeps
+  p = await startPipeline({ now: () => clock, env: { GANZHI_NOTIFY_ROUTES_FILE: join(dir, 'routes.json') } });
 });
 afterAll(async () => {
   await p?.stop();
@@ -61,7 +64,7 @@ describe('silences and inhibition reach the notifier', () => {
   });
 
   it('notifies the offline alert of a device, and not its value alert inhibited by it', async () => {
-    const now = Date.now();
+    const now = clock;
     const signal = (over: Partial<Signal>): Signal => ({ deviceId: 'gauge-002', kind: 'river_gauge', site: 'riverside-south', ruleId: 'river-flood-level', state: 'raise', ts: now, sourceId: `t|${over.ruleId ?? 'v'}|${now}`, ...over });
     const offline = signal({ ruleId: 'river-gauge-offline', category: 'offline', level: 'yellow', message: 'Gauge offline' });
     const flood = signal({ category: 'value', level: 'red', metric: 'waterLevel', value: 15.6, threshold: 15.2, message: 'Flood water level', ts: now + 1 });
@@ -82,5 +85,32 @@ describe('silences and inhibition reach the notifier', () => {
     expect(await notificationsOf(off.alertId)).toEqual([expect.objectContaining({ receiver: 'hook', status: 'delivered' })]);
     expect(await notificationsOf(value.alertId)).toEqual([]);
     expect(hookAlerts()).not.toContain(value.alertId);
+  });
+
+  it('holds the repeats of an open alert back while a silence covers it, and repeats it once the silence is over', async () => {
+    const raise: Signal = { deviceId: 'gauge-004', kind: 'river_gauge', ruleId: 'river-flood-level', state: 'raise', category: 'value', level: 'orange', metric: 'waterLevel', value: 14.2, threshold: 14, ts: clock, sourceId: `t|repeat|${clock}` };
+    await p.bus.publish('ganzhi.signals.v1', [{ key: topicKey('ganzhi.signals.v1', raise), value: raise }]);
+    const alert = await eventually(async () => ((await p.store.alertHistory({ deviceId: 'gauge-004' })) as AlertChange[])[0]);
+    const atHook = () => peer.on('/hook').filter((r) => r.body.alerts.some((a: { alertId: string }) => a.alertId === alert.alertId)).map((r) => r.body.alerts[0].event as string);
+    await eventually(() => atHook().length === 1, 20_000, 'the raised alert at the hook');
+
+    const res = await fetch(`${p.httpUrl}/api/silences`, {
+      method: 'POST',
+      headers: { authorization: basic('op-bob'), 'content-type': 'application/json' },
+      body: JSON.stringify({ match: { deviceId: 'gauge-004' }, durationMinutes: 30, comment: 'levee works' }),
+    });
+    expect(res.status).toBe(201);
+    await eventually(() => p.pipeline.notifier!.stats().silences === 2, 20_000, 'the notifier to hold the silence');
+
+    clock += 11 * 60_000; // a repeat is due, but the silence covers the alert
+    await p.pipeline.notifier!.sweep();
+    clock += 11 * 60_000;
+    await p.pipeline.notifier!.sweep();
+    expect(await notificationsOf(alert.alertId)).toHaveLength(1);
+
+    clock += 10 * 60_000; // the silence is over
+    expect(await p.pipeline.notifier!.sweep()).toBeGreaterThanOrEqual(1);
+    await eventually(() => atHook().length === 2, 20_000, 'the repeat at the hook');
+    expect(atHook()).toEqual(['raised', 'repeat']);
   });
 });

@@ -1,5 +1,8 @@
-import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
+import { StateCache, createSerialQueue, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { isSilenced } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
+import { openSilencesView } from '@ganzhi/runtime';
+import type { Silence } from '@ganzhi/schemas';
 import type { Metrics } from '@ganzhi/metrics';
 import {
   OutboxEntrySchema,
@@ -60,6 +63,8 @@ export interface NotifierStats {
   failed: number;
   retries: number;
   pending: number;
+  /** Silences the notifier holds (repeats wait while one covers their alert). */
+  silences: number;
 }
 
 export interface Notifier {
@@ -95,6 +100,8 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
   let outbox: StateCache<OutboxEntry> | undefined;
   let groups: StateCache<GroupBuffer> | undefined;
   let repeats: StateCache<RepeatEntry> | undefined;
+  /** The silences (maintenance windows), followed by a consumer group of the notifier's own: repeats wait while one covers their alert. */
+  let silences: KeyedView<Silence> | undefined;
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   const running = new Set<Promise<void>>();
@@ -103,7 +110,12 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
   const all = <T>(c: StateCache<T>) => [...c.keys()].map((k) => c.get(k)!);
   const metrics = deps.metrics;
   const typeOf = (receiver: string) => setup.receivers.get(receiver)?.type ?? setup.directory.get(receiver)?.type ?? 'unknown';
-  const view: PlannerView = { group: (k) => groups!.get(k), groups: () => all(groups!), repeats: () => all(repeats!) };
+  const view: PlannerView = {
+    group: (k) => groups!.get(k),
+    groups: () => all(groups!),
+    repeats: () => all(repeats!),
+    silenced: (item, at) => silences?.values().some((s) => isSilenced(s, item, at)) ?? false,
+  };
 
   /** Applies a planner step; returns the ids of the notifications new to the outbox. */
   function apply(fx: PlannerEffects): string[] {
@@ -236,12 +248,13 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
           alerts: [...new Set(e.notification.items.map((i) => i.alertId))],
         }));
     },
-    stats: () => ({ ...stats, pending: outbox ? all(outbox).filter((e) => e.status === 'pending').length : 0 }),
+    stats: () => ({ ...stats, pending: outbox ? all(outbox).filter((e) => e.status === 'pending').length : 0, silences: silences?.values().length ?? 0 }),
     async start() {
-      [outbox, groups, repeats] = await Promise.all([
+      [outbox, groups, repeats, silences] = await Promise.all([
         StateCache.open(bus, 'notifier.outbox', (v) => OutboxEntrySchema.parse(v)),
         StateCache.open(bus, 'notifier.groups', (v) => v as GroupBuffer),
         StateCache.open(bus, 'notifier.repeats', (v) => v as RepeatEntry),
+        openSilencesView(bus, options.group ?? 'notifier'),
       ]);
       metrics?.setNotifyOutboxSource(() => all(outbox!).map((e) => ({ receiverType: typeOf(e.receiver), status: e.status })));
       // Resume what was not delivered before the last stop, in the order it was created.
@@ -267,6 +280,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
     async close() {
       if (timer) clearInterval(timer);
       await sub?.close();
+      await silences?.close();
       abort.abort();
       await Promise.all(running);
       await serial(async () => undefined);
