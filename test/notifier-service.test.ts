@@ -52,4 +52,11 @@ describe('the notifier alone (services/notifier/src/main.ts)', () => {
     expect(await child.exited).toMatchObject({ code: 1 });
     expect(child.output()).toMatch(/GANZHI_ERR_NOTIFY_SECRET: .*receiver hook url: environment variable GANZHI_TEST_UNSET_HOOK_URL is not set/);
   });
+
+  it('refuses to start when the SMTP URL file cannot be read, naming the variable', async () => {
+    dir ||= await mkdtemp(join(tmpdir(), 'ganzhi-notifier-'));
+    const child = run({ GANZHI_DATA_DIR: dir, GANZHI_NOTIFY_SMTP_URL_FILE: join(dir, 'no-such-smtp-url') });
+    expect(await child.exited).toMatchObject({ code: 1 });
+    expect(child.output()).toMatch(/GANZHI_ERR_NOTIFY_SECRET: .*GANZHI_NOTIFY_SMTP_URL_FILE: cannot read the secret file .*no-such-smtp-url/);
+  });
 });

@@ -13,7 +13,7 @@ import { startPeer, startSmtp } from './helpers/receivers';
  * it (HTTP 404, given up at once), one that stays down (503, still pending), a WeCom robot and an
  * e-mail over a real SMTP server; the counters and histograms tell each outcome by receiver type.
  * The process also reads template overrides from files (GANZHI_NOTIFY_TEMPLATES_DIR): the WeCom
- * message and the e-mail subject are the operator's own.
+ * message and the e-mail subject are the operator's own; the SMTP server's URL comes from a file.
  */
 let aio: AllInOne;
 let dir = '';
@@ -29,6 +29,7 @@ beforeAll(async () => {
     return undefined;
   });
   smtp = await startSmtp();
+  await writeFile(join(dir, 'smtp-url'), `${smtp.url}\n`, { mode: 0o600 });
   await mkdir(join(dir, 'templates'));
   await writeFile(join(dir, 'templates', 'wecom.body.zh-CN.mustache'), '# 值班通知 {{count}}\n{{#alerts}}- <font color="{{wecomColor}}">{{gradeLabel}}</font> {{deviceId}} {{valueText}}/{{thresholdText}}\n{{/alerts}}');
   await writeFile(join(dir, 'templates', 'email.title.zh-CN.mustache'), '[Ganzhi] {{gradeLabel}} {{#first}}{{deviceId}}{{/first}}');
@@ -51,7 +52,7 @@ beforeAll(async () => {
     env: {
       GANZHI_NOTIFY_ROUTES_FILE: join(dir, 'routes.json'),
       GANZHI_NOTIFY_TEMPLATES_DIR: join(dir, 'templates'),
-      GANZHI_NOTIFY_SMTP_URL: smtp.url,
+      GANZHI_NOTIFY_SMTP_URL_FILE: join(dir, 'smtp-url'), // the secret from a file
       GANZHI_NOTIFY_RETRY_INITIAL_MS: '50',
       GANZHI_NOTIFY_RETRY_MAX_MS: '200',
       GANZHI_NOTIFY_MAX_ATTEMPTS: '1000',

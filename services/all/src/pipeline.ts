@@ -88,6 +88,7 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     },
   );
   const notify = options.notify;
+  const notifySetup = notify ? await prepareNotifier(notify.settings, deps.registry, notify.env) : undefined;
   const notifier = notify
     ? buildNotifier(
         {
@@ -95,8 +96,8 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
           logger,
           now,
           metrics: deps.metrics,
-          setup: await prepareNotifier(notify.settings, deps.registry, notify.env),
-          sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notify.settings.GANZHI_NOTIFY_SMTP_URL, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
+          setup: notifySetup!,
+          sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notifySetup!.smtpUrl, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
         },
         { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
       )

@@ -193,6 +193,11 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
         if (abort.signal.aborted && !verdict.ok) break; // closing: an interrupted attempt is retried after restart
         const at = now();
         const next = recordAttempt(entry, { at, ok: verdict.ok, durationMs: Date.now() - started, ...(verdict.error ? { error: verdict.error } : {}) }, verdict.retry ?? false, retry);
+        await serial(async () => {
+          outbox!.set(entry.id, next);
+          await outbox!.flush();
+        });
+        // counted once recorded: a scrape never sees a delivery the outbox does not have yet
         stats.attempts++;
         observe(key, entry, next);
         if (next.status === 'delivered') stats.delivered++;
@@ -200,10 +205,6 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
           stats.failed++;
           log.warn({ receiver: key, notification: entry.id, attempts: next.attemptCount, error: verdict.error }, 'notification given up');
         } else stats.retries++;
-        await serial(async () => {
-          outbox!.set(entry.id, next);
-          await outbox!.flush();
-        });
         if (next.status !== 'pending') lane.queue.shift();
       }
     } catch (err) {
