@@ -9,7 +9,7 @@ import { REPO_ROOT } from './helpers/process';
  * all-in-one runs on plain node (no tsx) and raises a red alert end to end. Production
  * dependencies carry no test or build tooling.
  */
-const SERVICES = ['all', 'gateway', 'normalizer', 'rules', 'alerts', 'writer', 'api'];
+const SERVICES = ['all', 'gateway', 'normalizer', 'rules', 'alerts', 'writer', 'api', 'notifier'];
 const TOOLING = ['vitest', 'testcontainers', '@testcontainers/kafka', 'tsx', 'typescript', 'esbuild', 'kubernetes-models', 'parse-prometheus-text-format', '@prometheus-io/lezer-promql'];
 
 describe('npm run build', () => {

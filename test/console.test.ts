@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,11 +7,14 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, end, publish } from './helpers/mqtt';
 import { startPipeline, type RunningPipeline } from './helpers/pipeline';
+import { startPeer } from './helpers/receivers';
 
 /**
  * The operators' console in real Chromium (Debian's /usr/bin/chromium through playwright-core),
  * against the whole pipeline: an operator logs in, a device's red reading arrives on the board over
- * MQTT-over-WebSocket without a reload, the operator takes it through the closed loop from the page.
+ * MQTT-over-WebSocket without a reload, the page shows how its notifications went (a webhook of the
+ * test's own that takes it, one that keeps answering 503), and the operator takes it through the
+ * closed loop from the page.
  */
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = fileURLToPath(new URL('./.screenshots/', import.meta.url));
@@ -21,11 +24,34 @@ let p: RunningPipeline;
 let browser: Browser;
 let page: Page;
 let distDir: string;
+let peer: Awaited<ReturnType<typeof startPeer>>;
+let notifyDir: string;
 
 beforeAll(async () => {
   distDir = await mkdtemp(join(tmpdir(), 'ganzhi-console-'));
   await build({ root: CONSOLE, configFile: join(CONSOLE, 'vite.config.ts'), logLevel: 'error', build: { outDir: distDir, emptyOutDir: true } });
-  p = await startPipeline({ consoleDir: distDir });
+  peer = await startPeer((r) => (r.path === '/broken' ? { status: 503, body: { error: 'maintenance' } } : undefined));
+  notifyDir = await mkdtemp(join(tmpdir(), 'ganzhi-console-notify-'));
+  await writeFile(
+    join(notifyDir, 'routes.json'),
+    JSON.stringify({
+      version: 1,
+      receivers: [
+        { id: 'duty-desk', type: 'webhook', url: peer.url('/desk') },
+        { id: 'broken-hook', type: 'webhook', url: peer.url('/broken') },
+      ],
+      route: { groupWaitSec: 0, to: ['duty-desk', 'broken-hook'] },
+    }),
+  );
+  p = await startPipeline({
+    consoleDir: distDir,
+    env: {
+      GANZHI_NOTIFY_ROUTES_FILE: join(notifyDir, 'routes.json'),
+      GANZHI_NOTIFY_RETRY_INITIAL_MS: '50',
+      GANZHI_NOTIFY_RETRY_MAX_MS: '100',
+      GANZHI_NOTIFY_MAX_ATTEMPTS: '3',
+    },
+  });
   await mkdir(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
@@ -33,7 +59,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await p?.stop();
+  await peer?.close();
   if (distDir) await rm(distDir, { recursive: true, force: true });
+  if (notifyDir) await rm(notifyDir, { recursive: true, force: true });
 });
 
 async function report(id: string, fields: Record<string, unknown>) {
@@ -70,6 +98,31 @@ describe('the operators console', () => {
     expect(await row.locator('.grade').getAttribute('data-level')).toBe('red');
     expect(await row.getAttribute('data-status')).toBe('open');
     await page.screenshot({ path: join(SHOTS, 'board.png') });
+  });
+
+  it('shows on the alert page how each receiver was notified: one delivered, one failed after its attempts', async () => {
+    await page.locator(`tr[data-alert="${alertId}"]`).click();
+    const panel = page.locator('[data-test=notifications]');
+    await panel.waitFor();
+    const delivered = panel.locator('tr[data-receiver="duty-desk"][data-status=delivered]');
+    const failed = panel.locator('tr[data-receiver="broken-hook"][data-status=failed]');
+    await delivered.waitFor({ timeout: 30_000 });
+    await failed.waitFor({ timeout: 30_000 }); // refreshed by the page itself while it was pending
+    expect(await delivered.locator('[data-test=notification-status]').textContent()).toBe('已送达');
+    expect(await delivered.locator('[data-test=notification-attempts]').textContent()).toBe('1');
+    expect(await delivered.locator('[data-test=notification-error]').textContent()).toBe('');
+    expect(await delivered.locator('[data-test=notification-end]').textContent()).not.toBe('—');
+    expect(await failed.locator('[data-test=notification-status]').textContent()).toBe('送达失败');
+    expect(await failed.locator('[data-test=notification-attempts]').textContent()).toBe('3');
+    expect(await failed.locator('[data-test=notification-error]').textContent()).toBe('HTTP 503');
+    expect(await failed.locator('[data-test=notification-last]').textContent()).not.toMatch(/^—/);
+    // what the page shows is what the receivers saw: one request to the desk, three to the broken hook
+    expect(peer.on('/desk')).toHaveLength(1);
+    expect(peer.on('/broken')).toHaveLength(3);
+    expect(new Set(peer.on('/broken').map((r) => r.headers['idempotency-key']))).toEqual(new Set([await failed.getAttribute('data-notification')]));
+    await page.screenshot({ path: join(SHOTS, 'alert-notifications.png'), fullPage: true });
+    await page.locator('a[href="#/board"]').first().click();
+    await page.locator(`tr[data-alert="${alertId}"]`).waitFor();
   });
 
   it('acknowledges, dispatches, resolves and closes it from the alert page, showing each state, and a refusal with its reason', async () => {

@@ -111,7 +111,7 @@ describe.skipIf(!renderer).each(['embedded', 'distributed'])('deploy/k8s/overlay
 
   it("runs built entry points with env each service's config schema accepts", () => {
     const ts = templates(objs);
-    expect(ts.length).toBe(overlay === 'embedded' ? 1 : 6);
+    expect(ts.length).toBe(overlay === 'embedded' ? 1 : 7);
     for (const { o, template } of ts) {
       for (const c of template.spec.containers) {
         expect(c.image).toBe('ganzhi:0.1.0');
@@ -162,6 +162,10 @@ describe.skipIf(!renderer).each(['embedded', 'distributed'])('deploy/k8s/overlay
       expect(pdb, `PDB for ${d.metadata.name}`).toBeDefined();
       expect((d.spec as { replicas: number }).replicas).toBeGreaterThanOrEqual(2);
     }
+    // the notifier owns the outbox: one instance, a one-replica StatefulSet
+    const notifier = objs.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'ganzhi-notifier')!.spec as { replicas: number; template: PodTemplate };
+    expect(notifier.replicas).toBe(1);
+    expect(serviceOfCommand(notifier.template.spec.containers[0]!.command)!.service).toBe('notifier');
     const ext = objs.filter((o) => o.kind === 'Service' && (o.spec as { type: string }).type === 'ExternalName').map((o) => o.metadata.name);
     expect(ext.sort()).toEqual(['kafka', 'questdb']);
   });

@@ -20,9 +20,13 @@ const run = (env: Record<string, string>) => {
 describe('the notifier alone (services/notifier/src/main.ts)', () => {
   it('serves the notifications of an alert to operators only, and stops cleanly', async () => {
     dir = await mkdtemp(join(tmpdir(), 'ganzhi-notifier-'));
-    const port = await freePort();
-    const child = run({ GANZHI_DATA_DIR: dir, GANZHI_HTTP_PORT: String(port), GANZHI_HTTP_HOST: '127.0.0.1' });
+    const [port, opsPort] = [await freePort(), await freePort()];
+    const child = run({ GANZHI_DATA_DIR: dir, GANZHI_HTTP_PORT: String(port), GANZHI_HTTP_HOST: '127.0.0.1', GANZHI_OPS_HOST: '127.0.0.1', GANZHI_OPS_PORT: String(opsPort) });
     await waitForPort(port, child);
+    // its own ops listener exposes the notifier's series
+    const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^ganzhi_notify_outbox_pending\{receiver_type="webhook",service="notifier"\} 0$/m);
+    expect(metrics).toContain('# TYPE ganzhi_notify_deliveries_total counter');
     const url = `http://127.0.0.1:${port}/api/alerts/${encodeURIComponent('gauge-001:river-flood-level:x')}/notifications`;
     expect((await fetch(url)).status).toBe(401);
     const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from('op-alice:demo-op-alice').toString('base64')}` } });
@@ -47,5 +51,12 @@ describe('the notifier alone (services/notifier/src/main.ts)', () => {
     const child = run({ GANZHI_DATA_DIR: dir, GANZHI_NOTIFY_ROUTES_FILE: routes });
     expect(await child.exited).toMatchObject({ code: 1 });
     expect(child.output()).toMatch(/GANZHI_ERR_NOTIFY_SECRET: .*receiver hook url: environment variable GANZHI_TEST_UNSET_HOOK_URL is not set/);
+  });
+
+  it('refuses to start when the SMTP URL file cannot be read, naming the variable', async () => {
+    dir ||= await mkdtemp(join(tmpdir(), 'ganzhi-notifier-'));
+    const child = run({ GANZHI_DATA_DIR: dir, GANZHI_NOTIFY_SMTP_URL_FILE: join(dir, 'no-such-smtp-url') });
+    expect(await child.exited).toMatchObject({ code: 1 });
+    expect(child.output()).toMatch(/GANZHI_ERR_NOTIFY_SECRET: .*GANZHI_NOTIFY_SMTP_URL_FILE: cannot read the secret file .*no-such-smtp-url/);
   });
 });

@@ -10,8 +10,9 @@ import { startPeer, startSmtp, writeNotifyRegistry, type PeerRequest } from './h
 
 /**
  * A red flood alert reaches every kind of receiver, over real sockets: the test's own HTTP server
- * plays WeCom, DingTalk, Feishu and two webhook endpoints (one that fails once, one that stays
- * down), and a real SMTP server receives the e-mail. Each body is checked against the format the
+ * plays WeCom, DingTalk, Feishu and webhook endpoints (one that fails once, one that stays
+ * down, one that is stuck: it takes the request and never answers), and a real SMTP server
+ * receives the e-mail. Each body is checked against the format the
  * service documents, and the DingTalk, Feishu and webhook signatures are verified.
  */
 const DING_SECRET = 'SECtest-dingtalk-signing-secret';
@@ -22,12 +23,16 @@ let dir = '';
 let p: RunningPipeline;
 let peer: Awaited<ReturnType<typeof startPeer>>;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
+/** Answers the stuck receiver's requests (at the end). */
+let unstick: () => void = () => undefined;
+const stuck = new Promise<void>((resolve) => (unstick = resolve));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ganzhi-notify-'));
   peer = await startPeer((r, nth) => {
     if (r.path === '/flaky' && nth === 1) return { status: 500, body: { error: 'busy' } };
     if (r.path === '/down') return { status: 503, body: { error: 'down' } };
+    if (r.path === '/stuck') return stuck.then(() => ({ status: 204, body: {} }));
     return undefined;
   });
   smtp = await startSmtp();
@@ -59,8 +64,9 @@ beforeAll(async () => {
         { id: 'dispatch-system', type: 'webhook', url: peer.url('/hook'), secret: { file: join(dir, 'hook-secret') } },
         { id: 'flaky', type: 'webhook', url: peer.url('/flaky') },
         { id: 'down', type: 'webhook', url: peer.url('/down') },
+        { id: 'stuck', type: 'webhook', url: peer.url('/stuck') },
       ],
-      route: { groupWaitSec: 0, routes: [{ id: 'rivers', match: { kind: ['river_gauge'] }, to: ['group:river-duty', 'dispatch-system', 'flaky', 'down'] }] },
+      route: { groupWaitSec: 0, routes: [{ id: 'rivers', match: { kind: ['river_gauge'] }, to: ['group:river-duty', 'dispatch-system', 'flaky', 'down', 'stuck'] }] },
     }),
   );
   await writeFile(join(dir, 'hook-secret'), `${HOOK_SECRET}\n`);
@@ -74,10 +80,13 @@ beforeAll(async () => {
       GANZHI_NOTIFY_RETRY_INITIAL_MS: '50',
       GANZHI_NOTIFY_RETRY_MAX_MS: '200',
       GANZHI_NOTIFY_MAX_ATTEMPTS: '1000',
+      // longer than this file runs: the stuck receiver's first attempt stays in flight throughout
+      GANZHI_NOTIFY_TIMEOUT_MS: '300000',
     },
   });
 });
 afterAll(async () => {
+  unstick();
   await p?.stop();
   await peer?.close();
   await smtp?.close();
@@ -160,7 +169,7 @@ describe('notification receivers', () => {
     expect(peer.on('/flaky')).toHaveLength(2); // and no third
   });
 
-  it('keeps retrying a receiver that stays down while every other one has its message', async () => {
+  it('keeps retrying a receiver that stays down, and waits on a stuck one, while every other one has its message', async () => {
     const down = await eventually(() => peer.on('/down').length >= 3 && peer.on('/down'), 20_000, 'retries of the down receiver');
     expect(new Set(down.map((r: PeerRequest) => r.headers['idempotency-key'])).size).toBe(1);
     const res = await fetch(`${p.httpUrl}/api/alerts/${encodeURIComponent(alertId)}/notifications`, { headers: { authorization: basic } });
@@ -174,8 +183,15 @@ describe('notification receivers', () => {
       'dispatch-system': 'delivered',
       flaky: 'delivered',
       down: 'pending',
+      stuck: 'pending',
     });
     expect(notifications.find((n) => n.receiver === 'down')!.attemptCount).toBeGreaterThanOrEqual(3);
+    // the stuck receiver has the request and has not answered it: its attempt is still in flight
+    expect(peer.on('/stuck')).toHaveLength(1);
+    expect(notifications.find((n) => n.receiver === 'stuck')!.attemptCount).toBe(0);
+    // what is recorded and shown names receivers, statuses and error codes: no robot key, URL or secret
+    const shown = JSON.stringify(notifications);
+    for (const secret of ['wecom-key', 'ding-token', 'hook-id', DING_SECRET, FEISHU_SECRET, HOOK_SECRET, '127.0.0.1']) expect(shown).not.toContain(secret);
     for (const path of ['/wecom/cgi-bin/webhook/send', '/dingtalk/robot/send', '/feishu/open-apis/bot/v2/hook/hook-id', '/hook']) expect(peer.on(path)).toHaveLength(1);
     expect(smtp.mails).toHaveLength(1);
   });

@@ -181,6 +181,7 @@ describe('Grafana dashboards (deploy/grafana)', () => {
     const exprs = (file: string) => readFileSync(`${dashboardsDir}/${file}`, 'utf8');
     for (const n of ['ganzhi_bus_consumer_lag', 'ganzhi_dead_letters_total', 'ganzhi_mqtt_puback_seconds_bucket', 'ganzhi_stage_records_total', 'ganzhi_store_write_seconds_bucket']) expect(exprs('ganzhi-pipeline.json')).toContain(n);
     for (const n of ['ganzhi_alerts_open', 'ganzhi_alert_escalations_total', 'ganzhi_alert_acknowledge_seconds_bucket', 'ganzhi_alerts_raised_total']) expect(exprs('ganzhi-alerts.json')).toContain(n);
+    for (const n of ['ganzhi_notify_deliveries_total', 'ganzhi_notify_retries_total', 'ganzhi_notify_outbox_pending', 'ganzhi_notify_delivery_seconds_bucket']) expect(exprs('ganzhi-alerts.json')).toContain(n);
     for (const n of ['ganzhi_mqtt_connections', 'ganzhi_devices_silent']) expect(exprs('ganzhi-devices.json')).toContain(n);
   });
 });
@@ -192,7 +193,7 @@ describe('Prometheus rules for the platform (deploy/prometheus)', () => {
     .flatMap((f) => (parseYaml(readFileSync(`${dir}/${f}`, 'utf8')) as { groups: Array<{ rules: Array<{ alert: string; expr: string; for?: string; labels: Record<string, string> }> }> }).groups.flatMap((g) => g.rules));
 
   it('alert on consumer lag growing, dead letters spiking, the store unavailable and no ingest', () => {
-    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['GanzhiConsumerLagGrowing', 'GanzhiDeadLettersSpiking', 'GanzhiStoreUnavailable', 'GanzhiNoIngest']));
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['GanzhiConsumerLagGrowing', 'GanzhiDeadLettersSpiking', 'GanzhiStoreUnavailable', 'GanzhiNoIngest', 'GanzhiNotificationsFailing', 'GanzhiNotificationsBacklog']));
     for (const r of rules) expect(['warning', 'critical']).toContain(r.labels.severity);
   });
 
@@ -208,6 +209,6 @@ describe('Prometheus rules for the platform (deploy/prometheus)', () => {
     const config = parseYaml(readFileSync(`${REPO_ROOT}deploy/prometheus/prometheus.yml`, 'utf8')) as { rule_files: string[]; scrape_configs: Array<{ static_configs: Array<{ targets: string[] }> }> };
     expect(config.rule_files).toContain('/etc/prometheus/rules/*.yml');
     const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
-    for (const svc of ['gateway-a', 'normalizer', 'rules', 'alerts', 'writer', 'api']) expect(targets).toContain(`${svc}:9464`);
+    for (const svc of ['gateway-a', 'normalizer', 'rules', 'alerts', 'writer', 'api', 'notifier']) expect(targets).toContain(`${svc}:9464`);
   });
 });

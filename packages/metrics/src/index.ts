@@ -1,4 +1,4 @@
-export { createMetrics, FAST_SECONDS, EVAL_SECONDS, ACK_SECONDS } from './metrics';
+export { createMetrics, FAST_SECONDS, EVAL_SECONDS, ACK_SECONDS, DELIVERY_SECONDS } from './metrics';
 export type { Metrics, MetricsOptions, LagSource } from './metrics';
 export { instrumentBus, observeAlertChange } from './bus';
 export type { ObservableBus } from './bus';

@@ -7,6 +7,9 @@ export const EVAL_SECONDS = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005
 /** Seconds buckets for an operator acknowledging an alert (escalation times are 5, 15 and 60 minutes). */
 export const ACK_SECONDS = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400];
 
+/** Seconds buckets for one notification delivery (an HTTP call to a chat robot, an SMTP send; minutes with retries). */
+export const DELIVERY_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
 export interface MetricsOptions {
   /** The process's service name (`ganzhi` for the all-in-one): a label on every series. */
   readonly service: string;
@@ -30,6 +33,7 @@ export function createMetrics(options: MetricsOptions) {
   const openAlertSources: Array<() => Iterable<{ level: string; category?: string | undefined }>> = [];
   let diskSource: (() => { areas: Record<string, number>; freeBytes: number; ingestAllowed: boolean } | undefined) | undefined;
   let busSource: (() => { recordsSkipped: number; recordsLostToRetention: number } | undefined) | undefined;
+  let notifyOutboxSource: (() => Iterable<{ receiverType: string; status: string }>) | undefined;
   let readyNow = false;
 
   const m = {
@@ -147,6 +151,26 @@ export function createMetrics(options: MetricsOptions) {
     }),
     commandResults: new Counter({ name: 'ganzhi_command_results_total', help: 'Operator commands answered, by action and outcome (ok, or the refusal code).', labelNames: ['action', 'outcome'], registers }),
 
+    // --- notifier ---
+    notifyCreated: new Counter({ name: 'ganzhi_notify_notifications_total', help: 'Notifications put in the outbox (one per alert change or group, per receiver), by receiver type.', labelNames: ['receiver_type'], registers }),
+    notifyAttempts: new Counter({ name: 'ganzhi_notify_attempts_total', help: 'Delivery attempts, by receiver type and outcome (ok, error).', labelNames: ['receiver_type', 'outcome'], registers }),
+    notifyRetries: new Counter({ name: 'ganzhi_notify_retries_total', help: 'Failed delivery attempts that will be tried again, by receiver type.', labelNames: ['receiver_type'], registers }),
+    notifyDeliveries: new Counter({ name: 'ganzhi_notify_deliveries_total', help: 'Notifications done, by receiver type and outcome (delivered, failed: refused or out of attempts).', labelNames: ['receiver_type', 'outcome'], registers }),
+    notifyAttemptSeconds: new Histogram({ name: 'ganzhi_notify_attempt_seconds', help: 'Time of one delivery attempt (HTTP request or SMTP send), by receiver type and outcome, seconds.', labelNames: ['receiver_type', 'outcome'], buckets: DELIVERY_SECONDS, registers }),
+    notifyDeliverySeconds: new Histogram({ name: 'ganzhi_notify_delivery_seconds', help: 'Time from a notification entering the outbox to its delivery, retries included, by receiver type, seconds.', labelNames: ['receiver_type'], buckets: DELIVERY_SECONDS, registers }),
+    notifyOutboxPending: new Gauge({
+      name: 'ganzhi_notify_outbox_pending',
+      help: 'Notifications in the outbox not yet delivered nor given up, by receiver type (a receiver that is down shows here).',
+      labelNames: ['receiver_type'],
+      registers,
+      collect() {
+        if (!notifyOutboxSource) return;
+        const counts: Record<string, number> = { webhook: 0, wecom: 0, dingtalk: 0, feishu: 0, email: 0 };
+        for (const e of notifyOutboxSource()) if (e.status === 'pending') counts[e.receiverType] = (counts[e.receiverType] ?? 0) + 1;
+        for (const [type, n] of Object.entries(counts)) this.set({ receiver_type: type }, n);
+      },
+    }),
+
     /** Adds a consumer-lag source (a bus's `lag()`); read at every scrape. */
     addLagSource(source: LagSource): void {
       lagSources.push(source);
@@ -162,6 +186,10 @@ export function createMetrics(options: MetricsOptions) {
     /** The embedded bus's loss counters; read at every scrape. */
     setBusLossSource(source: () => { recordsSkipped: number; recordsLostToRetention: number } | undefined): void {
       busSource = source;
+    },
+    /** The notifier's outbox (receiver type and status of each entry); read at every scrape. */
+    setNotifyOutboxSource(source: () => Iterable<{ receiverType: string; status: string }>): void {
+      notifyOutboxSource = source;
     },
     setReady(ready: boolean): void {
       readyNow = ready;

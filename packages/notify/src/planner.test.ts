@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertChange } from '@ganzhi/schemas';
 import { createReceiverDirectory } from './directory';
-import { createNotifyPlanner, quietUntil, type GroupBuffer, type PlannerEffects, type RepeatEntry } from './planner';
+import { createNotifyPlanner, quietUntil, type GroupBuffer, type NotifyItem, type PlannerEffects, type RepeatEntry } from './planner';
 import { compileRouting } from './router';
 import { parseRoutingFile } from './routing';
 
@@ -18,7 +18,8 @@ function setup(route: unknown, extra: Record<string, unknown> = {}) {
   const planner = createNotifyPlanner({ router: compileRouting(file), directory, utcOffset: file.utcOffset });
   const groups = new Map<string, GroupBuffer>();
   const repeats = new Map<string, RepeatEntry>();
-  const view = { group: (k: string) => groups.get(k), groups: () => groups.values(), repeats: () => repeats.values() };
+  let silenced: ((i: NotifyItem, now: number) => boolean) | undefined;
+  const view = { group: (k: string) => groups.get(k), groups: () => groups.values(), repeats: () => repeats.values(), silenced: (i: NotifyItem, now: number) => silenced?.(i, now) ?? false };
   const apply = (fx: PlannerEffects) => {
     for (const [k, v] of fx.groups) v ? groups.set(k, v) : groups.delete(k);
     for (const [k, v] of fx.repeats) v ? repeats.set(k, v) : repeats.delete(k);
@@ -28,6 +29,8 @@ function setup(route: unknown, extra: Record<string, unknown> = {}) {
     change: (c: AlertChange, now: number) => apply(planner.onChange(view, c, now)),
     tick: (now: number) => apply(planner.tick(view, now)),
     groups,
+    repeats,
+    silence: (fn: typeof silenced) => void (silenced = fn),
   };
 }
 
@@ -63,6 +66,37 @@ describe('the notify planner', () => {
     expect(p.change(change({ level: 'red' }), 0)).toEqual(['hook: g1/raised/red', 'group:river-duty/chat: g1/raised/red']);
     expect(p.change(change({ level: 'orange' }), 0)).toEqual(['group:river-duty/chat: g1/raised/orange']);
     expect(p.change(change({ level: 'blue' }), 0)).toEqual(['operator:op-field/sms: g1/raised/blue']);
+  });
+
+  it('matches on site, rule and device (any of each list, all fields together)', () => {
+    const p = setup({
+      groupWaitSec: 0,
+      routes: [
+        { match: { site: ['south'], ruleId: ['r'] }, to: ['hook'] },
+        { match: { deviceId: ['g7', 'g8'] }, to: ['group:river-duty'] },
+        { match: { kind: ['fire_sensor'] }, to: ['operator:op-field'] },
+      ],
+    });
+    expect(p.change(change({ site: 'south' }), 0)).toEqual(['hook: g1/raised/orange']);
+    expect(p.change(change({ site: 'south', ruleId: 'other', deviceId: 'g8' }), 0)).toEqual(['group:river-duty/chat: g8/raised/orange']);
+    expect(p.change(change({ site: undefined, deviceId: 'g7' }), 0)).toEqual(['group:river-duty/chat: g7/raised/orange']);
+    expect(p.change(change({ kind: 'fire_sensor', deviceId: 'f1' }), 0)).toEqual(['operator:op-field/sms: f1/raised/orange']);
+    expect(p.change(change({ site: 'north' }), 0)).toEqual([]); // no child matches and the root sends nowhere
+  });
+
+  it('notifies the later lifecycle events a route names: resolved and closed', () => {
+    const p = setup({ groupWaitSec: 0, to: ['hook'], events: ['raised', 'upgraded', 'escalated', 'resolved', 'closed'] });
+    const steps: [AlertChange['event']['type'], AlertChange['status'], AlertChange['level']][] = [
+      ['raised', 'open', 'orange'],
+      ['upgraded', 'open', 'red'],
+      ['escalated', 'open', 'red'],
+      ['acknowledged', 'acknowledged', 'red'],
+      ['resolved', 'resolved', 'red'],
+      ['cleared', 'resolved', 'red'],
+      ['closed', 'closed', 'red'],
+    ];
+    const sent = steps.flatMap(([type, status, level]) => p.change(change({ type, status, level }), 0));
+    expect(sent).toEqual(['hook: g1/raised/orange', 'hook: g1/upgraded/red', 'hook: g1/escalated/red', 'hook: g1/resolved/red', 'hook: g1/closed/red']);
   });
 
   it('notifies only the events a route names, and never a silenced or inhibited change', () => {
@@ -119,6 +153,42 @@ describe('the notify planner', () => {
     expect(p.tick(60 * 60_000)).toEqual(['hook: g1/repeat/orange']);
     p.change(change({ type: 'resolved', status: 'resolved' }), 61 * 60_000);
     expect(p.tick(200 * 60_000)).toEqual([]);
+  });
+
+  it('holds repeats back while a silence covers the alert, and resumes them when it ends', () => {
+    const p = setup({ groupWaitSec: 0, to: ['hook'], repeatIntervalMin: 30 });
+    p.change(change(), 0);
+    p.silence((i, now) => i.deviceId === 'g1' && now < 70 * 60_000);
+    expect(p.tick(30 * 60_000)).toEqual([]);
+    expect(p.tick(60 * 60_000)).toEqual([]);
+    expect(p.tick(70 * 60_000)).toEqual(['hook: g1/repeat/orange']);
+  });
+
+  it('holds the repeats of a value alert back while its device has an active offline alert', () => {
+    const p = setup({ groupWaitSec: 0, to: ['hook'], repeatIntervalMin: 30 });
+    p.change(change(), 0);
+    const offline = { alertId: 'g1:offline:1', ruleId: 'offline', category: 'offline' as const, level: 'yellow' as const };
+    expect(p.change(change({ ...offline }), 10 * 60_000)).toEqual(['hook: g1/raised/yellow']);
+    expect(p.tick(40 * 60_000)).toEqual(['hook: g1/repeat/yellow']); // the offline alert's own repeat, not the value alert's
+    p.change(change({ ...offline, type: 'cleared', condition: 'cleared' }), 50 * 60_000);
+    expect(p.tick(50 * 60_000)).toEqual(['hook: g1/repeat/orange']);
+  });
+
+  it('ends the repeats of a route the alert no longer takes after a grade change, and repeats the latest state', () => {
+    const p = setup({
+      groupWaitSec: 0,
+      routes: [
+        { match: { grade: ['orange'] }, to: ['hook'], repeatIntervalMin: 30 },
+        { match: { grade: ['red'] }, to: ['group:river-duty'], repeatIntervalMin: 10 },
+      ],
+    });
+    p.change(change({ level: 'orange' }), 0);
+    expect(p.change(change({ type: 'upgraded', level: 'red' }), 5 * 60_000)).toEqual(['group:river-duty/chat: g1/upgraded/red']);
+    expect([...p.repeats.values()].map((r) => r.routeId)).toEqual(['root.1']);
+    p.change(change({ type: 'acknowledged', status: 'acknowledged', level: 'red' }), 6 * 60_000);
+    expect(p.tick(15 * 60_000)).toEqual(['group:river-duty/chat: g1/repeat/red']);
+    expect([...p.repeats.values()][0]!.item.status).toBe('acknowledged');
+    expect(p.tick(31 * 60_000)).toEqual(['group:river-duty/chat: g1/repeat/red']); // nothing on the orange route
   });
 
   it('gives each (changes, receiver) one stable id: its idempotency key', () => {

@@ -59,12 +59,16 @@ export interface RepeatEntry {
   lastAt: number;
   count: number;
   item: NotifyItem;
+  /** The open offline alert of the device that holds this value alert's repeats back (inhibition). */
+  heldBy?: string;
 }
 
 export interface PlannerView {
   group(key: string): GroupBuffer | undefined;
   groups(): Iterable<GroupBuffer>;
   repeats(): Iterable<RepeatEntry>;
+  /** Whether a silence (maintenance window) covers the alert now: its repeats wait while one does. */
+  silenced?(item: NotifyItem, now: number): boolean;
 }
 
 /** What a step decided: notifications to put in the outbox, and state to set (null = remove). */
@@ -158,15 +162,29 @@ export function createNotifyPlanner(options: { router: Router; directory: Receiv
   return {
     onChange(view, change, now) {
       const fx = empty();
-      if (!stillOpen(change)) {
-        for (const r of view.repeats()) if (r.item.alertId === change.alertId) fx.repeats.set(r.key, null);
+      const routes = router.route(change);
+      const routeIds = new Set(routes.map((r) => r.id));
+      const item = itemOf(change);
+      for (const r of view.repeats()) {
+        if (r.item.alertId === change.alertId) {
+          // Repeats end with the alert, and on a route the alert no longer takes (a grade change).
+          if (!stillOpen(change) || !routeIds.has(r.routeId)) fx.repeats.set(r.key, null);
+          // Otherwise they carry its latest state, whether this change notifies or not.
+          else fx.repeats.set(r.key, { ...r, item });
+        } else if (change.category === 'offline' && r.item.deviceId === change.deviceId) {
+          // Inhibition: while the device's offline alert is active, its value alerts do not repeat.
+          const held = stillOpen(change) ? change.alertId : r.heldBy === change.alertId ? undefined : r.heldBy;
+          if (held !== r.heldBy) {
+            const { heldBy: _old, ...rest } = r;
+            fx.repeats.set(r.key, held ? { ...rest, heldBy: held } : rest);
+          }
+        }
       }
       // Silenced or inhibited by the alert manager: recorded, never paged.
       if (change.notify === false) return fx;
-      const item = itemOf(change);
       const taken = new Set<string>();
       const fresh = (keys: readonly string[]) => keys.filter((k) => !taken.has(k) && (taken.add(k), true));
-      for (const route of router.route(change)) {
+      for (const route of routes) {
         if (!route.events.has(change.event.type)) continue;
         if (change.event.type === 'dispatched') {
           // A dispatch notifies whoever it was dispatched to, at once.
@@ -212,6 +230,7 @@ export function createNotifyPlanner(options: { router: Router; directory: Receiv
           continue;
         }
         if (e.lastAt + route.repeatIntervalMs > now || quietEnd(route, e.item.level, now) !== undefined) continue;
+        if (e.heldBy !== undefined || view.silenced?.(e.item, now)) continue; // due again once that ends
         const n = e.count + 1;
         const item: NotifyItem = { ...e.item, changeId: `${e.item.alertId}#${e.item.seq}#repeat${n}`, event: 'repeat' };
         for (const r of e.receivers) fx.notifications.push(single(r, route, item, now));

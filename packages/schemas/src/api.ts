@@ -173,6 +173,36 @@ export const OverviewSchema = z.object({
   devices: z.object({ registered: z.number().int(), connected: z.number().int() }),
 });
 
+// --- notifications (the notifier's outbox, per alert) ---
+/** One try to deliver a notification. `error` is a status or an error code, never a URL or a secret. */
+export const NotificationAttemptSchema = z.object({
+  at: EpochMsSchema,
+  ok: z.boolean(),
+  durationMs: z.number(),
+  error: z.string().optional(),
+  /** Whether another try follows this failed one. */
+  retry: z.boolean().optional(),
+});
+/** A notification of an alert to one receiver, with its delivery attempts (the most recent ones). */
+export const NotificationRecordSchema = z.object({
+  id: z.string(),
+  receiver: z.string(),
+  receiverType: z.string(),
+  route: z.string(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  attemptCount: z.number().int(),
+  attempts: z.array(NotificationAttemptSchema),
+  createdAt: EpochMsSchema,
+  /** When the next try is due (pending only). */
+  nextAt: EpochMsSchema.optional(),
+  doneAt: EpochMsSchema.optional(),
+  /** The changes of this alert the notification carries (`<alertId>#<seq>`). */
+  changes: z.array(z.string()),
+  /** Every alert in the notification (several when grouped). */
+  alerts: z.array(z.string()),
+});
+export const NotificationListSchema = z.object({ alertId: z.string(), notifications: z.array(NotificationRecordSchema) });
+
 export const SilenceListSchema = z.object({ silences: z.array(SilenceSchema) });
 export const AlertListSchema = z.object({ alerts: z.array(AlertChangeSchema) });
 export const AlertDetailSchema = z.object({ alert: AlertChangeSchema, events: z.array(AlertChangeSchema) });
@@ -184,3 +214,4 @@ export type Session = z.infer<typeof SessionSchema>;
 export type ThresholdBand = z.infer<typeof ThresholdBandSchema>;
 export type ReadingRowOut = z.infer<typeof ReadingRowSchema>;
 export type Bucket = z.infer<typeof BucketSchema>;
+export type NotificationRecordOut = z.infer<typeof NotificationRecordSchema>;

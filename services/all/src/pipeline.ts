@@ -88,14 +88,16 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
     },
   );
   const notify = options.notify;
+  const notifySetup = notify ? await prepareNotifier(notify.settings, deps.registry, notify.env) : undefined;
   const notifier = notify
     ? buildNotifier(
         {
           bus,
           logger,
           now,
-          setup: await prepareNotifier(notify.settings, deps.registry, notify.env),
-          sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notify.settings.GANZHI_NOTIFY_SMTP_URL, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
+          metrics: deps.metrics,
+          setup: notifySetup!,
+          sender: createSender({ timeoutMs: notify.settings.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: notifySetup!.smtpUrl, from: notify.settings.GANZHI_NOTIFY_SMTP_FROM }),
         },
         { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
       )

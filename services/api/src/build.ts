@@ -14,7 +14,7 @@ import type { RuleFile } from '@ganzhi/rules';
 import { openHeadsView, openSilencesView } from '@ganzhi/runtime';
 import { bindError } from '@ganzhi/config';
 import type { AuditKeyring } from '@ganzhi/alerts';
-import { ConnectionChangeSchema, type AuditHead, type CommandResult, type ConnectionChange, type Refusal, type Silence } from '@ganzhi/schemas';
+import { ConnectionChangeSchema, type AuditHead, type CommandResult, type ConnectionChange, type Refusal, type Silence, type api } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
 import { createSessions } from './auth';
 import type { App, RouteContext } from './context';
@@ -38,7 +38,7 @@ export interface ApiDeps {
   /** Rule files: threshold bands drawn on device charts. */
   ruleFiles?: readonly RuleFile[];
   /** The notifications of an alert with their delivery attempts (the notifier, when it runs in this process). */
-  notifications?: (alertId: string) => unknown[];
+  notifications?: (alertId: string) => api.NotificationRecordOut[];
   /** The audit keyring: verification needs it (and the signed heads) to detect rewrites. */
   keyring?: AuditKeyring;
   now?: () => number;

@@ -5,7 +5,7 @@ import type { Logger } from '@ganzhi/log';
 import type { Operator, Registry } from '@ganzhi/registry';
 import type { RuleFile } from '@ganzhi/rules';
 import type { AuditKeyring } from '@ganzhi/alerts';
-import type { AlertChange, AuditHead, CommandResult, ConnectionChange, Silence } from '@ganzhi/schemas';
+import type { AlertChange, AuditHead, CommandResult, ConnectionChange, Silence, api } from '@ganzhi/schemas';
 import type { Store } from '@ganzhi/store';
 import type { ApiAction, Sessions } from './auth';
 import type { DeadLetterView } from './deadletters';
@@ -54,7 +54,7 @@ export interface RouteContext {
   /** The longest silence a supervisor may set (admins are not limited). */
   silenceMaxMinutes: number;
   /** The notifications of an alert with their delivery attempts (the notifier, when it runs in this process). */
-  notifications?: (alertId: string) => unknown[];
+  notifications?: (alertId: string) => api.NotificationRecordOut[];
 }
 
 /** The current state of every alert in the newest `limit` changes (one entry per alert, its latest change). */

@@ -8,6 +8,7 @@ export type DeviceDetail = z.infer<typeof api.DeviceDetailSchema>;
 export type Overview = z.infer<typeof api.OverviewSchema>;
 export type Bucket = z.infer<typeof api.BucketSchema>;
 export type ConsoleConfig = z.infer<typeof api.ConsoleConfigSchema>;
+export type NotificationRecord = z.infer<typeof api.NotificationRecordSchema>;
 export type { AlertChange, DeadLetter, Silence };
 
 /** A refusal from the API: its GANZHI_ERR_* code and the reason to show the operator. */

@@ -1,5 +1,9 @@
-import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
+import { StateCache, createSerialQueue, type Bus, type KeyedView, type Subscription } from '@ganzhi/bus';
+import { isSilenced } from '@ganzhi/alerts';
 import type { Logger } from '@ganzhi/log';
+import { openSilencesView } from '@ganzhi/runtime';
+import type { Silence } from '@ganzhi/schemas';
+import type { Metrics } from '@ganzhi/metrics';
 import {
   OutboxEntrySchema,
   newEntry,
@@ -21,6 +25,8 @@ export interface NotifierDeps {
   sender: Sender;
   logger: Logger;
   now?: () => number;
+  /** This process's metrics: notifications, attempts, retries, deliveries and their latency by receiver type, the pending outbox. */
+  metrics?: Metrics | undefined;
 }
 
 export interface NotifierOptions {
@@ -57,6 +63,8 @@ export interface NotifierStats {
   failed: number;
   retries: number;
   pending: number;
+  /** Silences the notifier holds (repeats wait while one covers their alert). */
+  silences: number;
 }
 
 export interface Notifier {
@@ -92,13 +100,22 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
   let outbox: StateCache<OutboxEntry> | undefined;
   let groups: StateCache<GroupBuffer> | undefined;
   let repeats: StateCache<RepeatEntry> | undefined;
+  /** The silences (maintenance windows), followed by a consumer group of the notifier's own: repeats wait while one covers their alert. */
+  let silences: KeyedView<Silence> | undefined;
   let sub: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
   const running = new Set<Promise<void>>();
   let lastPrune = 0;
 
   const all = <T>(c: StateCache<T>) => [...c.keys()].map((k) => c.get(k)!);
-  const view: PlannerView = { group: (k) => groups!.get(k), groups: () => all(groups!), repeats: () => all(repeats!) };
+  const metrics = deps.metrics;
+  const typeOf = (receiver: string) => setup.receivers.get(receiver)?.type ?? setup.directory.get(receiver)?.type ?? 'unknown';
+  const view: PlannerView = {
+    group: (k) => groups!.get(k),
+    groups: () => all(groups!),
+    repeats: () => all(repeats!),
+    silenced: (item, at) => silences?.values().some((s) => isSilenced(s, item, at)) ?? false,
+  };
 
   /** Applies a planner step; returns the ids of the notifications new to the outbox. */
   function apply(fx: PlannerEffects): string[] {
@@ -107,6 +124,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
       if (outbox!.get(n.id)) continue; // already there: a re-delivered change derives the same key
       outbox!.set(n.id, newEntry(n, now()));
       added.push(n.id);
+      metrics?.notifyCreated.inc({ receiver_type: typeOf(n.receiver) });
     }
     for (const [k, v] of fx.groups) v ? groups!.set(k, v) : groups!.delete(k);
     for (const [k, v] of fx.repeats) v ? repeats!.set(k, v) : repeats!.delete(k);
@@ -133,6 +151,19 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
       const t = setTimeout(resolve, ms);
       abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
     });
+
+  /** Counts one attempt and, when it ended the notification, the delivery (metrics, when given). */
+  function observe(key: string, before: OutboxEntry, after: OutboxEntry) {
+    if (!metrics) return;
+    const type = typeOf(key);
+    const attempt = after.attempts.at(-1)!;
+    const outcome = attempt.ok ? 'ok' : 'error';
+    metrics.notifyAttempts.inc({ receiver_type: type, outcome });
+    metrics.notifyAttemptSeconds.observe({ receiver_type: type, outcome }, attempt.durationMs / 1000);
+    if (after.status === 'pending') metrics.notifyRetries.inc({ receiver_type: type });
+    else metrics.notifyDeliveries.inc({ receiver_type: type, outcome: after.status });
+    if (after.status === 'delivered') metrics.notifyDeliverySeconds.observe({ receiver_type: type }, Math.max(0, (after.doneAt ?? before.createdAt) - before.createdAt) / 1000);
+  }
 
   /** One receiver's lane: its notifications in order, each until delivered or given up. */
   async function drain(key: string, lane: { queue: string[]; running: boolean }) {
@@ -162,16 +193,18 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
         if (abort.signal.aborted && !verdict.ok) break; // closing: an interrupted attempt is retried after restart
         const at = now();
         const next = recordAttempt(entry, { at, ok: verdict.ok, durationMs: Date.now() - started, ...(verdict.error ? { error: verdict.error } : {}) }, verdict.retry ?? false, retry);
+        await serial(async () => {
+          outbox!.set(entry.id, next);
+          await outbox!.flush();
+        });
+        // counted once recorded: a scrape never sees a delivery the outbox does not have yet
         stats.attempts++;
+        observe(key, entry, next);
         if (next.status === 'delivered') stats.delivered++;
         else if (next.status === 'failed') {
           stats.failed++;
           log.warn({ receiver: key, notification: entry.id, attempts: next.attemptCount, error: verdict.error }, 'notification given up');
         } else stats.retries++;
-        await serial(async () => {
-          outbox!.set(entry.id, next);
-          await outbox!.flush();
-        });
         if (next.status !== 'pending') lane.queue.shift();
       }
     } catch (err) {
@@ -216,13 +249,15 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
           alerts: [...new Set(e.notification.items.map((i) => i.alertId))],
         }));
     },
-    stats: () => ({ ...stats, pending: outbox ? all(outbox).filter((e) => e.status === 'pending').length : 0 }),
+    stats: () => ({ ...stats, pending: outbox ? all(outbox).filter((e) => e.status === 'pending').length : 0, silences: silences?.values().length ?? 0 }),
     async start() {
-      [outbox, groups, repeats] = await Promise.all([
+      [outbox, groups, repeats, silences] = await Promise.all([
         StateCache.open(bus, 'notifier.outbox', (v) => OutboxEntrySchema.parse(v)),
         StateCache.open(bus, 'notifier.groups', (v) => v as GroupBuffer),
         StateCache.open(bus, 'notifier.repeats', (v) => v as RepeatEntry),
+        openSilencesView(bus, options.group ?? 'notifier'),
       ]);
+      metrics?.setNotifyOutboxSource(() => all(outbox!).map((e) => ({ receiverType: typeOf(e.receiver), status: e.status })));
       // Resume what was not delivered before the last stop, in the order it was created.
       const pending = all(outbox).filter((e) => e.status === 'pending').sort((a, b) => a.createdAt - b.createdAt);
       if (pending.length) log.info({ pending: pending.length }, 'resuming undelivered notifications');
@@ -246,6 +281,7 @@ export function buildNotifier(deps: NotifierDeps, options: NotifierOptions = {})
     async close() {
       if (timer) clearInterval(timer);
       await sub?.close();
+      await silences?.close();
       abort.abort();
       await Promise.all(running);
       await serial(async () => undefined);

@@ -8,6 +8,7 @@ export const NotifierSettingsSchema = z.object({
   GANZHI_NOTIFY_ROUTES_FILE: envString(DEFAULT_NOTIFY_ROUTES_FILE).describe('notification routing file (JSON): routes and receivers'),
   GANZHI_NOTIFY_TEMPLATES_DIR: envOptionalString().describe('directory of message template overrides (files KIND.PART.LANG.mustache)'),
   GANZHI_NOTIFY_SMTP_URL: envOptionalString().describe('SMTP server for e-mail receivers, e.g. smtps://user:pass@mail.example:465 (a secret)'),
+  GANZHI_NOTIFY_SMTP_URL_FILE: envOptionalString().describe('file holding the SMTP server URL instead (a mounted secret; trailing newline ignored)'),
   GANZHI_NOTIFY_SMTP_FROM: envString('Ganzhi <ganzhi@localhost>').describe('From address of notification e-mails'),
   GANZHI_NOTIFY_TIMEOUT_MS: envInt(10_000, 100, 300_000).describe('how long one delivery attempt may take'),
   GANZHI_NOTIFY_RETRY_INITIAL_MS: envInt(2_000, 10, 3_600_000).describe('delay before the first retry of a failed delivery (doubling each time)'),

@@ -13,7 +13,7 @@ runMain('notifier', async (logger, { metrics }) => {
     const setup = await prepareNotifier(config, registry, process.env);
     const bus = await openBus(config, logger, 'notifier', metrics);
     const notifier = buildNotifier(
-      { bus, setup, logger, sender: createSender({ timeoutMs: config.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: config.GANZHI_NOTIFY_SMTP_URL, from: config.GANZHI_NOTIFY_SMTP_FROM }) },
+      { bus, setup, logger, metrics, sender: createSender({ timeoutMs: config.GANZHI_NOTIFY_TIMEOUT_MS, smtpUrl: setup.smtpUrl, from: config.GANZHI_NOTIFY_SMTP_FROM }) },
       notifierOptions(config),
     );
     await notifier.start();

@@ -26,6 +26,16 @@ export interface NotifierSetup {
   /** Each receiver key with its secrets read. */
   receivers: ReadonlyMap<string, ResolvedReceiver>;
   offsetMin: number;
+  /** The SMTP server of e-mail receivers (GANZHI_NOTIFY_SMTP_URL, or read from GANZHI_NOTIFY_SMTP_URL_FILE). */
+  smtpUrl: string | undefined;
+}
+
+/** The SMTP URL from the variable or from the file it names (a secret either way: never logged). */
+async function smtpUrlOf(settings: NotifierSettings): Promise<string | undefined> {
+  const file = settings.GANZHI_NOTIFY_SMTP_URL_FILE;
+  if (file === undefined) return settings.GANZHI_NOTIFY_SMTP_URL;
+  if (settings.GANZHI_NOTIFY_SMTP_URL !== undefined) throw new GanzhiError('GANZHI_ERR_CFG_INVALID', 'GANZHI_NOTIFY_SMTP_URL_FILE: set it or GANZHI_NOTIFY_SMTP_URL, not both');
+  return secret({ file }, {}, 'GANZHI_NOTIFY_SMTP_URL_FILE');
 }
 
 async function secret(ref: SecretRef, env: Env, where: string): Promise<string> {
@@ -77,11 +87,12 @@ export async function prepareNotifier(settings: NotifierSettings, registry: Regi
   const routing = await loadRoutingFile(settings.GANZHI_NOTIFY_ROUTES_FILE);
   const directory = createReceiverDirectory(routing, registry);
   const templates = await loadTemplateDir(settings.GANZHI_NOTIFY_TEMPLATES_DIR);
+  const smtpUrl = await smtpUrlOf(settings);
   const receivers = new Map<string, ResolvedReceiver>();
   for (const key of directory.keys()) {
     const r = directory.get(key)!;
-    if (r.type === 'email' && !settings.GANZHI_NOTIFY_SMTP_URL) {
-      throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `GANZHI_NOTIFY_SMTP_URL: required by the e-mail receiver ${key}`);
+    if (r.type === 'email' && !smtpUrl) {
+      throw new GanzhiError('GANZHI_ERR_CFG_INVALID', `GANZHI_NOTIFY_SMTP_URL: required by the e-mail receiver ${key} (or GANZHI_NOTIFY_SMTP_URL_FILE)`);
     }
     receivers.set(key, await resolve(key, r, env));
   }
@@ -93,5 +104,6 @@ export async function prepareNotifier(settings: NotifierSettings, registry: Regi
     receivers,
     planner: createNotifyPlanner({ router, directory, utcOffset: routing.utcOffset }),
     offsetMin: offsetMinutes(routing.utcOffset),
+    smtpUrl,
   };
 }

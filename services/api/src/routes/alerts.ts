@@ -166,7 +166,7 @@ export function alertRoutes(app: App, ctx: RouteContext): void {
         summary: 'The notifications of an alert: receiver, route, status and every delivery attempt',
         tags: ['alerts'],
         params: z.object({ alertId: z.string().min(1).max(256) }),
-        response: { 200: z.object({ alertId: z.string(), notifications: z.array(z.unknown()) }), 404: ErrorBodySchema },
+        response: { 200: api.NotificationListSchema, 404: ErrorBodySchema },
       },
     },
     async (req) => {

@@ -24,6 +24,13 @@ const en: typeof zh = {
     audit: 'Audit', auditOk: 'Hash chain verified ({n} events)', auditBad: 'Hash chain broken: the history may have been tampered with', actions: 'Actions',
     assigneePh: 'Assign to (team or person)', notePh: 'Resolution note', refused: 'Refused', noActions: 'Your role allows no action',
   },
+  notify: {
+    title: 'Notifications', receiver: 'Receiver', type: 'Channel', route: 'Route', status: 'Status', attempts: 'Attempts', lastError: 'Last error',
+    created: 'Created', lastAttempt: 'Last attempt', done: 'Delivered / given up', next: 'Next try', grouped: 'one message for {n} alerts',
+    none: 'No notifications for this alert', unavailable: 'No notifier runs in this process',
+    state: { pending: 'Pending', delivered: 'Delivered', failed: 'Failed' },
+    kind: { webhook: 'Webhook', wecom: 'WeCom', dingtalk: 'DingTalk', feishu: 'Feishu', email: 'E-mail', unknown: 'Unknown' },
+  },
   devices: {
     title: 'Devices', id: 'Id', name: 'Name', connection: 'Connection', since: 'Since', lastSeen: 'Last seen', latest: 'Latest values',
     alerts: 'Open alerts', online: 'Online', connected: 'Connected', disconnected: 'Disconnected', unknown: 'Unknown', any: 'Any',

@@ -22,6 +22,13 @@ export default {
     audit: '审计校验', auditOk: '哈希链校验通过（{n} 条记录）', auditBad: '哈希链校验失败：记录可能被篡改', actions: '处置操作',
     assigneePh: '派给（班组或人员）', notePh: '处置说明', refused: '操作被拒绝', noActions: '当前角色无可执行的操作',
   },
+  notify: {
+    title: '通知送达', receiver: '接收方', type: '渠道', route: '路由', status: '状态', attempts: '尝试次数', lastError: '最近错误',
+    created: '生成时间', lastAttempt: '最近尝试', done: '送达 / 放弃时间', next: '下次重试', grouped: '{n} 条告警合并为一条',
+    none: '该告警没有通知', unavailable: '本进程未运行通知服务',
+    state: { pending: '待送达', delivered: '已送达', failed: '送达失败' },
+    kind: { webhook: 'Webhook', wecom: '企业微信', dingtalk: '钉钉', feishu: '飞书', email: '电子邮件', unknown: '未知' },
+  },
   devices: {
     title: '设备', id: '编号', name: '名称', connection: '连接', since: '状态变化', lastSeen: '最后上报', latest: '最新数值',
     alerts: '未关闭告警', online: '在线', connected: '在线', disconnected: '离线', unknown: '未知', any: '全部',
