@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeGbt26875Frame, encodeHj212, encodeSl651 } from '@ganzhi/codecs';
+import { encodeGbt26875Frame, encodeHj212, encodeSl651, encodeSl651Ascii } from '@ganzhi/codecs';
+import { units as cut } from './framing';
 import { splitGbt26875 } from './gbt26875-spec';
 import { splitHj212 } from './hj212-tcp';
 import { splitSl651 } from './sl651-tcp';
@@ -50,6 +51,28 @@ describe('SL 651 framing', () => {
   });
   it('waits for a partial frame', () => {
     expect(units(splitSl651, f.subarray(0, 10))).toEqual(['need 10']);
+  });
+
+  const a = encodeSl651Ascii({ centre: 1, station: '0012345678', password: '1234', funcCode: 0x32, serial: 2, sendTime: Date.UTC(2026, 0, 1), groups: [{ obsTime: Date.UTC(2026, 0, 1), elements: [{ id: 'Z', value: 1.5 }] }] });
+  it('tells ASCII mode (SOH) from HEX mode (7E 7E) by the first byte and cuts both by their declared length', () => {
+    expect(units(splitSl651, Buffer.concat([a, f, a]))).toEqual([`frame ${a.length}`, `frame ${f.length}`, `frame ${a.length}`]);
+    expect(units(splitSl651, a.subarray(0, 30))).toEqual(['need 30']);
+    expect(units(splitSl651, a.subarray(0, 5))).toEqual(['need 5']);
+  });
+  it('takes a SOH whose header is not hex text as garbage at once, up to the next frame', () => {
+    // SOH bytes inside line noise do not hold the stream back or split the garbage
+    expect(units(splitSl651, Buffer.concat([Buffer.from('\x01AT\x01+\r\n'), a]))).toEqual(['garbage 7', `frame ${a.length}`]);
+    const badTail = Buffer.from(a);
+    badTail[badTail.length - 5] = 0x41; // no end character where the length says
+    expect(units(splitSl651, Buffer.concat([badTail, a]))).toEqual([`garbage ${a.length}`, `frame ${a.length}`]);
+  });
+});
+
+describe('units of a complete message', () => {
+  it('gives frames and garbage, a partial frame at the end as garbage, without padding', () => {
+    const bytes = Buffer.from(`${hj}\r\nxx${hj.slice(0, 20)}`);
+    expect([...cut(splitHj212, bytes, 10)].map((u) => `${u.type} ${u.bytes.length}`)).toEqual([`frame ${hjLen}`, 'garbage 2', 'garbage 20']);
+    expect([...cut(splitHj212, Buffer.from(hj + hj + hj), 2)]).toHaveLength(2);
   });
 });
 
