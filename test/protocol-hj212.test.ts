@@ -105,7 +105,8 @@ describe('slow, silent and endless HJ 212 connections are bounded', () => {
       endless.send(`##0100${'A'.repeat(20_000)}`);
       await endless.closed;
       expect(gw.stats().links.overflowClosed).toBe(1);
-      await eventually(() => t.watch.dead.some((d) => d.reason.includes('GANZHI_PROTOCOL_MAX_BUFFER_BYTES=16384')), 10_000, 'the overflow dead letter');
+      const overflow = await eventually(() => t.watch.dead.find((d) => d.reason.includes('GANZHI_PROTOCOL_MAX_BUFFER_BYTES=16384')), 10_000, 'the overflow dead letter');
+      expect(overflow.code).toBe('GANZHI_ERR_GW_BUFFER_LIMIT');
     } finally {
       await gw.close();
     }

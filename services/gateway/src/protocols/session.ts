@@ -134,7 +134,7 @@ export function createSession(spec: ProtocolSpec, hub: Hub, transport: Transport
     } else if (buf.length > options.maxBuffer) {
       stats.overflowClosed++;
       log.warn({ code: 'GANZHI_ERR_GW_BUFFER_LIMIT', protocol: spec.name, deviceId: device?.id, bytes: buf.length }, 'partial frame over the buffer limit: connection closed');
-      await hub.deadLetter('GANZHI_ERR_GW_BAD_FRAME', `partial frame exceeds GANZHI_PROTOCOL_MAX_BUFFER_BYTES=${options.maxBuffer}`, buf, device, transport);
+      await hub.deadLetter('GANZHI_ERR_GW_BUFFER_LIMIT', `partial frame exceeds GANZHI_PROTOCOL_MAX_BUFFER_BYTES=${options.maxBuffer}`, buf, device, transport);
       close();
     }
   }
