@@ -12,7 +12,8 @@ describe('GB/T 26875.3 over TCP and UDP', () => {
     it(`${name}: confirms stored data (command 3), denies a bad checksum (6), dead-letters garbage`, async () => {
       const port = udp ? t.gateway.ports().gbt26875Udp : t.gateway.ports().gbt26875Tcp;
       const c = await t.link(port, udp);
-      const base = udp ? 200 : 100;
+      // serials 64 and 320 put "@" (0x40) right after the "@@" head
+      const base = udp ? 319 : 63;
       const bad = uitdFrame(base + 2);
       bad[bad.length - 3]! ^= 0x01;
       const garbage = Buffer.from('\x00\xff garbage');

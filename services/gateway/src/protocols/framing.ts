@@ -34,13 +34,24 @@ function markerAt(buf: Buffer, marker: readonly number[], at: number): boolean |
   return true;
 }
 
-export type FrameStart = Pick<FrameShape, 'marker' | 'plausible'>;
+/** What `garbageBefore` needs of a frame: its marker, and where it has them its header checks. */
+export type FrameStart = Pick<FrameShape, 'marker' | 'plausible'> & Partial<Pick<FrameShape, 'header' | 'total' | 'tail'>>;
 
-/** Whether a frame of one of `starts` may open at `at` (or `buf` ends inside its marker). */
-function opensAt(buf: Buffer, starts: readonly FrameStart[], at: number): boolean {
+/**
+ * Whether a frame of one of `starts` may open at `at`: its marker (or the part of it before the
+ * end of `buf`), and as far as its bytes have arrived a plausible header, a length and a tail.
+ */
+function viableAt(buf: Buffer, starts: readonly FrameStart[], at: number): boolean {
   return starts.some((s) => {
     const m = markerAt(buf, s.marker, at);
-    return m === 'partial' || (m === true && (s.plausible?.(buf.subarray(at)) ?? true));
+    if (m === 'partial') return true;
+    if (!m) return false;
+    const rest = buf.subarray(at);
+    if (!(s.plausible?.(rest) ?? true)) return false;
+    if (s.header === undefined || s.total === undefined || rest.length < s.header) return true;
+    const total = s.total(rest);
+    if (total === undefined) return false;
+    return rest.length < total || s.tail === undefined || s.tail(rest, total);
   });
 }
 
@@ -50,23 +61,40 @@ function opensAt(buf: Buffer, starts: readonly FrameStart[], at: number): boolea
  */
 export function garbageBefore(buf: Buffer, starts: readonly FrameStart[], from = 0): Split {
   for (let at = Math.max(0, from); at < buf.length; at++) {
-    if (opensAt(buf, starts, at)) return at === 0 ? { type: 'need' } : { type: 'garbage', length: at };
+    if (viableAt(buf, starts, at)) return at === 0 ? { type: 'need' } : { type: 'garbage', length: at };
   }
   return buf.length > 0 ? { type: 'garbage', length: buf.length } : { type: 'need' };
 }
 
-/** A splitter for frames of the given shapes (tried in order on the frame's marker). */
+/** The length of a complete frame of one of `shapes` that checks at `at`, or undefined. */
+function completeAt(buf: Buffer, shapes: readonly FrameShape[], at: number): number | undefined {
+  const rest = buf.subarray(at);
+  const shape = shapes.find((s) => markerAt(rest, s.marker, 0) === true);
+  if (shape === undefined || !(shape.plausible?.(rest) ?? true) || rest.length < shape.header) return undefined;
+  const total = shape.total(rest);
+  return total !== undefined && total <= rest.length && shape.tail(rest, total) ? total : undefined;
+}
+
+/**
+ * A splitter for frames of the given shapes (tried in order on the frame's marker). A marker
+ * byte pattern can occur inside a header (a GB/T 26875.3 serial of 64 is "@" after "@@", an SL 651
+ * centre address 126 is 7E after 7E 7E), so a frame is never cut on a guess: while the candidate
+ * at the start waits for bytes, a complete frame that checks further on proves the candidate
+ * garbage (a device that sent one frame after stray bytes is answered without waiting).
+ */
 export function markedSplitter(shapes: readonly FrameShape[]): (buf: Buffer) => Split {
+  const waitOrSkip = (buf: Buffer): Split => {
+    for (let at = 1; at < buf.length; at++) if (completeAt(buf, shapes, at) !== undefined) return { type: 'garbage', length: at };
+    return { type: 'need' };
+  };
   return (buf) => {
     const shape = shapes.find((s) => markerAt(buf, s.marker, 0) === true);
     if (shape === undefined) return garbageBefore(buf, shapes);
     if (!(shape.plausible?.(buf) ?? true)) return garbageBefore(buf, shapes, 1);
-    // a run of markers (7E 7E 7E, @@@): the frame starts at the last of them
-    if (markerAt(buf, shape.marker, 1) === true) return { type: 'garbage', length: 1 };
-    if (buf.length < shape.header) return { type: 'need' };
+    if (buf.length < shape.header) return waitOrSkip(buf);
     const total = shape.total(buf);
     if (total === undefined) return garbageBefore(buf, shapes, 1);
-    if (buf.length < total) return { type: 'need' };
+    if (buf.length < total) return waitOrSkip(buf);
     if (!shape.tail(buf, total)) return garbageBefore(buf, shapes, 1);
     return { type: 'frame', length: total };
   };

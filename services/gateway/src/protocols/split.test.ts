@@ -52,6 +52,12 @@ describe('SL 651 framing', () => {
   it('waits for a partial frame', () => {
     expect(units(splitSl651, f.subarray(0, 10))).toEqual(['need 10']);
   });
+  it('keeps a frame from centre address 126 (7E after 7E 7E), and finds a frame after a stray 7E', () => {
+    const c126 = encodeSl651({ centre: 126, station: '0012345678', password: '1234', funcCode: 0x32, serial: 1, sendTime: Date.UTC(2026, 0, 1), groups: [] });
+    expect(units(splitSl651, Buffer.concat([c126, c126]))).toEqual([`frame ${c126.length}`, `frame ${c126.length}`]);
+    expect(units(splitSl651, Buffer.concat([Buffer.from([0x7e]), f]))).toEqual(['garbage 1', `frame ${f.length}`]);
+    expect(units(splitSl651, Buffer.concat([Buffer.from([0x7e, 0x7e, 0x7e]), f]))).toEqual(['garbage 3', `frame ${f.length}`]);
+  });
 
   const a = encodeSl651Ascii({ centre: 1, station: '0012345678', password: '1234', funcCode: 0x32, serial: 2, sendTime: Date.UTC(2026, 0, 1), groups: [{ obsTime: Date.UTC(2026, 0, 1), elements: [{ id: 'Z', value: 1.5 }] }] });
   it('tells ASCII mode (SOH) from HEX mode (7E 7E) by the first byte and cuts both by their declared length', () => {
@@ -82,6 +88,13 @@ describe('GB/T 26875.3 framing', () => {
     const badTail = Buffer.from(f);
     badTail[badTail.length - 1] = 0;
     expect(units(splitGbt26875, Buffer.concat([Buffer.from([0, 1, 2]), f, badTail, f]))).toEqual(['garbage 3', `frame ${f.length}`, `garbage ${f.length}`, `frame ${f.length}`]);
+  });
+  it('keeps a frame whose serial is 64 ("@" after "@@"), and finds a frame after a stray "@" without waiting for more bytes', () => {
+    const at64 = encodeGbt26875Frame({ serial: 64, time: Date.UTC(2026, 0, 1), source: '0000000000A1', destination: '000000000001', command: 'send', appData: [21, 1, 1, 0, 0, 0, 1, 1, 26] });
+    expect(at64[2]).toBe(0x40);
+    expect(units(splitGbt26875, Buffer.concat([at64, at64]))).toEqual([`frame ${at64.length}`, `frame ${at64.length}`]);
+    expect(units(splitGbt26875, Buffer.concat([Buffer.from('@'), f]))).toEqual(['garbage 1', `frame ${f.length}`]);
+    expect(units(splitGbt26875, Buffer.concat([Buffer.from('@@@'), f]))).toEqual(['garbage 3', `frame ${f.length}`]);
   });
   it('refuses a length over 1024 without waiting for it', () => {
     const big = Buffer.from(f);
