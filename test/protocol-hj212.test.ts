@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { encodeHj212 } from '@ganzhi/codecs';
 import { count } from './helpers/links';
 import { eventually } from './helpers/pipeline';
-import { badHj212Crc, blockedBus, hj212, hj212Answers, qn, setupLinks } from './helpers/protocol-links';
+import { MN, badHj212Crc, blockedBus, hj212, hj212Answers, qn, setupLinks } from './helpers/protocol-links';
 
 const t = setupLinks('links-hj212');
 
@@ -67,6 +68,28 @@ describe('HJ 212 over TCP', () => {
     second.send(hj212(23));
     await second.waitFor((b) => hj212Answers(b).length === 2);
     expect(t.statusOf('logger-1').at(-1)).toBe('online');
+  });
+
+  it('answers a heartbeat (CN 9015) without storing it, and closes a connection that sends 8 bad frames before authenticating', async () => {
+    const c = await t.link(t.gateway.ports().hj212);
+    const beat = encodeHj212({ QN: qn(90), ST: '22', CN: '9015', PW: '123456', MN, Flag: 9, cp: '' });
+    const keepAlives = t.gateway.stats().links.keepAlives;
+    c.send(beat + hj212(91));
+    const rx = await c.waitFor((b) => hj212Answers(b).length === 2);
+    expect(hj212Answers(rx)).toEqual([
+      { CN: '9014', QN: qn(90), cp: '' },
+      { CN: '9014', QN: qn(91), cp: '' },
+    ]);
+    await eventually(() => t.telemetryOf('logger-1').some((r) => r.payload === hj212(91)), 10_000, 'the data frame');
+    expect(t.watch.raw.some((r) => r.payload === beat)).toBe(false);
+    expect(t.gateway.stats().links.keepAlives).toBe(keepAlives + 1);
+
+    const noisy = await t.link(t.gateway.ports().hj212);
+    noisy.send(Array.from({ length: 8 }, (_, i) => badHj212Crc(hj212(100 + i))).join('') + hj212(108));
+    await noisy.closed;
+    // each bad frame answered QnRtn=9, then closed: the good frame after them is never read
+    expect(hj212Answers(noisy.received()).map((a) => a.cp)).toEqual(Array.from({ length: 8 }, () => 'QnRtn=9'));
+    expect(t.telemetryOf('logger-1').some((r) => r.payload === hj212(108))).toBe(false);
   });
 
   it('withholds CN 9014 while the bus cannot take the frame, and sends it once the frame is appended', async () => {
