@@ -37,6 +37,12 @@ describe('HJ 212 framing', () => {
     const wrong = `##0999${hj.slice(6)}`;
     expect(units(splitHj212, Buffer.from(wrong + hj))).toEqual([`frame ${hjLen}`, `frame ${hjLen}`]);
   });
+  it('keeps a frame longer than the 1024 characters of the standard whole (real devices send them)', () => {
+    const pollutants = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`a${String(34000 + i)}`, { Rtd: 1000 + i, Flag: 'N' }]));
+    const long = encodeHj212({ QN: '20261101000000000', ST: '22', CN: '2011', PW: '123456', MN: 'MN1', Flag: 5, cp: { fields: { DataTime: '20261101000000' }, pollutants } });
+    expect(Number(long.slice(2, 6))).toBeGreaterThan(1024);
+    expect(units(splitHj212, Buffer.from(long + hj))).toEqual([`frame ${Buffer.byteLength(long)}`, `frame ${hjLen}`]);
+  });
   it('treats "##" without 4 digits as garbage', () => {
     expect(units(splitHj212, Buffer.from(`##x1${hj}`))).toEqual(['garbage 4', `frame ${hjLen}`]);
   });
