@@ -23,7 +23,7 @@ thousand devices can authenticate quickly: a test-bench registry, never a deploy
                             26875.3 UITDs on TCP (default 0: all MQTT)
   --seed <n>                (default 1)
   --password-template <t>   (default ${DEFAULT_PASSWORD_TEMPLATE})
-  --demo-registry <file>    devices/operators to include (default deploy/demo/registry.json)
+  --demo-registry <file>    devices, models, operators to include (default deploy/demo/registry.json)
   --no-demo                 include nothing else`;
 
 export const LOAD_USAGE = `usage: npm run sim -- load [--registry <file> | --devices <n>] [options]

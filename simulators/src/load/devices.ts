@@ -113,8 +113,8 @@ export interface GenerateRegistryOptions extends LoadDeviceOptions {
   /** Password of each device: the template with `{id}` replaced (default `demo-{id}`). */
   readonly passwordTemplate?: string;
   readonly scrypt?: { N: number; r: number; p: number };
-  /** Devices and operators copied as they are (e.g. the demo registry, so scenarios and operators work). */
-  readonly include?: Pick<RegistryFile, 'devices' | 'operators'>;
+  /** Devices (with the device models they name) and operators copied as they are (e.g. the demo registry, so scenarios and operators work). */
+  readonly include?: Pick<RegistryFile, 'devices' | 'operators' | 'models'>;
   /** Called after each hash (progress). */
   readonly onHashed?: (done: number, total: number) => void;
 }
@@ -143,6 +143,7 @@ export async function generateRegistry(options: GenerateRegistryOptions): Promis
     /** How the load devices were made: `sim load --registry <file>` makes the same ones again. */
     _generated: { devices: options.devices, prefix: options.prefix ?? 'load', protocolShare: options.protocolShare ?? 0.1, ...(options.linkShare ? { linkShare: options.linkShare } : {}), seed: options.seed ?? 1 },
     demo: true,
+    ...(options.include?.models ? { models: options.include.models } : {}),
     devices: [
       ...(options.include?.devices ?? []),
       ...devices.map((d, i) => ({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryFileSchema, verifySecret } from '@ganzhi/registry';
+import { readFile } from 'node:fs/promises';
+import { RegistryFileSchema, parseRegistry, verifySecret } from '@ganzhi/registry';
 import { generateRegistry, loadDevices, loadPassword } from './devices';
 import { percentiles } from './stats';
 
@@ -29,6 +30,16 @@ describe('load devices', () => {
     const first = parsed.devices[0]!;
     expect(await verifySecret(`pw-${first.id}`, first.secret)).toBe(true);
     expect(await verifySecret('demo-' + first.id, first.secret)).toBe(false);
+  });
+});
+
+describe('a load registry with the demo registry included', () => {
+  it('carries the device models the demo devices name, so that the pipeline accepts it', async () => {
+    const demo = parseRegistry(JSON.parse(await readFile(new URL('../../../deploy/demo/registry.json', import.meta.url), 'utf8')), 'demo');
+    expect(demo.devices.some((d) => d.model !== undefined)).toBe(true);
+    const doc = await generateRegistry({ devices: 4, seed: 1, scrypt: { N: 16, r: 8, p: 1 }, include: demo });
+    expect(() => parseRegistry(doc, 'generated')).not.toThrow();
+    expect(doc.models).toEqual(demo.models);
   });
 });
 
