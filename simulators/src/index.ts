@@ -44,7 +44,7 @@ export type { RunScenarioOptions, ScenarioRun } from './run/scenario';
 export { progressText, createProgress } from './run/progress';
 
 // Load, registries, recordings
-export { loadDevices, generateRegistry, LOAD_SCRYPT } from './load/devices';
+export { loadDevices, generateRegistry, loadPassword, LOAD_SCRYPT } from './load/devices';
 export type { LoadDeviceOptions, GenerateRegistryOptions } from './load/devices';
 export { runLoad } from './load/run';
 export type { LoadOptions, LoadResult } from './load/run';

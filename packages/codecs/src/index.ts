@@ -89,7 +89,7 @@ export {
 export type { RiverMetric, Sl651CrcVariant } from './sl651-readings';
 
 // SL 651 answers (down-frames acknowledging a station)
-export { encodeSl651Answer, sl651AnswerTo, sl651Serial } from './sl651-answer';
+export { encodeSl651Answer, sl651AnswerTo, sl651Serial, encodeSl651AsciiAnswer, sl651AsciiAnswerTo, sl651AsciiSerial } from './sl651-answer';
 export type { Sl651AnswerInput, Sl651AnswerEnd } from './sl651-answer';
 
 // GB/T 26875.3-2011 (fire alarm transmission: UITD to monitoring centre)

@@ -4,6 +4,7 @@ import { normalize } from './normalize';
 import { crc16Modbus, hex4 } from './crc';
 import { decodeSl651AsciiBody, decodeSl651AsciiFrame, encodeSl651Ascii } from './sl651-ascii';
 import { encodeSl651 } from './sl651-encode';
+import { sl651AsciiAnswerTo, sl651AsciiSerial } from './sl651-answer';
 import { device, envelope } from './__vectors__/fixtures';
 
 const gauge = device('river_gauge', { format: 'sl651' });
@@ -113,6 +114,39 @@ describe('SL 651 ASCII mode (§6.4)', () => {
   it.each([['toString'], ['constructor'], ['__proto__'], ['valueOf'], ['hasOwnProperty']])('takes %s as an unknown identifier without throwing', (id) => {
     const r = normalize(env(asciiFrame(`0004 240601120500 ST 0012345678 H TT 2406011200 ${id} 1.0 Z 2.000 `).toString('base64')), gauge);
     expect(r.ok && r.readings[0]!.metrics).toEqual({ waterLevel: { value: 2, unit: 'm', quality: 'N' } });
+  });
+});
+
+describe('SL 651 ASCII-mode answers (the centre answers a station in its own encoding)', () => {
+  const up = () => {
+    const d = decodeSl651AsciiFrame(encodeSl651Ascii(input));
+    if (!d.ok) throw new Error(d.reason);
+    return d.value.frame;
+  };
+  const at = Date.UTC(2024, 5, 1, 4, 0, 7); // 12:00:07 China time
+
+  it('acknowledges with an ASCII down-frame: station first, "8" + length, the up-frame\'s serial, ESC, a CRC that checks', () => {
+    const ack = sl651AsciiAnswerTo(up(), 'ack', at);
+    const text = ack.toString('latin1');
+    expect(text.slice(0, 24)).toBe('\x01' + '0012345678' + '01' + '1234' + '32' + '8012' + '\x02');
+    expect(text.slice(24, 24 + 0x12)).toBe('002A 240601120007 ');
+    expect(ack[24 + 0x12]).toBe(0x1b);
+    const d = decodeSl651AsciiFrame(ack);
+    expect(d.ok && d.value.frame).toMatchObject({ direction: 'down', centre: 1, station: '0012345678', password: '1234', funcCode: 0x32, endChar: 'ESC', crcValid: true });
+    expect(d.ok && d.value.end).toBe(ack.length);
+    expect(d.ok && sl651AsciiSerial(d.value.frame)).toBe(42);
+  });
+
+  it('asks for a resend with NAK and answers a packet that more follow with ACK', () => {
+    const nak = decodeSl651AsciiFrame(sl651AsciiAnswerTo(up(), 'nak', at));
+    expect(nak.ok && nak.value.frame.endChar).toBe('NAK');
+    const more = decodeSl651AsciiFrame(sl651AsciiAnswerTo({ ...up(), endChar: 'ETB' }, 'ack', at));
+    expect(more.ok && more.value.frame.endChar).toBe('ACK');
+  });
+
+  it('reads serial 0 from a body without one', () => {
+    expect(sl651AsciiSerial({ body: '' })).toBe(0);
+    expect(sl651AsciiSerial({ body: 'ST 0012345678 ' })).toBe(0);
   });
 });
 

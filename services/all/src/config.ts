@@ -12,7 +12,7 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_HTTP_PORT: envPort(8080).describe("operators' HTTP API port (0 = any free port)"),
     // The quick start listens for the demo registry's non-MQTT devices too (the gateway alone does not).
     GANZHI_HJ212_PORT: envListenPort(6212).describe('HJ 212 over TCP listener port, or "off" (0 = any free port; the gateway alone defaults to off)'),
-    GANZHI_SL651_PORT: envListenPort(6651).describe('SL 651 (HEX) over TCP listener port, or "off" (the gateway alone defaults to off)'),
+    GANZHI_SL651_PORT: envListenPort(6651).describe('SL 651 (HEX and ASCII mode) over TCP listener port, or "off" (the gateway alone defaults to off)'),
     GANZHI_GBT26875_TCP_PORT: envListenPort(6875).describe('GB/T 26875.3 over TCP listener port, or "off" (the gateway alone defaults to off)'),
     GANZHI_GBT26875_UDP_PORT: envListenPort(6875).describe('GB/T 26875.3 over UDP listener port, or "off" (the gateway alone defaults to off)'),
     GANZHI_RULES_DIR: envString(DEFAULT_RULES_DIR).describe('directory of rule files (*.json)'),

@@ -22,7 +22,7 @@ export const envListenPort = (def: number | 'off') =>
 export const ProtocolConfigShape = {
   GANZHI_PROTOCOL_HOST: envOptionalString().describe('address the HJ 212 / SL 651 / GB/T 26875.3 listeners bind to (default: GANZHI_MQTT_HOST)'),
   GANZHI_HJ212_PORT: envListenPort('off').describe('HJ 212 over TCP listener port, or "off" (0 = any free port)'),
-  GANZHI_SL651_PORT: envListenPort('off').describe('SL 651 (HEX) over TCP listener port, or "off"'),
+  GANZHI_SL651_PORT: envListenPort('off').describe('SL 651 (HEX and ASCII mode) over TCP listener port, or "off"'),
   GANZHI_GBT26875_TCP_PORT: envListenPort('off').describe('GB/T 26875.3 over TCP listener port, or "off"'),
   GANZHI_GBT26875_UDP_PORT: envListenPort('off').describe('GB/T 26875.3 over UDP listener port, or "off"'),
   GANZHI_HJ212_IDLE_SEC: envInt(1800, 1, 86_400).describe('an HJ 212 connection silent this long is closed (minute data at least every 30 min, HJ 212-2017 MinInterval)'),

@@ -17,11 +17,13 @@ thousand devices can authenticate quickly: a test-bench registry, never a deploy
   --out <file>              where to write it (required)
   --prefix <p>              device id prefix (default load: load-gauge-0001, load-air-0001, ...)
   --protocol-share <0..1>   share of gauges on SL 651 and air monitors on HJ 212 (default 0.1)
-  --link-share <0..1>       share of those HJ 212 monitors on the HJ 212 TCP listener, and of fire
-                            sensors that are GB/T 26875.3 UITDs on TCP (default 0: all MQTT)
+  --link-share <0..1>       share of those HJ 212 monitors and SL 651 gauges on the HJ 212 / SL 651
+                            TCP listeners (RTUs alternate HEX and ASCII mode, their password is 4
+                            hex digits of the template's), and of fire sensors that are GB/T
+                            26875.3 UITDs on TCP (default 0: all MQTT)
   --seed <n>                (default 1)
   --password-template <t>   (default ${DEFAULT_PASSWORD_TEMPLATE})
-  --demo-registry <file>    devices/operators to include (default deploy/demo/registry.json)
+  --demo-registry <file>    devices, models, operators to include (default deploy/demo/registry.json)
   --no-demo                 include nothing else`;
 
 export const LOAD_USAGE = `usage: npm run sim -- load [--registry <file> | --devices <n>] [options]

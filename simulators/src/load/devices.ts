@@ -1,5 +1,7 @@
 import { DEVICE_KINDS, type DeviceKind, type PayloadFormat } from '@ganzhi/schemas';
+import { crc16Modbus, hex4 } from '@ganzhi/codecs';
 import { hashSecret, type RegistryFile } from '@ganzhi/registry';
+import { stationOf } from '../encode';
 import { uitdAddressOf } from '../gbt26875';
 import { createRng } from '../rng';
 import type { ScenarioDevice } from '../scenario/schema';
@@ -7,7 +9,9 @@ import type { ScenarioDevice } from '../scenario/schema';
 /*
  * Devices for load runs: N devices spread evenly over the four kinds, with plausible per-device
  * attributes, a share of them speaking the Chinese protocols (SL 651 gauges, HJ 212 air
- * monitors). Pure and deterministic for a seed; `generateRegistry` adds the scrypt hashes.
+ * monitors), and with `linkShare` some of those on the protocol listeners instead of MQTT (HJ 212
+ * data loggers, SL 651 RTUs in HEX or ASCII mode, GB/T 26875.3 UITDs). Pure and deterministic for
+ * a seed; `generateRegistry` adds the scrypt hashes.
  */
 
 export interface LoadDeviceOptions {
@@ -17,8 +21,9 @@ export interface LoadDeviceOptions {
   /** Fraction of gauges on SL 651 and of air monitors on HJ 212 (default 0.1). */
   readonly protocolShare?: number;
   /**
-   * Fraction of the HJ 212 air monitors that connect to the HJ 212 TCP listener instead of MQTT,
-   * and of the fire sensors that are fire-panel UITDs on GB/T 26875.3 over TCP (default 0).
+   * Fraction of the HJ 212 air monitors and of the SL 651 gauges that connect to the HJ 212 / SL 651
+   * TCP listeners instead of MQTT, and of the fire sensors that are fire-panel UITDs on GB/T
+   * 26875.3 over TCP (default 0).
    */
   readonly linkShare?: number;
   readonly seed?: number;
@@ -37,6 +42,9 @@ export function loadDevices(options: LoadDeviceOptions): ScenarioDevice[] {
   // no draw when there are no links, so that seeds give the same devices as before
   const linked = () => linkShare > 0 && rng.chance(linkShare);
   const rng = createRng(options.seed ?? 1, 'load-devices');
+  // RTUs draw from a stream of their own, so that the other devices of a seed stay as they were;
+  // every second one speaks ASCII mode
+  const rtuRng = createRng(options.seed ?? 1, 'load-rtus');
   const width = String(Math.ceil(n / 4)).length;
   const out: ScenarioDevice[] = [];
   for (let i = 0; i < n; i++) {
@@ -51,7 +59,12 @@ export function loadDevices(options: LoadDeviceOptions): ScenarioDevice[] {
       case 'river_gauge': {
         const warning = Math.round(rng.uniform(4, 16) * 10) / 10;
         attributes = { warningLevel: warning, guaranteedLevel: Math.round((warning + 1.5) * 10) / 10, historicalMax: Math.round((warning + 2.6) * 10) / 10 };
-        if (protocol) format = 'sl651';
+        if (protocol) {
+          format = 'sl651';
+          if (linkShare > 0 && rtuRng.chance(linkShare)) {
+            attributes = { ...attributes, transport: 'tcp', station: stationOf({ id, kind, format, attributes: {} }), ...(index % 2 === 0 ? { sl651Encoding: 'ascii' } : {}) };
+          }
+        }
         break;
       }
       case 'air_monitor':
@@ -83,6 +96,16 @@ export function loadDevices(options: LoadDeviceOptions): ScenarioDevice[] {
   return out;
 }
 
+/**
+ * The password a device of a load registry has: the template's, except for an SL 651 RTU on the
+ * TCP listener, whose frames carry a password of 4 hex digits: those of the template's password
+ * (CRC-16 of it when it is not 4 hex digits already).
+ */
+export function loadPassword(device: Pick<ScenarioDevice, 'format' | 'attributes'>, password: string): string {
+  if (device.format !== 'sl651' || device.attributes?.transport !== 'tcp' || /^[0-9A-Fa-f]{4}$/.test(password)) return password;
+  return hex4(crc16Modbus(Buffer.from(password, 'utf8'), 0, Buffer.byteLength(password)));
+}
+
 /** Low-cost scrypt for generated load registries: 1000 devices authenticate in about a second. */
 export const LOAD_SCRYPT = { N: 1024, r: 8, p: 1 } as const;
 
@@ -90,8 +113,8 @@ export interface GenerateRegistryOptions extends LoadDeviceOptions {
   /** Password of each device: the template with `{id}` replaced (default `demo-{id}`). */
   readonly passwordTemplate?: string;
   readonly scrypt?: { N: number; r: number; p: number };
-  /** Devices and operators copied as they are (e.g. the demo registry, so scenarios and operators work). */
-  readonly include?: Pick<RegistryFile, 'devices' | 'operators'>;
+  /** Devices (with the device models they name) and operators copied as they are (e.g. the demo registry, so scenarios and operators work). */
+  readonly include?: Pick<RegistryFile, 'devices' | 'operators' | 'models'>;
   /** Called after each hash (progress). */
   readonly onHashed?: (done: number, total: number) => void;
 }
@@ -110,7 +133,7 @@ export async function generateRegistry(options: GenerateRegistryOptions): Promis
   // A few hashes at a time: scrypt runs on the libuv pool (4 threads by default).
   const worker = async () => {
     for (let i = next++; i < devices.length; i = next++) {
-      secrets[i] = await hashSecret(template.replaceAll('{id}', devices[i]!.id), params);
+      secrets[i] = await hashSecret(loadPassword(devices[i]!, template.replaceAll('{id}', devices[i]!.id)), params);
       options.onHashed?.(++done, devices.length);
     }
   };
@@ -120,6 +143,7 @@ export async function generateRegistry(options: GenerateRegistryOptions): Promis
     /** How the load devices were made: `sim load --registry <file>` makes the same ones again. */
     _generated: { devices: options.devices, prefix: options.prefix ?? 'load', protocolShare: options.protocolShare ?? 0.1, ...(options.linkShare ? { linkShare: options.linkShare } : {}), seed: options.seed ?? 1 },
     demo: true,
+    ...(options.include?.models ? { models: options.include.models } : {}),
     devices: [
       ...(options.include?.devices ?? []),
       ...devices.map((d, i) => ({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryFileSchema, verifySecret } from '@ganzhi/registry';
-import { generateRegistry, loadDevices } from './devices';
+import { readFile } from 'node:fs/promises';
+import { RegistryFileSchema, parseRegistry, verifySecret } from '@ganzhi/registry';
+import { generateRegistry, loadDevices, loadPassword } from './devices';
 import { percentiles } from './stats';
 
 describe('load devices', () => {
@@ -29,6 +30,41 @@ describe('load devices', () => {
     const first = parsed.devices[0]!;
     expect(await verifySecret(`pw-${first.id}`, first.secret)).toBe(true);
     expect(await verifySecret('demo-' + first.id, first.secret)).toBe(false);
+  });
+});
+
+describe('a load registry with the demo registry included', () => {
+  it('carries the device models the demo devices name, so that the pipeline accepts it', async () => {
+    const demo = parseRegistry(JSON.parse(await readFile(new URL('../../../deploy/demo/registry.json', import.meta.url), 'utf8')), 'demo');
+    expect(demo.devices.some((d) => d.model !== undefined)).toBe(true);
+    const doc = await generateRegistry({ devices: 4, seed: 1, scrypt: { N: 16, r: 8, p: 1 }, include: demo });
+    expect(() => parseRegistry(doc, 'generated')).not.toThrow();
+    expect(doc.models).toEqual(demo.models);
+  });
+});
+
+describe('load devices on the protocol listeners', () => {
+  it('put a share of the SL 651 gauges on TCP with a station address, every second in ASCII mode', () => {
+    const plain = loadDevices({ devices: 400, seed: 4 });
+    const linked = loadDevices({ devices: 400, seed: 4, linkShare: 0.5 });
+    const rtus = linked.filter((d) => d.format === 'sl651' && d.attributes.transport === 'tcp');
+    expect(rtus.length).toBeGreaterThan(0);
+    for (const r of rtus) expect(r.attributes.station).toMatch(/^00[0-9A-F]{8}$/);
+    expect(rtus.some((r) => r.attributes.sl651Encoding === 'ascii')).toBe(true);
+    expect(rtus.some((r) => r.attributes.sl651Encoding === undefined)).toBe(true);
+    expect(plain.some((d) => d.attributes.transport !== undefined)).toBe(false);
+  });
+
+  it('give an RTU on TCP a password of 4 hex digits (its frames carry one), every other device the template\'s', async () => {
+    const rtu = { format: 'sl651' as const, attributes: { transport: 'tcp' } };
+    expect(loadPassword(rtu, 'demo-load-gauge-0001')).toMatch(/^[0-9A-F]{4}$/);
+    expect(loadPassword(rtu, 'demo-load-gauge-0001')).not.toBe(loadPassword(rtu, 'demo-load-gauge-0002'));
+    expect(loadPassword(rtu, 'beef')).toBe('beef');
+    expect(loadPassword({ format: 'sl651', attributes: {} }, 'demo-x')).toBe('demo-x');
+    expect(loadPassword({ format: 'hj212', attributes: { transport: 'tcp' } }, 'demo-x')).toBe('demo-x');
+    const doc = await generateRegistry({ devices: 8, protocolShare: 1, linkShare: 1, seed: 2, passwordTemplate: 'pw-{id}', scrypt: { N: 16, r: 8, p: 1 } });
+    const gauge = doc.devices.find((d) => d.format === 'sl651')!;
+    expect(await verifySecret(loadPassword({ format: 'sl651', attributes: { transport: 'tcp' } }, `pw-${gauge.id}`), gauge.secret)).toBe(true);
   });
 });
 

@@ -5,6 +5,7 @@ import { createRng } from '../rng';
 import type { ScenarioDevice } from '../scenario/schema';
 import { statusTopic, telemetryTopic } from '../run/fleet';
 import { createLinkFleet, linkOf, type LinkDevice, type LinkPorts } from '../run/links';
+import { loadPassword } from './devices';
 import { percentiles, type Percentiles } from './stats';
 
 export interface LoadOptions {
@@ -70,7 +71,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     if (l) linked.set(d.id, l);
   }
   if (linked.size > 0 && !options.links) throw new Error(`${linked.size} devices speak a protocol of their own: give the protocol listeners' ports`);
-  const links = linked.size > 0 ? createLinkFleet({ host: options.links!.host, ports: options.links!.ports, devices: linked, password: options.password }) : undefined;
+  const byId = new Map(options.devices.map((d) => [d.id, d]));
+  const linkPassword = (id: string) => loadPassword(byId.get(id)!, options.password(id));
+  const links = linked.size > 0 ? createLinkFleet({ host: options.links!.host, ports: options.links!.ports, devices: linked, password: linkPassword }) : undefined;
   const slots: Slot[] = options.devices.map((device) => ({
     device,
     model: createModel({ device, events: [], rng: rng.fork(device.id), start }),

@@ -1,13 +1,25 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { crc16Modbus, decodeGbt26875Frame, decodeHj212, decodeSl651Frame, encodeHj212, hj212FlagInfo, sl651Serial } from '@ganzhi/codecs';
+import {
+  SL651_ASCII_SOH,
+  crc16Modbus,
+  decodeGbt26875Frame,
+  decodeHj212,
+  decodeSl651AsciiFrame,
+  decodeSl651Frame,
+  encodeHj212,
+  hex4,
+  hj212FlagInfo,
+  sl651AsciiSerial,
+  sl651Serial,
+} from '@ganzhi/codecs';
 import type { PayloadFormat } from '@ganzhi/schemas';
 import type { Payload } from '../encode';
 import type { Fleet, FleetStats } from './fleet';
 
 /*
  * Devices that do not speak MQTT, as the gateway's protocol listeners meet them: an HJ 212 data
- * logger and an SL 651 RTU on TCP, a GB/T 26875.3 UITD on TCP or UDP. Each report is sent as its
+ * logger and an SL 651 RTU (HEX or ASCII mode) on TCP, a GB/T 26875.3 UITD on TCP or UDP. Each report is sent as its
  * protocol's frames with the device's registry password stamped in (HJ 212 PW, SL 651 password)
  * and an answer requested (HJ 212 Flag A bit); `publish` resolves when every frame has been
  * answered positively (HJ 212 CN 9014 with its QN, SL 651 ESC/ACK/EOT with its serial, GB/T
@@ -75,6 +87,18 @@ function prepare(format: PayloadFormat, payload: Payload, password: string): { b
       frames.push(Buffer.from(encodeHj212({ ...(f.QN ? { QN: f.QN } : {}), ST: f.ST ?? '22', CN: f.CN ?? '2011', PW: password, MN: f.MN ?? '', Flag: (version << 2) | 1, cp: f.cpText })));
       keys.push(f.QN ?? '');
       at = d.value.end;
+    } else if (format === 'sl651' && input[at] === SL651_ASCII_SOH) {
+      // ASCII mode: the password is 4 hex characters at offset 13, the CRC 4 more at the end
+      const d = decodeSl651AsciiFrame(input, at);
+      if (!d.ok) break;
+      const frame = Buffer.from(input.subarray(at, d.value.end));
+      if (/^[0-9A-Fa-f]{4}$/.test(password)) {
+        frame.write(password.toUpperCase(), 13, 'latin1');
+        frame.write(hex4(crc16Modbus(frame, 0, frame.length - 4)), frame.length - 4, 'latin1');
+      }
+      frames.push(frame);
+      keys.push(String(sl651AsciiSerial(d.value.frame)));
+      at = d.value.end;
     } else if (format === 'sl651') {
       const d = decodeSl651Frame(input, at);
       if (!d.ok) break;
@@ -112,6 +136,14 @@ function readAnswers(conn: Conn): void {
       key = f.QN ?? '';
       ok = f.CN === '9014' && f.crcInFrame.toUpperCase() === f.crcHj212Computed;
       why = `CN ${f.CN} ${f.cpText}`;
+    } else if (conn.device.format === 'sl651' && conn.rx[0] === SL651_ASCII_SOH) {
+      const d = decodeSl651AsciiFrame(conn.rx);
+      if (!d.ok) return;
+      const f = d.value.frame;
+      end = d.value.end;
+      key = String(sl651AsciiSerial(f));
+      ok = f.crcValid && f.direction === 'down' && (f.endChar === 'ESC' || f.endChar === 'EOT' || f.endChar === 'ACK');
+      why = `end ${f.endChar} (ASCII)`;
     } else if (conn.device.format === 'sl651') {
       const d = decodeSl651Frame(conn.rx);
       if (!d.ok) return;

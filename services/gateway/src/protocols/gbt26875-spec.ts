@@ -1,5 +1,6 @@
 import { GBT26875_CONTROL_LEN, GBT26875_MAX_APP_LEN, GBT26875_OVERHEAD, decodeGbt26875Frame, gbt26875Answer, type Gbt26875Frame } from '@ganzhi/codecs';
-import { garbageBefore, type Accepted, type Bad, type Claim, type ProtocolSpec, type Split } from './spec';
+import { markedSplitter } from './framing';
+import type { Accepted, Bad, Claim, ProtocolSpec } from './spec';
 
 /*
  * GB/T 26875.3-2011 (domain README §5.1): '@@' | control unit (25) | app data | checksum | '##',
@@ -13,17 +14,18 @@ import { garbageBefore, type Accepted, type Bad, type Claim, type ProtocolSpec, 
 export const GBT26875_MAX_FRAME = GBT26875_OVERHEAD + GBT26875_MAX_APP_LEN;
 const AT = 0x40;
 
-export function splitGbt26875(buf: Buffer): Split {
-  if (buf[0] !== AT || buf[1] !== AT) return buf.length < 2 ? { type: 'need' } : garbageBefore(buf, AT, AT);
-  if (buf[2] === AT && buf[3] === AT) return { type: 'garbage', length: 1 };
-  if (buf.length < 2 + GBT26875_CONTROL_LEN) return { type: 'need' };
-  const appLen = buf.readUInt16LE(24);
-  if (appLen > GBT26875_MAX_APP_LEN) return garbageBefore(buf, AT, AT, 1);
-  const total = GBT26875_OVERHEAD + appLen;
-  if (buf.length < total) return { type: 'need' };
-  if (buf[total - 1] !== 0x23 || buf[total - 2] !== 0x23) return garbageBefore(buf, AT, AT, 1);
-  return { type: 'frame', length: total };
-}
+/** '@@', the control unit with the app-data length (LE, at most 1024), the sum, '##'. */
+export const splitGbt26875 = markedSplitter([
+  {
+    marker: [AT, AT],
+    header: 2 + GBT26875_CONTROL_LEN,
+    total(buf) {
+      const appLen = buf.readUInt16LE(24);
+      return appLen > GBT26875_MAX_APP_LEN ? undefined : GBT26875_OVERHEAD + appLen;
+    },
+    tail: (buf, total) => buf[total - 1] === 0x23 && buf[total - 2] === 0x23,
+  },
+]);
 
 function decode(bytes: Buffer): Gbt26875Frame | Bad {
   const d = decodeGbt26875Frame(bytes);

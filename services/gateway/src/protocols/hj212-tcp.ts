@@ -9,7 +9,8 @@ import {
   type Hj212Frame,
 } from '@ganzhi/codecs';
 import type { Device } from '@ganzhi/registry';
-import { garbageBefore, indexOfPair, type Accepted, type Bad, type Claim, type ProtocolSpec, type RefusalReason, type Split } from './spec';
+import { garbageBefore, type FrameStart } from './framing';
+import type { Accepted, Bad, Claim, ProtocolSpec, RefusalReason, Split } from './spec';
 
 /*
  * HJ 212-2017 over TCP (domain README §1): a data logger connects and sends
@@ -37,13 +38,17 @@ function isHex(c: number | undefined): boolean {
   return c !== undefined && ((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102));
 }
 
+/** "##" and 4 length digits (as far as they have arrived). */
+const HJ212_START: FrameStart = { marker: [HASH, HASH], plausible: (b) => [2, 3, 4, 5].every((i) => i >= b.length || isDigit(b[i])) };
+const STARTS = [HJ212_START];
+
 export function splitHj212(buf: Buffer): Split {
   let lead = 0;
   while (lead < buf.length && (buf[lead] === CR || buf[lead] === LF || buf[lead] === 0x20)) lead++;
   if (lead > 0) return { type: 'skip', length: lead };
-  if (buf[0] !== HASH || buf[1] !== HASH) return buf.length < 2 ? { type: 'need' } : garbageBefore(buf, HASH, HASH);
+  if (buf[0] !== HASH || buf[1] !== HASH) return garbageBefore(buf, STARTS);
+  if (!HJ212_START.plausible!(buf)) return garbageBefore(buf, STARTS, 1);
   if (buf.length < 6) return { type: 'need' };
-  if (![2, 3, 4, 5].every((i) => isDigit(buf[i]))) return garbageBefore(buf, HASH, HASH, 1);
   const len = Number(buf.toString('latin1', 2, 6));
   const crcAt = 6 + len;
   if (buf.length >= crcAt + 4) {
@@ -56,9 +61,9 @@ export function splitHj212(buf: Buffer): Split {
     }
   }
   // The declared length does not land on "&&" + CRC (yet): the frame ends at the first CR LF.
-  const crlf = indexOfPair(buf, CR, LF, 6);
+  const crlf = buf.indexOf('\r\n', 6, 'latin1');
   if (crlf >= 0 && (crlf < crcAt || buf.length >= crcAt + 4)) return { type: 'frame', length: crlf + 2 };
-  const next = indexOfPair(buf, HASH, HASH, 2);
+  const next = buf.indexOf('##', 2, 'latin1');
   if (next > 0 && buf.length >= crcAt + 4) return { type: 'frame', length: next };
   return { type: 'need' };
 }

@@ -66,7 +66,7 @@ export interface Hub {
   appendStatus(device: Device, status: 'online' | 'offline'): Promise<void>;
   /** The gateway is shutting down: connections it closes now do not make their devices offline. */
   closing: boolean;
-  deadLetter(code: BadCode, reason: string, bytes: Buffer, device: Device | undefined, transport: Transport): Promise<void>;
+  deadLetter(code: BadCode | 'GANZHI_ERR_GW_BUFFER_LIMIT', reason: string, bytes: Buffer, device: Device | undefined, transport: Transport): Promise<void>;
 }
 
 const FORMAT_OF: Record<ProtocolName, Device['format']> = { hj212: 'hj212', sl651: 'sl651', gbt26875: 'gbt26875' };

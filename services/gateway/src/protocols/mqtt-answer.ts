@@ -1,5 +1,6 @@
 import { sl651Bytes } from '@ganzhi/codecs';
 import type { Device } from '@ganzhi/registry';
+import { units } from './framing';
 import { hj212Spec } from './hj212-tcp';
 import { sl651Spec } from './sl651-tcp';
 import type { ProtocolSpec } from './spec';
@@ -25,18 +26,15 @@ export function mqttAnswer(device: Device, payload: Buffer, now: number): Buffer
     spec = sl651Spec;
     const bin = sl651Bytes(payload.toString('base64'), 'base64');
     if (bin === undefined) return undefined;
-    hexText = payload[0] !== 0x7e;
+    // a HEX frame written as hex text ("7E7E...") is answered in hex text; binary and ASCII mode as they are
+    hexText = payload[0] === 0x37 && (payload[1] === 0x45 || payload[1] === 0x65);
     bytes = Buffer.from(bin);
   } else return undefined;
   const answers: Buffer[] = [];
-  for (let n = 0; n < MAX_FRAMES && bytes.length > 0; n++) {
-    const s = spec.split(bytes);
-    if (s.type === 'need') break;
-    if (s.type === 'frame') {
-      const verdict = spec.judge(bytes.subarray(0, s.length), device, now);
-      if (verdict.answer) answers.push(verdict.answer);
-    }
-    bytes = bytes.subarray(s.length);
+  for (const unit of units(spec.split, bytes, MAX_FRAMES)) {
+    if (unit.type !== 'frame') continue;
+    const verdict = spec.judge(unit.bytes, device, now);
+    if (verdict.answer) answers.push(verdict.answer);
   }
   if (answers.length === 0) return undefined;
   const out = Buffer.concat(answers);

@@ -31,6 +31,8 @@ export function createSession(spec: ProtocolSpec, hub: Hub, transport: Transport
   const { stats, log, deps } = hub;
   let buf: Buffer = Buffer.alloc(0);
   let device: Device | undefined;
+  /** The encoding this link speaks, from its first accepted frame (SL 651 §6.1.2). */
+  let encoding: string | undefined;
   let closed = false;
   let badBeforeAuth = 0;
   let chain: Promise<void> = Promise.resolve();
@@ -95,6 +97,10 @@ export function createSession(spec: ProtocolSpec, hub: Hub, transport: Transport
     const refusal = await authenticate(candidate, claim.password);
     if (refusal !== undefined) return refuse(bytes, refusal, claim.id);
     if (closed) return;
+    if (judged.encoding !== undefined && encoding !== undefined && judged.encoding !== encoding) {
+      return bad({ type: 'bad', code: 'GANZHI_ERR_GW_BAD_FRAME', reason: `a ${spec.name} link speaks one encoding: ${judged.encoding} frame after ${encoding} ones` }, bytes);
+    }
+    encoding ??= judged.encoding;
     if (device === undefined) {
       device = candidate;
       hub.bind(device, binding);
@@ -128,7 +134,7 @@ export function createSession(spec: ProtocolSpec, hub: Hub, transport: Transport
     } else if (buf.length > options.maxBuffer) {
       stats.overflowClosed++;
       log.warn({ code: 'GANZHI_ERR_GW_BUFFER_LIMIT', protocol: spec.name, deviceId: device?.id, bytes: buf.length }, 'partial frame over the buffer limit: connection closed');
-      await hub.deadLetter('GANZHI_ERR_GW_BAD_FRAME', `partial frame exceeds GANZHI_PROTOCOL_MAX_BUFFER_BYTES=${options.maxBuffer}`, buf, device, transport);
+      await hub.deadLetter('GANZHI_ERR_GW_BUFFER_LIMIT', `partial frame exceeds GANZHI_PROTOCOL_MAX_BUFFER_BYTES=${options.maxBuffer}`, buf, device, transport);
       close();
     }
   }

@@ -41,6 +41,8 @@ export interface Accepted {
   readonly type: 'accepted';
   /** Link keep-alive (SL 651 2FH, HJ 212 9015): proves the link alive, carries no data, is not appended. */
   readonly keepAlive: boolean;
+  /** The frame's encoding where a protocol has two (SL 651 HEX or ASCII): one link speaks only one. */
+  readonly encoding?: string | undefined;
   /** The acknowledgement, written only after the frame is durably on the bus. */
   readonly answer?: Buffer | undefined;
 }
@@ -63,22 +65,4 @@ export interface ProtocolSpec {
   judge(frame: Buffer, device: Device | undefined, now: number): Accepted | Bad;
   /** The answer refusing a frame, when the protocol has one. */
   refuse(frame: Buffer, why: RefusalReason, now: number): Buffer | undefined;
-}
-
-/** Index of `needle` in `buf` from `from`, for a two-byte marker. */
-export function indexOfPair(buf: Buffer, a: number, b: number, from = 0): number {
-  for (let i = Math.max(0, from); i + 1 < buf.length; i++) if (buf[i] === a && buf[i + 1] === b) return i;
-  return -1;
-}
-
-/**
- * Garbage before the next frame start (`a b`): everything up to it, or everything but a last
- * byte that may be the first half of the marker.
- */
-export function garbageBefore(buf: Buffer, a: number, b: number, from = 0): Split {
-  const at = indexOfPair(buf, a, b, from);
-  if (at === 0) return { type: 'need' };
-  if (at > 0) return { type: 'garbage', length: at };
-  const keep = buf[buf.length - 1] === a ? 1 : 0;
-  return buf.length - keep > 0 ? { type: 'garbage', length: buf.length - keep } : { type: 'need' };
 }
