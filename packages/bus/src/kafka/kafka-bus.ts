@@ -185,7 +185,7 @@ class KafkaBusImpl implements KafkaBus {
   }
 
   lag(): Promise<GroupLag[]> {
-    return this.#closed ? Promise.resolve([]) : consumerLag(this.#admin, this.#groups);
+    return this.#closed ? Promise.resolve([]) : consumerLag(this.#admin, this.#groups, this.#o.topicPrefix);
   }
 
   stats(): KafkaBusStats {
