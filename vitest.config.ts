@@ -33,6 +33,10 @@ export default defineConfig({
           include: ['**/*.kafka.test.ts'],
           exclude: ['**/node_modules/**'],
           fileParallelism: false,
+          // group joins, rebalances and the services' start-up slow down on a busy two-core
+          // machine: generous bounds (the tests wait for final states, never for timings)
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -12,6 +12,9 @@
  *   up <broker_id|-1>                     accept connections again
  *   rtt <broker_id|-1> <ms>               add a round-trip delay
  *   topic <name> <partitions> <rf>        create a topic (the mock has no CreateTopics API)
+ *   apiversion <key> <min> <max>          rd_kafka_mock_set_apiversion: narrow (or, -1 -1, hide)
+ *                                         an API the mock implements; an API it has no handler
+ *                                         for (SaslHandshake 17, SaslAuthenticate 36) stays absent
  *
  * The mock cluster is librdkafka's test double (rdkafka_mock.h, an experimental API): it speaks
  * the Kafka wire protocol but implements only a subset of it (no CreateTopics, no compaction).
@@ -41,7 +44,7 @@ static void reply(const char *cmd, rd_kafka_resp_err_t err) {
 
 static void handle(rd_kafka_mock_cluster_t *mc, char *line) {
   char name[512];
-  int a = 0, b = 0;
+  int a = 0, b = 0, c = 0;
   line[strcspn(line, "\r\n")] = '\0';
   if (line[0] == '\0')
     return;
@@ -51,6 +54,8 @@ static void handle(rd_kafka_mock_cluster_t *mc, char *line) {
     reply(line, rd_kafka_mock_broker_set_up(mc, a));
   else if (sscanf(line, "rtt %d %d", &a, &b) == 2)
     reply(line, rd_kafka_mock_broker_set_rtt(mc, a, b));
+  else if (sscanf(line, "apiversion %d %d %d", &a, &b, &c) == 3)
+    reply(line, rd_kafka_mock_set_apiversion(mc, (int16_t)a, (int16_t)b, (int16_t)c));
   else if (sscanf(line, "topic %511s %d %d", name, &a, &b) == 3)
     reply(line, rd_kafka_mock_topic_create(mc, name, a, b));
   else {

@@ -4,7 +4,7 @@ import { isRetryable, type AlertChange, type CommandResult, type DeadLetter, typ
 import { overlay } from './delegate';
 import type { LagSource, Metrics } from './metrics';
 
-/** What a bus may offer beyond the `Bus` contract: consumer lag, and byte counters (embedded log). */
+/** What a bus may offer beyond the `Bus` contract: consumer lag, byte counters (embedded log), requests by API (Kafka). */
 export interface ObservableBus extends Bus {
   lag?: LagSource;
   stats?: () => unknown;
@@ -33,6 +33,29 @@ export function instrumentBus<B extends ObservableBus>(bus: B, metrics: Metrics)
           const now = bytesSource() ?? seen;
           if (now > seen) this.inc(now - seen);
           seen = now;
+        },
+      }),
+    );
+  }
+
+  const requestsSource = () => {
+    const r = (bus.stats?.() as { requests?: unknown } | undefined)?.requests;
+    return typeof r === 'object' && r !== null ? (r as Readonly<Record<string, number>>) : undefined;
+  };
+  if (requestsSource() !== undefined) {
+    const seen = new Map<string, number>();
+    metrics.registry.registerMetric(
+      new Counter({
+        name: 'ganzhi_bus_kafka_requests_total',
+        help: 'Requests this process sent to the Kafka brokers, by API (Produce, Fetch, OffsetCommit, Heartbeat...): its round trips, to compare with the records it handled.',
+        labelNames: ['api'],
+        registers: [],
+        collect() {
+          for (const [api, n] of Object.entries(requestsSource() ?? {})) {
+            const before = seen.get(api) ?? 0;
+            if (n > before) this.inc({ api }, n - before);
+            seen.set(api, n);
+          }
         },
       }),
     );

@@ -1,3 +1,4 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPIC_NAMES } from '@ganzhi/schemas';
 import type { Reading } from '@ganzhi/schemas';
@@ -33,12 +34,15 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
 
   it('sends 1,000 concurrent single-record publishes in far fewer produce requests, each record once', async () => {
     const before = bus.stats().producer;
+    const sentBefore = bus.stats().requests.Produce ?? 0;
     const n = 1000;
     await Promise.all(Array.from({ length: n }, (_, i) => bus.publish(READINGS, [{ key: `dev-${i % 10}`, value: reading(run, `dev-${i % 10}`, i) }])));
     const after = bus.stats().producer;
     expect(after.calls - before.calls).toBe(n);
     expect(after.records - before.records).toBe(n);
     expect(after.produceRequests - before.produceRequests).toBeLessThanOrEqual(n / 20);
+    // what went over the wire, as kafkajs counted it: one Produce request per batch, none besides
+    expect((bus.stats().requests.Produce ?? 0) - sentBefore).toBe(after.produceRequests - before.produceRequests);
     const got = new Collector<Delivery<Reading>>();
     const sub = await bus.subscribe(`batching-${run}`, { [READINGS]: async (b: readonly Delivery<Reading>[]) => got.push(...mine(run, b)) });
     await got.count(n, 'readings');
@@ -127,9 +131,27 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
       const after = bus.stats().state;
       expect(after.restores - before.restores).toBe(3);
       expect(after.readerJoins).toBe(1); // joined once, when the state log was opened
+      expect(after.records - before.records).toBe(205); // each value read once, by the one reader
     } finally {
       await other.close();
     }
+  });
+
+  it('refuses to restore a state value that is not JSON with GANZHI_ERR_BUS_DECODE, naming its key and position', async () => {
+    const name = `garbled-${run}`;
+    const log = await bus.stateLog(name, (v) => v as { n: number });
+    await log.put([{ key: 'good', value: { n: 1 } }]);
+    const producer = new Kafka({ brokers: peer.brokers, logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: `${topicPrefix}ganzhi.state.${name}`, acks: -1, messages: [{ key: 'bad', value: '{not json' }] });
+    } finally {
+      await producer.disconnect();
+    }
+    await expect(log.restore()).rejects.toMatchObject({ code: 'GANZHI_ERR_BUS_DECODE', message: expect.stringMatching(/key bad at \d+\/\d+: SyntaxError/) });
+    // a later value for the key replaces the garbled one
+    await log.put([{ key: 'bad', value: { n: 2 } }]);
+    expect(await log.restore()).toEqual(new Map([['good', { n: 1 }], ['bad', { n: 2 }]]));
   });
 
   it('restores an empty map from a state log nobody wrote to', async () => {

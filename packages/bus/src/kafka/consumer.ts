@@ -7,6 +7,7 @@ import type { BatchHandler, Delivery, HandlerMap, SubscribeOptions, Subscription
 import type { OutRecord } from './batcher';
 import { codeOf, deadLetterFor, messageOf } from './codec';
 import type { DecodeCache } from './decode-cache';
+import type { RequestCounter } from './requests';
 import type { FetchedRecord } from './codec';
 import { describe, unavailable } from './errors';
 import { Gatherer } from './gather';
@@ -28,6 +29,8 @@ export interface SubscriptionContext {
   readonly stats: ConsumerStats;
   /** Decoded records shared with the bus's other subscriptions (same cluster, same positions). */
   readonly decoded: DecodeCache;
+  /** Counts the requests of the subscription's consumer. */
+  readonly requests: RequestCounter;
   /** Publishes dead letters; resolves once they are acknowledged. */
   deadLetter(records: readonly OutRecord[]): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function openSubscription<N extends TopicName>(
     maxWaitTimeInMs: o.maxWaitMs,
     allowAutoTopicCreation: true,
   });
+  consumer.on(consumer.events.REQUEST, ctx.requests.listener);
   consumer.on(consumer.events.CRASH, (e) => {
     log.error({ err: describe(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });

@@ -15,6 +15,7 @@ import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
 import { consumerLag, type GroupLag } from './lag';
 import { DecodeCache } from './decode-cache';
+import { RequestCounter } from './requests';
 import { StateTail, kafkaStateLog } from './state-log';
 import type { StateLogContext } from './state-log';
 import { ensureTopics, probePeer, reportMismatches } from './topics';
@@ -24,7 +25,9 @@ export interface KafkaBusStats {
   readonly producer: ProducerStats;
   readonly consumer: Readonly<ConsumerStats> & { readonly decoded: { readonly hits: number; readonly misses: number } };
   /** State logs: group joins of their long-lived readers, and restores served (summed over state topics). */
-  readonly state: { readonly readerJoins: number; readonly restores: number };
+  readonly state: { readonly readerJoins: number; readonly restores: number; readonly records: number };
+  /** Requests sent to the brokers by API name (Produce, Fetch, OffsetCommit...), all clients of this bus. */
+  readonly requests: Readonly<Record<string, number>>;
 }
 
 export interface KafkaBus extends Bus {
@@ -46,6 +49,8 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
   const log = (options.logger ?? silentLogger()).child({ component: 'bus-kafka' });
   const kafka = new Kafka(kafkaConfig(o, options, log));
   const admin = kafka.admin();
+  const requests = new RequestCounter();
+  admin.on(admin.events.REQUEST, requests.listener);
   let producer: Producer | undefined;
   let caps: PeerCapabilities;
   try {
@@ -63,6 +68,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
     });
+    producer.on(producer.events.REQUEST, requests.listener);
     await producer.connect();
   } catch (err) {
     await producer?.disconnect().catch(() => undefined);
@@ -72,7 +78,7 @@ export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus
     throw unavailable(`connecting to ${o.brokers.join(',')}`, err);
   }
   if (!caps.hasController) log.warn('kafka peer names no controller: producer is not idempotent');
-  return new KafkaBusImpl(kafka, admin, producer, o, log, caps);
+  return new KafkaBusImpl(kafka, admin, producer, o, log, caps, requests);
 }
 
 class KafkaBusImpl implements KafkaBus {
@@ -90,10 +96,12 @@ class KafkaBusImpl implements KafkaBus {
   readonly #decoded = new DecodeCache(20_000);
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
+  readonly #requests: RequestCounter;
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  constructor(kafka: Kafka, admin: Admin, producer: Producer, o: ResolvedOptions, log: Logger, caps: PeerCapabilities) {
+  constructor(kafka: Kafka, admin: Admin, producer: Producer, o: ResolvedOptions, log: Logger, caps: PeerCapabilities, requests: RequestCounter) {
+    this.#requests = requests;
     this.#kafka = kafka;
     this.#admin = admin;
     this.#producer = producer;
@@ -119,6 +127,7 @@ class KafkaBusImpl implements KafkaBus {
         log: this.#log,
         stats: this.#consumerStats,
         decoded: this.#decoded,
+        requests: this.#requests,
         deadLetter: (records) => this.#batching.send(records.map((r) => ({ ...r, topic: `${this.#o.topicPrefix}${r.topic}` }))),
       },
       group,
@@ -146,6 +155,7 @@ class KafkaBusImpl implements KafkaBus {
       admin: this.#admin,
       options: this.#o,
       log: this.#log,
+      requests: this.#requests,
       send: (records) => this.#batching.send(records),
     };
     let tail = this.#tails.get(topic);
@@ -175,18 +185,20 @@ class KafkaBusImpl implements KafkaBus {
   }
 
   lag(): Promise<GroupLag[]> {
-    return this.#closed ? Promise.resolve([]) : consumerLag(this.#admin, this.#groups);
+    return this.#closed ? Promise.resolve([]) : consumerLag(this.#admin, this.#groups, this.#o.topicPrefix);
   }
 
   stats(): KafkaBusStats {
     let readerJoins = 0;
     let restores = 0;
+    let records = 0;
     for (const t of this.#tails.values()) {
+      records += t.counters.records;
       readerJoins += t.counters.joins;
       restores += t.counters.restores;
     }
     const decoded = { hits: this.#decoded.hits, misses: this.#decoded.misses };
-    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores } };
+    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores, records }, requests: this.#requests.snapshot() };
   }
 
   close(): Promise<void> {

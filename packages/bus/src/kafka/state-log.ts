@@ -7,20 +7,27 @@ import { keyOf, toOutRecord } from './codec';
 import { describe, unavailable } from './errors';
 import type { ResolvedOptions } from './options';
 import type { OutRecord } from './batcher';
+import type { RequestCounter } from './requests';
 
 export interface StateLogContext {
   readonly kafka: Kafka;
   readonly admin: Admin;
   readonly options: ResolvedOptions;
   readonly log: Logger;
+  readonly requests: RequestCounter;
   send(records: readonly OutRecord[]): Promise<void>;
 }
 
-/** A value as read from the changelog, decoded by `restore` (each caller has its own decode). */
+/**
+ * A value as read from the changelog, kept as text: it is parsed (and decoded by each caller's
+ * own decode) only by `restore`, and only while it is the key's latest value. Most values are
+ * overwritten before any restore reads them; text costs the garbage collector less than the
+ * object trees JSON.parse would keep alive here.
+ */
 interface Entry {
   readonly partition: number;
   readonly offset: string;
-  readonly json: unknown;
+  readonly text: string;
 }
 
 /**
@@ -40,7 +47,7 @@ export class StateTail {
   #starting: Promise<void> | undefined;
   #failure: unknown;
   /** Group joins of this reader (one per process lifetime unless its session is lost) and restores served. */
-  readonly counters = { joins: 0, restores: 0 };
+  readonly counters = { joins: 0, restores: 0, records: 0 };
 
   constructor(ctx: StateLogContext, topic: string) {
     this.#ctx = ctx;
@@ -67,6 +74,7 @@ export class StateTail {
     });
     // Nothing is ever committed: a (re)join starts from the earliest offset, so what was read
     // before is dropped and read again rather than mixed with an older replay.
+    consumer.on(consumer.events.REQUEST, this.#ctx.requests.listener);
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.counters.joins++;
       this.#values.clear();
@@ -91,19 +99,14 @@ export class StateTail {
   }
 
   async #apply({ batch }: EachBatchPayload): Promise<void> {
+    this.counters.records += batch.messages.length;
     for (const m of batch.messages) {
       const key = keyOf(m);
       if (m.value === null) {
         this.#values.delete(key);
         continue;
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(m.value.toString('utf8')) as unknown;
-      } catch {
-        json = new UndecodableState(`not JSON at ${batch.partition}/${m.offset}`);
-      }
-      this.#values.set(key, { partition: batch.partition, offset: m.offset, json });
+      this.#values.set(key, { partition: batch.partition, offset: m.offset, text: m.value.toString('utf8') });
     }
     if (!batch.isEmpty()) {
       const next = BigInt(batch.lastOffset()) + 1n;
@@ -160,8 +163,7 @@ export class StateTail {
     }
     for (const [key, e] of this.#values) {
       try {
-        if (e.json instanceof UndecodableState) throw e.json;
-        state.set(key, decode(e.json));
+        state.set(key, decode(JSON.parse(e.text) as unknown));
       } catch (err) {
         throw new GanzhiError('GANZHI_ERR_BUS_DECODE', `state ${this.#topic} key ${key} at ${e.partition}/${e.offset}: ${describe(err)}`, { cause: err });
       }
@@ -179,7 +181,6 @@ export class StateTail {
   }
 }
 
-class UndecodableState extends Error {}
 
 /**
  * A stage's keyed state on a compacted changelog topic. `put` produces keyed JSON values (null is

@@ -12,6 +12,11 @@ export interface KafkaPeerControl {
   setRtt(id: number, ms: number): Promise<void>;
   /** Creates a topic (the mock implements no CreateTopics request). */
   createTopic(name: string, partitions: number, replicationFactor?: number): Promise<void>;
+  /**
+   * rd_kafka_mock_set_apiversion: the versions the mock offers of an API it implements (-1, -1
+   * hides it). It adds no API: one without a handler in the mock (SASL) stays absent.
+   */
+  setApiVersion(apiKey: number, min: number, max: number): Promise<void>;
 }
 
 export interface KafkaPeer {
@@ -95,6 +100,7 @@ async function startMock(options: KafkaPeerOptions): Promise<KafkaPeer> {
     brokerUp: (id) => mock.command(`up ${id}`),
     setRtt: (id, ms) => mock.command(`rtt ${id} ${ms}`),
     createTopic: (name, partitions, replicationFactor = rf) => mock.command(`topic ${name} ${partitions} ${replicationFactor}`),
+    setApiVersion: (apiKey, min, max) => mock.command(`apiversion ${apiKey} ${min} ${max}`),
   };
   try {
     for (const t of options.topics ?? []) await control.createTopic(t, options.partitions ?? 12);
