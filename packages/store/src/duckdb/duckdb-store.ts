@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
@@ -30,7 +30,9 @@ import {
   toStoredAlertEvent,
   type SqlParam,
 } from './rows';
+import { appendReadings } from './appender';
 import { encodeReadings } from './batch-json';
+import { DEFAULT_WRITE_GROUP, createWriteGroups } from './groups';
 import { CREATE_TABLES, INSERT_JSON, UPSERT_JSON } from './schema';
 import { createSerial } from './serial';
 
@@ -47,16 +49,37 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** How long readings and rollups are kept; applied by maintain() (default DEFAULT_RETENTION). */
   retention?: RetentionPolicy;
+  /**
+   * How long a group of readings writes stays open for more calls before it is committed (ms;
+   * default 50, 0 = commit each call alone). writeReadings resolves when its group is committed.
+   */
+  lingerMs?: number;
+  /** A group is committed at once when it holds this many rows (default 2,000). */
+  maxRows?: number;
+  /**
+   * How a group goes in: DuckDB's Appender (default; synchronous on the calling thread) or one
+   * JSON statement unpacked on DuckDB's threads.
+   */
+  writeMode?: 'appender' | 'json';
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
+
+/** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
+function rowCount(readings: readonly Reading[]): number {
+  let n = 0;
+  for (const r of readings) for (const m in r.metrics) if (r.metrics[m] !== undefined) n++;
+  return n;
+}
 
 /** Alert changes per INSERT statement (20 parameters each). */
 const ALERT_ROWS_PER_STATEMENT = 100;
 
 /**
- * The embedded store: one DuckDB file. Writes go through one connection, one at a time; each
- * write is one committed statement per batch, so it is durable (in the WAL) when it resolves.
+ * The embedded store: one DuckDB file. Writes go through one connection, one at a time. Readings
+ * of the calls that arrive within `lingerMs` (up to `maxRows` rows) are committed together, and
+ * each call resolves once that commit is durable (in the WAL); alert events are one commit per
+ * call.
  * Each query runs on a short-lived connection of its own and sees every write that resolved
  * before it started.
  */
@@ -67,6 +90,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   let writer: DuckDBConnection;
   let insert: DuckDBPreparedStatement;
   let upsert: DuckDBPreparedStatement;
+  let appender: DuckDBAppender;
   let lifecycle: DuckDbLifecycle;
   const retention = checkRetention(options.retention ?? DEFAULT_RETENTION);
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
@@ -79,11 +103,13 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     lifecycle = await openDuckDbLifecycle(writer, retention);
     insert = await writer.prepare(INSERT_JSON);
     upsert = await writer.prepare(UPSERT_JSON);
+    appender = await writer.createAppender('readings');
   } catch (err) {
     instance?.closeSync();
     throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `cannot open DuckDB at ${path}`, { cause: err });
   }
   const db = instance;
+  const writeMode = options.writeMode ?? 'appender';
   const writes = createSerial();
   const reads = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
@@ -96,6 +122,11 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   /** Writes are retryable: their SQL is fixed, so a failure is the database's, not the input's. */
   function write(what: string, op: () => Promise<void>): Promise<void> {
     ensureOpen();
+    return queueWrite(what, op);
+  }
+
+  /** Also after close began: a group accepted before close is still committed by it. */
+  function queueWrite(what: string, op: () => Promise<void>): Promise<void> {
     return writes.run(async () => {
       try {
         await op();
@@ -109,13 +140,18 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
    * The batch is bound as one VARCHAR; DuckDB parses and inserts it on its own threads, so the
    * main thread's share is encodeReadings (arrays + JSON.stringify) and one bind.
    */
-  async function writeJson(json: string): Promise<void> {
-    insert.bindVarchar(1, json);
+  async function writeJson(json: string, tryInsert = true): Promise<void> {
     try {
-      await insert.run();
-    } catch {
-      // Some key exists already (or the insert failed for another reason, in which case the
-      // upsert fails too and that error is reported). A failed statement changes nothing.
+      if (tryInsert) {
+        insert.bindVarchar(1, json);
+        try {
+          await insert.run();
+          return;
+        } catch {
+          // Some key exists already (or the insert failed for another reason, in which case the
+          // upsert fails too and that error is reported). A failed statement changes nothing.
+        }
+      }
       upsert.bindVarchar(1, json);
       await upsert.run();
     } finally {
@@ -123,6 +159,40 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
       upsert.clearBindings();
     }
   }
+
+  /**
+   * One group through the Appender: one flush, one commit. The flush is atomic: when a key
+   * exists already (re-delivery after a crash, a correction) it fails as a whole, changes
+   * nothing, and leaves the appender unusable; the group then goes in as an upsert (last write
+   * wins), whose error, if it fails too, is the one reported.
+   */
+  async function appendGroup(readings: readonly Reading[]): Promise<void> {
+    try {
+      appendReadings(appender, readings);
+      appender.flushSync();
+      return;
+    } catch {
+      try {
+        appender.closeSync();
+      } catch {
+        // An appender whose flush failed refuses to close; it is freed with its handle.
+      }
+      appender = await writer.createAppender('readings');
+    }
+    await writeJson(encodeReadings(readings).json, false);
+  }
+
+  async function writeGroup(readings: Reading[]): Promise<void> {
+    await lifecycle.markLate(writer, readings);
+    if (writeMode === 'appender') return appendGroup(readings);
+    const batch = encodeReadings(readings);
+    if (batch.rows > 0) await writeJson(batch.json);
+  }
+
+  const groups = createWriteGroups<Reading>(
+    { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
+    (readings) => queueWrite('writing readings', () => writeGroup(readings)),
+  );
 
   async function writeAlerts(changes: readonly AlertChange[]): Promise<void> {
     // Statements are idempotent, so a batch split over several is safe to retry as a whole.
@@ -160,9 +230,11 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   }
 
   async function shutdown(): Promise<void> {
+    await groups.drain();
     await writes.idle();
     await Promise.allSettled([...reads]);
     try {
+      appender.closeSync();
       insert.destroySync();
       upsert.destroySync();
       await writer.run('CHECKPOINT');
@@ -176,12 +248,10 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
 
   return {
     async writeReadings(readings: readonly Reading[]): Promise<void> {
-      const batch = encodeReadings(readings);
-      if (batch.rows === 0) return ensureOpen();
-      return write('writing readings', async () => {
-        await lifecycle.markLate(writer, readings);
-        await writeJson(batch.json);
-      });
+      ensureOpen();
+      const rows = rowCount(readings);
+      if (rows === 0) return;
+      return groups.add(readings, rows);
     },
     async writeAlertEvents(changes: readonly AlertChange[]): Promise<void> {
       const unique = dedupeAlertChanges(changes);
