@@ -50,20 +50,23 @@ export interface DuckDbStoreOptions {
   /** How long readings and rollups are kept; applied by maintain() (default DEFAULT_RETENTION). */
   retention?: RetentionPolicy;
   /**
-   * How long a group of readings writes stays open for more calls before it is committed (ms;
-   * default 50, 0 = commit each call alone). writeReadings resolves when its group is committed.
+   * How long a group of readings stays open for more writeReadings calls before it is committed
+   * (ms; default 200, 0 = commit each call alone). Each call resolves when its group is committed.
    */
   lingerMs?: number;
   /** A group is committed at once when it holds this many rows (default 2,000). */
   maxRows?: number;
   /**
-   * How a group goes in: DuckDB's Appender (default; synchronous on the calling thread) or one
-   * JSON statement unpacked on DuckDB's threads.
+   * Groups of up to this many rows go in through DuckDB's Appender; larger ones as one JSON
+   * statement (default 250; 0 = never the Appender). The Appender costs the least CPU, but its
+   * flush (the commit and its WAL fsync) runs on the calling thread: small groups keep that
+   * short, while large ones, at high rates, run on DuckDB's own threads instead.
    */
-  writeMode?: 'appender' | 'json';
+  appenderMaxRows?: number;
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
+export const DEFAULT_APPENDER_MAX_ROWS = 250;
 
 /** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
 function rowCount(readings: readonly Reading[]): number {
@@ -109,7 +112,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `cannot open DuckDB at ${path}`, { cause: err });
   }
   const db = instance;
-  const writeMode = options.writeMode ?? 'appender';
+  const appenderMaxRows = options.appenderMaxRows ?? DEFAULT_APPENDER_MAX_ROWS;
   const writes = createSerial();
   const reads = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
@@ -182,16 +185,16 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     await writeJson(encodeReadings(readings).json, false);
   }
 
-  async function writeGroup(readings: Reading[]): Promise<void> {
+  async function writeGroup(readings: Reading[], rows: number): Promise<void> {
     await lifecycle.markLate(writer, readings);
-    if (writeMode === 'appender') return appendGroup(readings);
+    if (rows <= appenderMaxRows) return appendGroup(readings);
     const batch = encodeReadings(readings);
     if (batch.rows > 0) await writeJson(batch.json);
   }
 
   const groups = createWriteGroups<Reading>(
     { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
-    (readings) => queueWrite('writing readings', () => writeGroup(readings)),
+    (readings, rows) => queueWrite('writing readings', () => writeGroup(readings, rows)),
   );
 
   async function writeAlerts(changes: readonly AlertChange[]): Promise<void> {

@@ -167,6 +167,43 @@ describe('DuckDB store', () => {
     expect(sizes[4]).toBeLessThanOrEqual((sizes[1] ?? 0) * 1.5);
   });
 
+  it('commits the open group on close, the later call winning on a repeated key, through the Appender and through JSON alike', async () => {
+    const path = join(await tempDir(), 'linger.duckdb');
+    for (const appenderMaxRows of [0, 100_000]) {
+      store = await createDuckDbStore({ path, appenderMaxRows, lingerMs: 60_000, maxRows: 100_000 });
+      const device = `g-${appenderMaxRows}`;
+      const writes = [
+        store.writeReadings([reading(device, 'river_gauge', 1000, { fill: 1 }), reading(`${device}-b`, 'air_monitor', 1000, { fill: 1, site: 'north' })]),
+        store.writeReadings([reading(device, 'river_gauge', 1000, { fill: 2 }), reading(device, 'river_gauge', 2000, { fill: 3, quality: 'T' })]),
+      ];
+      await store.close();
+      await Promise.all(writes);
+      store = await createDuckDbStore({ path });
+      const rows = await store.latest({ deviceId: device, metric: 'water_level' });
+      expect(rows.map((r) => [r.ts, r.value, r.quality])).toEqual([[2000, 3, 'T']]);
+      const range = await store.range({ deviceId: device, metric: 'water_level', from: 0, to: 3000, bucketMs: 1000 });
+      expect(range.map((b) => [b.ts, b.last, b.count])).toEqual([
+        [1000, 2, 1],
+        [2000, 3, 1],
+      ]);
+      expect(await store.countReadings(device)).toBe(8);
+      expect((await store.latest({ deviceId: `${device}-b` })).map((r) => r.site)).toEqual(Array(6).fill('north'));
+      await store.close();
+      store = undefined;
+    }
+  });
+
+  it('lands a re-delivered group through the upsert after the Appender refused an existing key, and keeps appending', async () => {
+    store = await createDuckDbStore({ path: ':memory:', appenderMaxRows: 100_000, lingerMs: 0 });
+    const batch = [reading('u-1', 'fire_sensor', 1000, { fill: 1 }), reading('u-1', 'fire_sensor', 2000, { fill: 1 })];
+    await store.writeReadings(batch);
+    await store.writeReadings([...batch.map((r) => ({ ...r, metrics: { smoke: { value: 9, unit: 'dB/m', quality: 'N' as const } } })), reading('u-1', 'fire_sensor', 3000, { fill: 4 })]);
+    await store.writeReadings([reading('u-1', 'fire_sensor', 4000, { fill: 5 })]);
+    expect(await store.countReadings('u-1')).toBe(4 * 5);
+    const smoke = await store.range({ deviceId: 'u-1', metric: 'smoke', from: 0, to: 5000, bucketMs: 1000 });
+    expect(smoke.map((b) => b.last)).toEqual([9, 9, 4, 5]);
+  });
+
   it('rejects a negative limit or timestamp with GANZHI_ERR_STORE_QUERY', async () => {
     store = await createDuckDbStore({ path: ':memory:' });
     await expect(store.alertHistory({ limit: -1 })).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_QUERY' });

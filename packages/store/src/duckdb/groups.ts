@@ -28,14 +28,14 @@ interface Group<T> {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export const DEFAULT_WRITE_GROUP: WriteGroupOptions = { lingerMs: 50, maxRows: 2000 };
+export const DEFAULT_WRITE_GROUP: WriteGroupOptions = { lingerMs: 200, maxRows: 2000 };
 
 /**
- * `flush` receives the items of one group in call order (later calls after earlier ones, so a
+ * `flush` receives the items of one group in call order, and their row count (later calls after earlier ones, so a
  * last-write-wins flush keeps the order of the calls). Flushes may overlap in time: the caller
  * serialises them (the DuckDB store runs them on its one writer connection, in order).
  */
-export function createWriteGroups<T>(options: WriteGroupOptions, flush: (items: T[]) => Promise<void>): WriteGroups<T> {
+export function createWriteGroups<T>(options: WriteGroupOptions, flush: (items: T[], rows: number) => Promise<void>): WriteGroups<T> {
   const { lingerMs, maxRows } = options;
   let open: Group<T> | undefined;
   const inFlight = new Set<Promise<void>>();
@@ -43,7 +43,7 @@ export function createWriteGroups<T>(options: WriteGroupOptions, flush: (items: 
   function close(group: Group<T>): void {
     if (open === group) open = undefined;
     if (group.timer !== undefined) clearTimeout(group.timer);
-    const done = flush(group.items).then(
+    const done = flush(group.items, group.rows).then(
       () => {
         for (const w of group.waiters) w.resolve();
       },
