@@ -7,11 +7,11 @@
  * thread), and the write latency, for each setting given.
  *
  *   npx tsx bench/store-duckdb-cost.ts [seconds, default 10] [rates, default 100,1000]
- *     [settings, default 0/0,20/250,200/250,200/0,200/100000]
+ *     [lingers in ms, default 0,20,200]
  *
- * A setting is <lingerMs>/<appenderMaxRows>: 0/0 is the store as it was before write groups (one
- * JSON statement per call); x/0 never uses the Appender, x/100000 always does; the default is
- * 200/250. The generator's own cost is measured alone first and subtracted.
+ * Linger 0 commits every call on its own (as the store did before write groups, though through
+ * the Appender rather than a JSON statement); 200 ms is the default (GANZHI_DUCKDB_LINGER_MS).
+ * The generator's own cost is measured alone first and subtracted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,10 +23,10 @@ import type { DeviceKind, Reading } from '@ganzhi/schemas';
 
 const seconds = Number(process.argv[2] ?? 10);
 const rates = (process.argv[3] ?? '100,1000').split(',').map(Number);
-const settings = (process.argv[4] ?? '0/0,20/250,200/250,200/0,200/100000').split(',').map((s) => {
-  const [linger, appender] = s.split('/').map(Number);
-  if (!Number.isInteger(linger) || !Number.isInteger(appender)) throw new Error(`bad setting ${s}: <lingerMs>/<appenderMaxRows>`);
-  return { lingerMs: linger as number, appenderMaxRows: appender as number };
+const settings = (process.argv[4] ?? '0,20,200').split(',').map((s) => {
+  const lingerMs = Number(s);
+  if (!Number.isInteger(lingerMs) || lingerMs < 0) throw new Error(`bad linger ${s}: an integer of ms`);
+  return { lingerMs };
 });
 
 const KINDS: Record<DeviceKind, readonly string[]> = {
@@ -131,7 +131,7 @@ for (const rate of rates) {
       const r = await run(rate, store);
       const cores = Math.max(0, r.cores - idle.cores);
       console.log(
-        `  ${`linger ${s.lingerMs} ms, appender ≤ ${s.appenderMaxRows}`.padEnd(32)} ${fmt(cores, 3)} cores  ${fmt((cores * 1e6) / Math.max(1, r.rows / seconds), 1).padStart(6)} µs/row` +
+        `  ${`linger ${s.lingerMs} ms`.padEnd(16)} ${fmt(cores, 3)} cores  ${fmt((cores * 1e6) / Math.max(1, r.rows / seconds), 1).padStart(6)} µs/row` +
           `  ${fmt(r.writes / seconds).padStart(4)} writes/s of ${fmt(r.rows / Math.max(1, r.writes), 0)} rows` +
           `  write p50 ${fmt(r.writeP50, 1)} p99 ${fmt(r.writeP99, 1)} ms  loop delay p99 ${fmt(r.loopP99, 1)} max ${fmt(r.loopMax, 1)} ms`,
       );

@@ -52,7 +52,7 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
         memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
         lingerMs: config.GANZHI_DUCKDB_LINGER_MS,
         maxRows: config.GANZHI_DUCKDB_MAX_ROWS,
-        appenderMaxRows: config.GANZHI_DUCKDB_APPENDER_MAX_ROWS,
+        blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH,
         retention: retentionOf(config),
         logger: log,
       });

@@ -39,34 +39,51 @@ function appendRow(a: DuckDBAppender, r: StagedRow, ts: DuckDBTimestampValue): v
 }
 
 /**
- * Appends one row per metric of `readings` (not flushed). A (device, metric, ts) that repeats
- * keeps its last occurrence, as writing the readings one after the other would. Returns the rows.
+ * Appends one row per metric of `readings`, handing them to DuckDB (`flushSync`) every
+ * `chunkRows` rows and at the end, and awaiting `between()` after each chunk but the last, so
+ * the calling thread is never held for more than one chunk. Inside an open transaction the
+ * flushes commit nothing: the caller's COMMIT does. A (device, metric, ts) that repeats keeps
+ * its last occurrence, as writing the readings one after the other would. Returns the rows.
  */
-export function appendReadings(a: DuckDBAppender, readings: readonly Reading[]): number {
-  if (hasRepeats(readings)) {
-    const rows = flattenReadings(readings);
-    for (const r of rows) appendRow(a, r, micros(r.ts));
-    return rows.length;
-  }
+export async function appendReadings(a: DuckDBAppender, readings: readonly Reading[], chunkRows: number, between: () => Promise<void>): Promise<number> {
   let rows = 0;
-  for (const r of readings) {
-    let ts: DuckDBTimestampValue | undefined;
-    for (const metric in r.metrics) {
-      const m = r.metrics[metric];
-      if (m === undefined) continue;
-      ts ??= micros(r.ts);
-      a.appendVarchar(r.deviceId);
-      a.appendVarchar(r.kind);
-      if (r.site === undefined) a.appendNull();
-      else a.appendVarchar(r.site);
-      a.appendVarchar(metric);
-      a.appendTimestamp(ts);
-      a.appendDouble(m.value);
-      a.appendVarchar(m.unit);
-      a.appendVarchar(m.quality);
-      a.endRow();
+  let pending = 0;
+  if (hasRepeats(readings)) {
+    for (const r of flattenReadings(readings)) {
+      appendRow(a, r, micros(r.ts));
       rows++;
+      if (++pending >= chunkRows) {
+        a.flushSync();
+        pending = 0;
+        await between();
+      }
+    }
+  } else {
+    for (const r of readings) {
+      let ts: DuckDBTimestampValue | undefined;
+      for (const metric in r.metrics) {
+        const m = r.metrics[metric];
+        if (m === undefined) continue;
+        ts ??= micros(r.ts);
+        a.appendVarchar(r.deviceId);
+        a.appendVarchar(r.kind);
+        if (r.site === undefined) a.appendNull();
+        else a.appendVarchar(r.site);
+        a.appendVarchar(metric);
+        a.appendTimestamp(ts);
+        a.appendDouble(m.value);
+        a.appendVarchar(m.unit);
+        a.appendVarchar(m.quality);
+        a.endRow();
+        rows++;
+        if (++pending >= chunkRows) {
+          a.flushSync();
+          pending = 0;
+          await between();
+        }
+      }
     }
   }
+  if (pending > 0) a.flushSync();
   return rows;
 }

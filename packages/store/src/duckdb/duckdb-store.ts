@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
@@ -30,10 +30,9 @@ import {
   toStoredAlertEvent,
   type SqlParam,
 } from './rows';
-import { appendReadings } from './appender';
-import { encodeReadings } from './batch-json';
 import { DEFAULT_WRITE_GROUP, createWriteGroups } from './groups';
-import { CREATE_TABLES, INSERT_JSON, UPSERT_JSON } from './schema';
+import { createReadingsWriter, type ReadingsWriter } from './readings-writer';
+import { CREATE_TABLES } from './schema';
 import { createSerial } from './serial';
 
 export interface DuckDbStoreOptions {
@@ -57,16 +56,15 @@ export interface DuckDbStoreOptions {
   /** A group is committed at once when it holds this many rows (default 2,000). */
   maxRows?: number;
   /**
-   * Groups of up to this many rows go in through DuckDB's Appender; larger ones as one JSON
-   * statement (default 250; 0 = never the Appender). The Appender costs the least CPU, but its
-   * flush (the commit and its WAL fsync) runs on the calling thread: small groups keep that
-   * short, while large ones, at high rates, run on DuckDB's own threads instead.
+   * Each group in one synchronous Appender flush that commits (least CPU; holds the calling
+   * thread for the insert and the WAL fsync). Default false: a transaction, the Appender in
+   * chunks with the event loop let in between, and the COMMIT on DuckDB's side. See
+   * readings-writer.ts.
    */
-  appenderMaxRows?: number;
+  blockingFlush?: boolean;
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
-export const DEFAULT_APPENDER_MAX_ROWS = 250;
 
 /** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
 function rowCount(readings: readonly Reading[]): number {
@@ -91,9 +89,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const { path } = options;
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection;
-  let insert: DuckDBPreparedStatement;
-  let upsert: DuckDBPreparedStatement;
-  let appender: DuckDBAppender;
+  let readingWriter: ReadingsWriter;
   let lifecycle: DuckDbLifecycle;
   const retention = checkRetention(options.retention ?? DEFAULT_RETENTION);
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
@@ -104,15 +100,12 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     writer = await instance.connect();
     for (const ddl of [...CREATE_TABLES, ...CREATE_LIFECYCLE_TABLES]) await writer.run(ddl);
     lifecycle = await openDuckDbLifecycle(writer, retention);
-    insert = await writer.prepare(INSERT_JSON);
-    upsert = await writer.prepare(UPSERT_JSON);
-    appender = await writer.createAppender('readings');
+    readingWriter = await createReadingsWriter(writer, lifecycle, options.blockingFlush ?? false);
   } catch (err) {
     instance?.closeSync();
     throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `cannot open DuckDB at ${path}`, { cause: err });
   }
   const db = instance;
-  const appenderMaxRows = options.appenderMaxRows ?? DEFAULT_APPENDER_MAX_ROWS;
   const writes = createSerial();
   const reads = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
@@ -139,62 +132,9 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     });
   }
 
-  /**
-   * The batch is bound as one VARCHAR; DuckDB parses and inserts it on its own threads, so the
-   * main thread's share is encodeReadings (arrays + JSON.stringify) and one bind.
-   */
-  async function writeJson(json: string, tryInsert = true): Promise<void> {
-    try {
-      if (tryInsert) {
-        insert.bindVarchar(1, json);
-        try {
-          await insert.run();
-          return;
-        } catch {
-          // Some key exists already (or the insert failed for another reason, in which case the
-          // upsert fails too and that error is reported). A failed statement changes nothing.
-        }
-      }
-      upsert.bindVarchar(1, json);
-      await upsert.run();
-    } finally {
-      insert.clearBindings();
-      upsert.clearBindings();
-    }
-  }
-
-  /**
-   * One group through the Appender: one flush, one commit. The flush is atomic: when a key
-   * exists already (re-delivery after a crash, a correction) it fails as a whole, changes
-   * nothing, and leaves the appender unusable; the group then goes in as an upsert (last write
-   * wins), whose error, if it fails too, is the one reported.
-   */
-  async function appendGroup(readings: readonly Reading[]): Promise<void> {
-    try {
-      appendReadings(appender, readings);
-      appender.flushSync();
-      return;
-    } catch {
-      try {
-        appender.closeSync();
-      } catch {
-        // An appender whose flush failed refuses to close; it is freed with its handle.
-      }
-      appender = await writer.createAppender('readings');
-    }
-    await writeJson(encodeReadings(readings).json, false);
-  }
-
-  async function writeGroup(readings: Reading[], rows: number): Promise<void> {
-    await lifecycle.markLate(writer, readings);
-    if (rows <= appenderMaxRows) return appendGroup(readings);
-    const batch = encodeReadings(readings);
-    if (batch.rows > 0) await writeJson(batch.json);
-  }
-
   const groups = createWriteGroups<Reading>(
     { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
-    (readings, rows) => queueWrite('writing readings', () => writeGroup(readings, rows)),
+    (group) => queueWrite('writing readings', () => readingWriter.write(group)),
   );
 
   async function writeAlerts(changes: readonly AlertChange[]): Promise<void> {
@@ -237,9 +177,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     await writes.idle();
     await Promise.allSettled([...reads]);
     try {
-      appender.closeSync();
-      insert.destroySync();
-      upsert.destroySync();
+      readingWriter.close();
       await writer.run('CHECKPOINT');
     } catch (err) {
       log?.warn({ err }, 'checkpoint on close failed; the WAL is replayed on the next open');
