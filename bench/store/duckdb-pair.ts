@@ -54,23 +54,33 @@ async function oursSide(path: string, seconds: number, batch: number, options: P
 
 /**
  * Our DuckDB store against the raw Appender, same table, same readings, one producer awaiting
- * each batch, each side in a fresh file, run twice in alternation (ours, raw, raw, ours) so that
- * drift on a busy machine falls on both. Small batches run with lingerMs 0: a single producer
- * that awaits each write would otherwise measure the linger (a wait, not work).
+ * each batch, each side in a fresh file. Ours runs as configured by default (a transaction, the
+ * Appender in chunks, the commit on DuckDB's side) and with blockingFlush (one committing
+ * flush, as the raw side does), in the order default, raw, blocking, blocking, raw, default so
+ * that drift on a busy machine falls on every side. Small batches run with lingerMs 0: a single
+ * producer that awaits each write would otherwise measure the linger (a wait, not work).
  */
 export async function pairDuckDb(seconds: number, batches: readonly number[], log: (line: string) => void): Promise<PairRow[]> {
   const out: PairRow[] = [];
   for (const batch of batches) {
     const small = batch * 5 < 2000;
     const options: Partial<DuckDbStoreOptions> = small ? { lingerMs: 0 } : {};
+    const blocking = { ...options, blockingFlush: true };
     const dir = await mkdtemp(join(tmpdir(), 'ganzhi-bench-duckdb-pair-'));
+    let n = 0;
+    const file = () => join(dir, `${++n}.duckdb`);
     try {
-      log(`  DuckDB batch ${batch}: ours, raw Appender, raw Appender, ours (${seconds / 2} s of writes each)`);
-      const o1 = await oursSide(join(dir, 'o1.duckdb'), seconds / 2, batch, options);
-      const r1 = await rawSide(join(dir, 'r1.duckdb'), seconds / 2, batch);
-      const r2 = await rawSide(join(dir, 'r2.duckdb'), seconds / 2, batch);
-      const o2 = await oursSide(join(dir, 'o2.duckdb'), seconds / 2, batch, options);
-      out.push({ store: 'DuckDB', shape: `1 producer × ${batch} readings${small ? ' (linger 0)' : ''}`, ours: mergeSides(o1, o2), raw: mergeSides(r1, r2) });
+      log(`  DuckDB batch ${batch}: ours, raw Appender, ours (blocking flush) ×2, raw, ours (${seconds / 2} s of writes each)`);
+      const o1 = await oursSide(file(), seconds / 2, batch, options);
+      const r1 = await rawSide(file(), seconds / 2, batch);
+      const b1 = await oursSide(file(), seconds / 2, batch, blocking);
+      const b2 = await oursSide(file(), seconds / 2, batch, blocking);
+      const r2 = await rawSide(file(), seconds / 2, batch);
+      const o2 = await oursSide(file(), seconds / 2, batch, options);
+      const shape = `1 producer × ${batch} readings${small ? ' (linger 0)' : ''}`;
+      const raw = mergeSides(r1, r2);
+      out.push({ store: 'DuckDB', shape, ours: mergeSides(o1, o2), raw });
+      out.push({ store: 'DuckDB', shape: `${shape}, blocking flush`, ours: mergeSides(b1, b2), raw });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -54,7 +54,7 @@ export const RuntimeConfigSchema = z.object({
   ),
   GANZHI_DUCKDB_MAX_ROWS: envInt(2000, 1, 1_000_000).describe('DuckDB: a group of readings is committed at once when it holds this many rows (one per metric)'),
   GANZHI_DUCKDB_BLOCKING_FLUSH: envBool(false).describe(
-    "DuckDB: write each group in one synchronous Appender flush that commits (about a third less CPU per row, but the writer's thread waits for the insert and the WAL fsync: for a writer with a thread or process of its own); default: a transaction, the Appender in chunks of 512 rows with the event loop let in between, the commit on DuckDB's threads",
+    "DuckDB: write every group in one synchronous Appender flush that commits (least CPU per row, but the writer's thread waits for the insert and the WAL fsync, tens of ms for thousands of rows: for a writer with a thread or process of its own); default: groups of up to 512 rows so, larger ones in a transaction, the Appender in 512-row chunks with the event loop let in between, the commit on DuckDB's threads",
   ),
   QUESTDB_URL: envString('http://127.0.0.1:9000').describe('QuestDB HTTP endpoint (GANZHI_STORE=questdb)'),
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),

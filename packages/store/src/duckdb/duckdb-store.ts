@@ -56,10 +56,10 @@ export interface DuckDbStoreOptions {
   /** A group is committed at once when it holds this many rows (default 2,000). */
   maxRows?: number;
   /**
-   * Each group in one synchronous Appender flush that commits (least CPU; holds the calling
-   * thread for the insert and the WAL fsync). Default false: a transaction, the Appender in
-   * chunks with the event loop let in between, and the COMMIT on DuckDB's side. See
-   * readings-writer.ts.
+   * Every group in one synchronous Appender flush that commits (least CPU; holds the calling
+   * thread for the insert and the WAL fsync). Default false: only groups of up to 512 rows;
+   * larger ones in a transaction, the Appender in chunks with the event loop let in between,
+   * the COMMIT on DuckDB's side. See readings-writer.ts.
    */
   blockingFlush?: boolean;
 }
@@ -134,7 +134,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
 
   const groups = createWriteGroups<Reading>(
     { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
-    (group) => queueWrite('writing readings', () => readingWriter.write(group)),
+    (group, rows) => queueWrite('writing readings', () => readingWriter.write(group, rows)),
   );
 
   async function writeAlerts(changes: readonly AlertChange[]): Promise<void> {

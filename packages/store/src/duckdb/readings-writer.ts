@@ -15,29 +15,29 @@ export const APPENDER_CHUNK_ROWS = 512;
 const noWait = (): Promise<void> => Promise.resolve();
 
 export interface ReadingsWriter {
-  /** Writes one group; resolves once it is committed (durable in the WAL). Not re-entrant. */
-  write(readings: readonly Reading[]): Promise<void>;
+  /** Writes one group of `rows` rows; resolves once it is committed (durable in the WAL). Not re-entrant. */
+  write(readings: readonly Reading[], rows: number): Promise<void>;
   close(): void;
 }
 
 /**
  * How readings go into DuckDB, on the store's one writer connection (the caller runs one write
- * at a time, and nothing else on that connection meanwhile):
+ * at a time, and nothing else on that connection meanwhile), through the Appender, DuckDB's
+ * cheapest way in (no SQL text, no JSON):
  *
- *   BEGIN; the Appender, in chunks of APPENDER_CHUNK_ROWS with the event loop let in between;
- *   COMMIT.
+ * - a group of at most APPENDER_CHUNK_ROWS rows (the low rates, with the linger): one Appender
+ *   flush, which is one commit — the least CPU, and the calling thread is held for a few ms
+ *   (the insert and the WAL fsync);
+ * - a larger group (high rates): BEGIN; the Appender in chunks of APPENDER_CHUNK_ROWS with the
+ *   event loop let in between (inside a transaction a flush commits nothing); COMMIT, which
+ *   (with its WAL fsync) runs on DuckDB's side, not on the caller's thread. It costs more CPU
+ *   per row than one big committing flush, which would hold the thread for tens of ms.
  *
- * The Appender is DuckDB's cheapest way in (no SQL, no JSON); inside the transaction its
- * flushes commit nothing, so the COMMIT (the WAL write and its fsync) runs asynchronously on
- * DuckDB's side, never on the caller's thread. When a key exists already (re-delivery after a
- * crash, a correction) the Appender refuses it: the transaction is rolled back (nothing of the
- * group stays) and the group goes in as one upsert statement, last write winning; if that fails
- * too, its error is the one reported.
- *
- * With `blockingFlush`, a group is instead one Appender flush that also commits: about a third
- * less CPU per row and the raw Appender's throughput, but the calling thread is held for the
- * whole insert and the WAL fsync (tens of ms for a 2,000-row group) — for a writer that has a
- * thread of its own, not for one that shares its event loop with the broker and the rules.
+ * `blockingFlush` makes every group one committing flush (the raw Appender's throughput; for a
+ * writer with a thread of its own). When a key exists already (re-delivery after a crash, a
+ * correction) the Appender refuses the flush as a whole: nothing of the group stays (the
+ * transaction, if any, is rolled back) and the group goes in as one upsert statement, last
+ * write winning; if that fails too, its error is the one reported.
  */
 export async function createReadingsWriter(conn: DuckDBConnection, lifecycle: DuckDbLifecycle, blockingFlush = false): Promise<ReadingsWriter> {
   let appender: DuckDBAppender = await conn.createAppender('readings');
@@ -64,11 +64,11 @@ export async function createReadingsWriter(conn: DuckDBConnection, lifecycle: Du
   }
 
   return {
-    async write(readings) {
+    async write(readings, rows) {
       // Before the rows, in a commit of its own: a mark outlives a rolled-back group (harmless:
       // it only makes the next maintenance run recompute those minutes).
       await lifecycle.markLate(conn, readings);
-      if (blockingFlush) {
+      if (blockingFlush || rows <= APPENDER_CHUNK_ROWS) {
         try {
           await appendReadings(appender, readings, Number.MAX_SAFE_INTEGER, noWait);
           return; // the flush was atomic and committed
