@@ -28,6 +28,7 @@ import { drain, sustained } from './scenarios/measure';
 import { runMicro } from './scenarios/micro';
 import { runProfile } from './scenarios/profile';
 import { runSoak } from './scenarios/soak';
+import { runStorePairs } from './scenarios/store';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -268,6 +269,12 @@ async function main(argv: readonly string[]): Promise<number> {
         const mosq = await startMosquitto(dir);
         if (mosq) report.connections.push(await runConnections(async () => mosq, all, o));
       }
+    });
+
+    if (has('store')) await section('store', async () => {
+      log('store writers beside the raw clients');
+      report.store = await runStorePairs({ seconds: a.quick ? 2 : 6, env: process.env, log });
+      if (report.store.questdbSkipped) log(`  QuestDB pair skipped: ${report.store.questdbSkipped}`);
     });
 
     if (has('micro')) {

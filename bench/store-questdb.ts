@@ -1,10 +1,14 @@
 /**
  * QuestDB store. With QUESTDB_URL set: write throughput (readings/s and rows/s) of the adapter's
  * writer for 1 and 8 concurrent producers (each awaits its write, as the writer service acks a
- * bus batch) at batches of 100 and 1000 readings, with and without waiting for WAL visibility,
- * then query latencies. Tables get a bench_* prefix and are dropped at the end.
- * Without QUESTDB_URL: the pure part only — building ILP rows and serialising them with the
- * client's own buffer — and it says that it had no server.
+ * bus batch) at batches of 100 and 1000 readings, with and without waiting for WAL visibility;
+ * then the paired run, our writer beside the raw `@questdb/nodejs-client` on a table of the same
+ * shape (bench/store/questdb-pair.ts, also in `npm run bench`); then query latencies. Tables get
+ * a bench_* prefix and are dropped at the end. autoFlushRows is one batch's rows at most, so a
+ * single producer's write flushes at once rather than waiting for the flush timer.
+ * Without QUESTDB_URL: the client-side part only — our row building and serialising into the
+ * client's own buffer beside the raw client's calls into the same buffer — and it says that it
+ * had no server.
  *
  *   QUESTDB_URL=http://127.0.0.1:9000 npx tsx bench/store-questdb.ts [seconds per run, default 3]
  */
@@ -13,6 +17,7 @@ import { createQuestDbStore, questDbOptionsFromEnv, resolveEndpoint, type QuestD
 import type { DeviceKind, Reading } from '@ganzhi/schemas';
 import { readingRows, writeRow, type IlpSink } from '../packages/store/src/questdb/rows';
 import { tableNames } from '../packages/store/src/questdb/sql';
+import { pairQuestDb } from './store/questdb-pair';
 
 const seconds = Number(process.argv[2] ?? 3);
 
@@ -40,6 +45,7 @@ const rowsOf = (batch: readonly Reading[]): number => batch.reduce((n, r) => n +
 const pct = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** Client-side cost without a server: ours (rows built, then written) and raw, into the client's buffer. */
 async function pureRun(batchSize: number): Promise<void> {
   const t = tableNames('bench_');
   const buffer = createBuffer(new SenderOptions('http::addr=127.0.0.1:9000;protocol_version=2'));
@@ -52,19 +58,41 @@ async function pureRun(batchSize: number): Promise<void> {
     timestampColumn: (n, v, u) => (buffer.timestampColumn(n, v, u ?? 'us'), sink),
     at: async (ts, u) => buffer.at(ts, u ?? 'us'),
   };
-  let next = 0;
-  let rows = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  while (performance.now() < deadline) {
-    const batch = Array.from({ length: batchSize }, () => reading(next++));
+  const ours = async (batch: readonly Reading[]): Promise<number> => {
     const built = readingRows(t, batch);
-    buffer.reset();
     for (const r of built) await writeRow(sink, r);
-    rows += built.length;
-  }
-  const s = (performance.now() - started) / 1000;
-  console.log(`  batch ${String(batchSize).padStart(4)}: ${fmt(next / s)} readings/s, ${fmt(rows / s)} rows/s (build + serialise, ILP v2)`);
+    return built.length;
+  };
+  const raw = async (batch: readonly Reading[]): Promise<number> => {
+    let n = 0;
+    for (const r of batch) {
+      for (const metric in r.metrics) {
+        const m = r.metrics[metric]!;
+        sink.table(t.readings).symbol('device_id', r.deviceId).symbol('kind', r.kind);
+        if (r.site !== undefined) sink.symbol('site', r.site);
+        sink.symbol('metric', metric).symbol('unit', m.unit).symbol('quality', m.quality).floatColumn('value', m.value);
+        await sink.at(r.ts, 'ms');
+        n++;
+      }
+    }
+    return n;
+  };
+  const rate = async (fn: (batch: readonly Reading[]) => Promise<number>): Promise<number> => {
+    const batches = Array.from({ length: 20 }, (_, b) => Array.from({ length: batchSize }, (_, i) => reading(b * batchSize + i)));
+    let rows = 0;
+    let busyMs = 0;
+    for (let round = 0; busyMs < (seconds * 1000) / 4; round++) {
+      const batch = batches[round % batches.length]!;
+      buffer.reset();
+      const s = performance.now();
+      rows += await fn(batch);
+      busyMs += performance.now() - s;
+    }
+    return rows / (busyMs / 1000);
+  };
+  const o = ((await rate(ours)) + (await rate(ours))) / 2;
+  const r = ((await rate(raw)) + (await rate(raw))) / 2;
+  console.log(`  batch ${String(batchSize).padStart(4)}: ours ${fmt(o)} rows/s, raw client ${fmt(r)} rows/s: ${(o / r).toFixed(2)}x (build + serialise into the client's buffer, ILP v2, one thread)`);
 }
 
 async function writeRun(store: QuestDbStore, producers: number, batchSize: number, base: number): Promise<number> {
@@ -108,14 +136,17 @@ async function timeQuery(label: string, fn: () => Promise<unknown>, n = 20): Pro
 async function main(): Promise<void> {
   const env = process.env;
   if (!env['QUESTDB_URL']) {
-    console.log('store-questdb: no server (QUESTDB_URL is not set) — measuring the pure row building only');
+    console.log('store-questdb: no server (QUESTDB_URL is not set) — measuring the client-side part only, ours beside the raw client');
     for (const size of [100, 1000]) await pureRun(size);
     return;
   }
   const prefix = `bench_${Date.now().toString(36)}_`;
   console.log(`store-questdb: ${env['QUESTDB_URL']}, tables ${prefix}*, ${seconds} s per run`);
   let base = 0;
-  const flushRowsFor = (batch: number) => Math.max(1000, batch * 5);
+  // At most one batch's rows (4-6 per reading): each write flushes when it arrives, while
+  // concurrent producers' writes still share a flush. Above that, a single producer would wait
+  // for the 50 ms flush timer on every write and measure the timer.
+  const flushRowsFor = (batch: number) => batch * 4;
   for (const awaitVisible of [true, false]) {
     console.log(`writes (awaitVisible=${awaitVisible}):`);
     for (const [producers, batch] of [
@@ -137,6 +168,10 @@ async function main(): Promise<void> {
         await store.close();
       }
     }
+  }
+  console.log('paired with the raw client (awaitVisible=false on both sides):');
+  for (const p of await pairQuestDb(env, seconds, [100, 1000, 2000], (line) => console.log(line))) {
+    console.log(`  ${p.shape}: ours ${fmt(p.ours.rowsPerSec)} rows/s, raw ${fmt(p.raw.rowsPerSec)} rows/s: ${(p.ours.rowsPerSec / p.raw.rowsPerSec).toFixed(2)}x; CPU ${fmt(p.ours.cpuUsPerRow, 1)} vs ${fmt(p.raw.cpuUsPerRow, 1)} µs/row`);
   }
   const store = await createQuestDbStore({ ...questDbOptionsFromEnv(env), tablePrefix: prefix });
   try {

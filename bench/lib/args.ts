@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
-export const SECTIONS = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro', 'profile', 'soak'] as const;
+export const SECTIONS = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'store', 'micro', 'profile', 'soak'] as const;
 export type Section = (typeof SECTIONS)[number];
-const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'micro'];
+const DEFAULT_SECTIONS: readonly Section[] = ['baseline', 'ingest', 'city', 'hj212', 'alerts', 'faults', 'kafka', 'connections', 'store', 'micro'];
 
 export interface BenchArgs {
   sections: Set<Section>;
@@ -36,7 +36,9 @@ plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what e
 
   --quick                 shorter windows, fewer search steps, 3,000 connections (about 5 min)
   --only <list>           sections, comma-separated: ${SECTIONS.join(', ')}, or all
-                          (default: everything but profile)
+                          (default: everything but profile and soak); store pairs our DuckDB
+                          writer with DuckDB's raw Appender, and our QuestDB writer with the raw
+                          client when QUESTDB_URL is set
   --micro                 the micro-benchmarks only (same as --only micro)
   --profile               a CPU profile of the pipeline under the ingest load only (same as --only profile)
   --json <file>           also write every figure as JSON

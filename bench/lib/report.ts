@@ -9,6 +9,7 @@ import type { MicroResult } from '../scenarios/micro';
 import type { ProfileResult } from '../scenarios/profile';
 import { sustained } from '../scenarios/measure';
 import { formatSoak, type SoakResult } from '../scenarios/soak';
+import { formatStorePairs, type StorePairsResult } from '../scenarios/store';
 
 /** Everything one `npm run bench` measured (also what --json writes). */
 export interface BenchReport {
@@ -26,6 +27,8 @@ export interface BenchReport {
   micro?: { results: MicroResult[]; error?: string };
   profile?: ProfileResult | { skipped: string };
   soak?: SoakResult;
+  /** Our store writers beside the raw clients on the same table shape. */
+  store?: StorePairsResult;
   notes: string[];
   seconds: number;
 }
@@ -224,6 +227,10 @@ export function formatReport(r: BenchReport): string {
     out.push('', 'MICRO-BENCHMARKS (vitest bench, one run each)');
     if (r.micro.results.length) out.push(microTable(r.micro.results));
     if (r.micro.error) out.push(`micro: ${r.micro.error}`);
+  }
+  if (r.store) {
+    out.push('', 'STORE WRITERS beside the raw clients (same table shape, same readings, one producer awaiting each batch; rows/s over write time; CPU of the whole process per row)');
+    out.push(formatStorePairs(r.store, table));
   }
   if (r.profile) {
     out.push('', 'CPU PROFILE of the ingest scenario');

@@ -50,6 +50,9 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
       return createDuckDbStore({
         path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
         memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
+        lingerMs: config.GANZHI_DUCKDB_LINGER_MS,
+        maxRows: config.GANZHI_DUCKDB_MAX_ROWS,
+        blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH,
         retention: retentionOf(config),
         logger: log,
       });

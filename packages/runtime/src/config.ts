@@ -50,6 +50,13 @@ export const RuntimeConfigSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 256MB or 1GB')
     .default('256MB')
     .describe("DuckDB's memory limit (GANZHI_STORE=duckdb)"),
+  GANZHI_DUCKDB_LINGER_MS: envInt(200, 0, 10_000).describe(
+    'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch',
+  ),
+  GANZHI_DUCKDB_MAX_ROWS: envInt(2000, 1, 1_000_000).describe('DuckDB: a group of readings is committed at once when it holds this many rows (one per metric)'),
+  GANZHI_DUCKDB_BLOCKING_FLUSH: envBool(false).describe(
+    "DuckDB: write every group in one synchronous Appender flush that commits (least CPU per row, but the writer's thread waits for the insert and the WAL fsync, tens of ms for thousands of rows: for a writer with a thread or process of its own); default: groups of up to 512 rows so, larger ones in a transaction, the Appender in 512-row chunks with the event loop let in between, the commit on DuckDB's threads",
+  ),
   QUESTDB_URL: envString('http://127.0.0.1:9000').describe('QuestDB HTTP endpoint (GANZHI_STORE=questdb)'),
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),
   QUESTDB_PASSWORD: envOptionalString().describe('QuestDB HTTP basic-auth password'),

@@ -2,7 +2,7 @@ import type { Reading } from '@ganzhi/schemas';
 import { flattenReadings, type StagedRow } from './rows';
 
 /**
- * A batch of readings as one JSON text that DuckDB unpacks itself (INSERT_JSON in schema.ts), so the
+ * A batch of readings as one JSON text that DuckDB unpacks itself (UPSERT_JSON in schema.ts), so the
  * JS main thread only builds arrays and calls JSON.stringify; parsing, unnesting and inserting
  * run on DuckDB's threads. Column-wise, one entry per (device, ts) group:
  *   d, k, s, t: deviceId, kind, site (or null), ts (epoch ms)
@@ -58,7 +58,7 @@ function stringify(c: Columns): string {
 }
 
 /**
- * Encodes readings for INSERT_JSON / UPSERT_JSON. Rows with the same (device, metric, ts) collapse to
+ * Encodes readings for UPSERT_JSON. Rows with the same (device, metric, ts) collapse to
  * the last occurrence, exactly as flattenReadings does: a batch in which a (device, ts) repeats
  * (rare: re-delivery inside one batch) is encoded row by row from flattenReadings.
  */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
 import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
@@ -30,8 +30,9 @@ import {
   toStoredAlertEvent,
   type SqlParam,
 } from './rows';
-import { encodeReadings } from './batch-json';
-import { CREATE_TABLES, INSERT_JSON, UPSERT_JSON } from './schema';
+import { DEFAULT_WRITE_GROUP, createWriteGroups } from './groups';
+import { createReadingsWriter, type ReadingsWriter } from './readings-writer';
+import { CREATE_TABLES } from './schema';
 import { createSerial } from './serial';
 
 export interface DuckDbStoreOptions {
@@ -47,16 +48,39 @@ export interface DuckDbStoreOptions {
   threads?: number;
   /** How long readings and rollups are kept; applied by maintain() (default DEFAULT_RETENTION). */
   retention?: RetentionPolicy;
+  /**
+   * How long a group of readings stays open for more writeReadings calls before it is committed
+   * (ms; default 200, 0 = commit each call alone). Each call resolves when its group is committed.
+   */
+  lingerMs?: number;
+  /** A group is committed at once when it holds this many rows (default 2,000). */
+  maxRows?: number;
+  /**
+   * Every group in one synchronous Appender flush that commits (least CPU; holds the calling
+   * thread for the insert and the WAL fsync). Default false: only groups of up to 512 rows;
+   * larger ones in a transaction, the Appender in chunks with the event loop let in between,
+   * the COMMIT on DuckDB's side. See readings-writer.ts.
+   */
+  blockingFlush?: boolean;
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
+
+/** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
+function rowCount(readings: readonly Reading[]): number {
+  let n = 0;
+  for (const r of readings) for (const m in r.metrics) if (r.metrics[m] !== undefined) n++;
+  return n;
+}
 
 /** Alert changes per INSERT statement (20 parameters each). */
 const ALERT_ROWS_PER_STATEMENT = 100;
 
 /**
- * The embedded store: one DuckDB file. Writes go through one connection, one at a time; each
- * write is one committed statement per batch, so it is durable (in the WAL) when it resolves.
+ * The embedded store: one DuckDB file. Writes go through one connection, one at a time. Readings
+ * of the calls that arrive within `lingerMs` (up to `maxRows` rows) are committed together, and
+ * each call resolves once that commit is durable (in the WAL); alert events are one commit per
+ * call.
  * Each query runs on a short-lived connection of its own and sees every write that resolved
  * before it started.
  */
@@ -65,8 +89,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   const { path } = options;
   let instance: DuckDBInstance | undefined;
   let writer: DuckDBConnection;
-  let insert: DuckDBPreparedStatement;
-  let upsert: DuckDBPreparedStatement;
+  let readingWriter: ReadingsWriter;
   let lifecycle: DuckDbLifecycle;
   const retention = checkRetention(options.retention ?? DEFAULT_RETENTION);
   const config: Record<string, string> = { memory_limit: options.memoryLimit ?? DEFAULT_DUCKDB_MEMORY_LIMIT };
@@ -77,8 +100,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     writer = await instance.connect();
     for (const ddl of [...CREATE_TABLES, ...CREATE_LIFECYCLE_TABLES]) await writer.run(ddl);
     lifecycle = await openDuckDbLifecycle(writer, retention);
-    insert = await writer.prepare(INSERT_JSON);
-    upsert = await writer.prepare(UPSERT_JSON);
+    readingWriter = await createReadingsWriter(writer, lifecycle, options.blockingFlush ?? false);
   } catch (err) {
     instance?.closeSync();
     throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `cannot open DuckDB at ${path}`, { cause: err });
@@ -96,6 +118,11 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   /** Writes are retryable: their SQL is fixed, so a failure is the database's, not the input's. */
   function write(what: string, op: () => Promise<void>): Promise<void> {
     ensureOpen();
+    return queueWrite(what, op);
+  }
+
+  /** Also after close began: a group accepted before close is still committed by it. */
+  function queueWrite(what: string, op: () => Promise<void>): Promise<void> {
     return writes.run(async () => {
       try {
         await op();
@@ -105,24 +132,10 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     });
   }
 
-  /**
-   * The batch is bound as one VARCHAR; DuckDB parses and inserts it on its own threads, so the
-   * main thread's share is encodeReadings (arrays + JSON.stringify) and one bind.
-   */
-  async function writeJson(json: string): Promise<void> {
-    insert.bindVarchar(1, json);
-    try {
-      await insert.run();
-    } catch {
-      // Some key exists already (or the insert failed for another reason, in which case the
-      // upsert fails too and that error is reported). A failed statement changes nothing.
-      upsert.bindVarchar(1, json);
-      await upsert.run();
-    } finally {
-      insert.clearBindings();
-      upsert.clearBindings();
-    }
-  }
+  const groups = createWriteGroups<Reading>(
+    { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
+    (group, rows) => queueWrite('writing readings', () => readingWriter.write(group, rows)),
+  );
 
   async function writeAlerts(changes: readonly AlertChange[]): Promise<void> {
     // Statements are idempotent, so a batch split over several is safe to retry as a whole.
@@ -160,11 +173,11 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   }
 
   async function shutdown(): Promise<void> {
+    await groups.drain();
     await writes.idle();
     await Promise.allSettled([...reads]);
     try {
-      insert.destroySync();
-      upsert.destroySync();
+      readingWriter.close();
       await writer.run('CHECKPOINT');
     } catch (err) {
       log?.warn({ err }, 'checkpoint on close failed; the WAL is replayed on the next open');
@@ -176,12 +189,10 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
 
   return {
     async writeReadings(readings: readonly Reading[]): Promise<void> {
-      const batch = encodeReadings(readings);
-      if (batch.rows === 0) return ensureOpen();
-      return write('writing readings', async () => {
-        await lifecycle.markLate(writer, readings);
-        await writeJson(batch.json);
-      });
+      ensureOpen();
+      const rows = rowCount(readings);
+      if (rows === 0) return;
+      return groups.add(readings, rows);
     },
     async writeAlertEvents(changes: readonly AlertChange[]): Promise<void> {
       const unique = dedupeAlertChanges(changes);

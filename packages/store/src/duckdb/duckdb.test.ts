@@ -9,6 +9,7 @@ import { runStoreContract } from '../contract';
 import { runStoreLifecycleContract } from '../lifecycle-contract';
 import type { Store } from '../store';
 import { createDuckDbStore } from './duckdb-store';
+import { APPENDER_CHUNK_ROWS } from './readings-writer';
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -17,18 +18,18 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-function contractFactory() {
+function contractFactory(options: { blockingFlush?: boolean } = {}) {
   let dir: string | undefined;
   let n = 0;
   const path = (): string => join(dir ?? '', 'ganzhi.duckdb');
   return {
     async open(): Promise<Store> {
       dir = await mkdtemp(join(tmpdir(), 'ganzhi-duckdb-contract-'));
-      return createDuckDbStore({ path: path() });
+      return createDuckDbStore({ path: path(), ...options });
     },
     async reopen(previous: Store): Promise<Store> {
       await previous.close();
-      return createDuckDbStore({ path: path() });
+      return createDuckDbStore({ path: path(), ...options });
     },
     async cleanup(): Promise<void> {
       if (dir) await rm(dir, { recursive: true, force: true });
@@ -38,6 +39,7 @@ function contractFactory() {
 }
 
 runStoreContract('DuckDB file', contractFactory());
+runStoreContract('DuckDB file, blocking flush', contractFactory({ blockingFlush: true }));
 
 let fresh = 0;
 runStoreLifecycleContract('DuckDB file', {
@@ -165,6 +167,53 @@ describe('DuckDB store', () => {
     }
     expect(await store.countReadings()).toBeLessThanOrEqual(720 * 6 + 1);
     expect(sizes[4]).toBeLessThanOrEqual((sizes[1] ?? 0) * 1.5);
+  });
+
+  it('commits the open group on close, the later call winning on a repeated key', async () => {
+    const path = join(await tempDir(), 'linger.duckdb');
+    store = await createDuckDbStore({ path, lingerMs: 60_000, maxRows: 100_000 });
+    const writes = [
+      store.writeReadings([reading('g-1', 'river_gauge', 1000, { fill: 1 }), reading('g-2', 'air_monitor', 1000, { fill: 1, site: 'north' })]),
+      store.writeReadings([reading('g-1', 'river_gauge', 1000, { fill: 2 }), reading('g-1', 'river_gauge', 2000, { fill: 3, quality: 'T' })]),
+    ];
+    await store.close();
+    await Promise.all(writes);
+    store = await createDuckDbStore({ path });
+    const rows = await store.latest({ deviceId: 'g-1', metric: 'water_level' });
+    expect(rows.map((r) => [r.ts, r.value, r.quality])).toEqual([[2000, 3, 'T']]);
+    const range = await store.range({ deviceId: 'g-1', metric: 'water_level', from: 0, to: 3000, bucketMs: 1000 });
+    expect(range.map((b) => [b.ts, b.last, b.count])).toEqual([
+      [1000, 2, 1],
+      [2000, 3, 1],
+    ]);
+    expect(await store.countReadings('g-1')).toBe(8);
+    expect((await store.latest({ deviceId: 'g-2' })).map((r) => r.site)).toEqual(Array(6).fill('north'));
+  });
+
+  it.each([false, true])('lands a re-delivered group through the upsert after the Appender refused an existing key, and keeps appending (blockingFlush %s)', async (blockingFlush) => {
+    store = await createDuckDbStore({ path: ':memory:', lingerMs: 0, blockingFlush });
+    const batch = [reading('u-1', 'fire_sensor', 1000, { fill: 1 }), reading('u-1', 'fire_sensor', 2000, { fill: 1 })];
+    await store.writeReadings(batch);
+    await store.writeReadings([...batch.map((r) => ({ ...r, metrics: { smoke: { value: 9, unit: 'dB/m', quality: 'N' as const } } })), reading('u-1', 'fire_sensor', 3000, { fill: 4 })]);
+    await store.writeReadings([reading('u-1', 'fire_sensor', 4000, { fill: 5 })]);
+    expect(await store.countReadings('u-1')).toBe(4 * 5);
+    const smoke = await store.range({ deviceId: 'u-1', metric: 'smoke', from: 0, to: 5000, bucketMs: 1000 });
+    expect(smoke.map((b) => b.last)).toEqual([9, 9, 4, 5]);
+  });
+
+  it.each([false, true])('writes a group of several Appender chunks once, also when its last chunk meets an existing key (blockingFlush %s)', async (blockingFlush) => {
+    store = await createDuckDbStore({ path: ':memory:', lingerMs: 0, blockingFlush });
+    const n = Math.ceil((3 * APPENDER_CHUNK_ROWS) / 6);
+    const group = Array.from({ length: n }, (_, i) => reading(`c-${i % 7}`, 'air_monitor', 1000 * (1 + Math.floor(i / 7)), { fill: i }));
+    const last = group[group.length - 1]!;
+    await store.writeReadings([last]);
+    await store.writeReadings(group);
+    expect(await store.countReadings()).toBe(6 * n);
+    const [row] = await store.latest({ deviceId: last.deviceId, metric: 'pm25' });
+    expect([row?.ts, row?.value]).toEqual([last.ts, n - 1]);
+    // A second group of chunks with no existing key goes in too.
+    await store.writeReadings(group.map((r) => ({ ...r, ts: r.ts + 10_000_000 })));
+    expect(await store.countReadings()).toBe(12 * n);
   });
 
   it('rejects a negative limit or timestamp with GANZHI_ERR_STORE_QUERY', async () => {

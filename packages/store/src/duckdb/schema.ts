@@ -22,9 +22,9 @@ import { BATCH_JSON_SHAPE } from './batch-json';
  *   change JSON — the whole AlertChange as published, which is what alertHistory returns.
  *   PRIMARY KEY (alert_id, seq)
  *
- * Readings arrive as one JSON text per batch (batch-json.ts), bound to a prepared statement that
- * unpacks it with from_json and inserts with one plain INSERT … SELECT, or, when that fails
- * because a key exists, one INSERT OR REPLACE … SELECT.
+ * Readings go in through DuckDB's Appender, a group per transaction (readings-writer.ts); a group
+ * the Appender refuses because a key exists already goes in as one JSON text (batch-json.ts)
+ * bound to UPSERT_JSON, which unpacks it with from_json: INSERT OR REPLACE … SELECT.
  */
 export const CREATE_TABLES = [
   `CREATE TABLE IF NOT EXISTS readings (
@@ -70,11 +70,5 @@ const JSON_ROWS = `SELECT device_id, kind, site, unnest(m), make_timestamp_ms(ts
            unnest(j.m) AS m, unnest(j.v) AS v, unnest(j.u) AS u, unnest(j.q) AS q
     FROM (SELECT from_json($1::VARCHAR, '${BATCH_JSON_SHAPE}') AS j)
   )`;
-/**
- * The fast path: a plain INSERT, which fails as a whole if any key already exists. Measured on
- * a 2-core machine at 0.2-1M rows, it costs about a third of the upsert, whose per-row conflict
- * check grows with the table.
- */
-export const INSERT_JSON = `INSERT INTO readings ${JSON_ROWS}`;
-/** The path for batches that touch existing keys (re-delivery, corrections): last write wins. */
+/** Groups that touch existing keys (re-delivery, corrections): last write wins. */
 export const UPSERT_JSON = `INSERT OR REPLACE INTO readings ${JSON_ROWS}`;

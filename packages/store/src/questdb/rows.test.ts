@@ -25,39 +25,29 @@ function ilpText(rows: readonly IlpRow[]): Promise<string> {
 }
 
 describe('ILP row building', () => {
-  it('turns one reading into one row per metric with the device, kind, site, metric, unit and quality as symbols', () => {
+  it('turns one reading into one row per metric with the device, kind, site, metric, unit and quality as symbols', async () => {
     const r = reading('rg-1', 'river_gauge', 1_700_000_000_000, { site: 'pier-3', values: { water_level: 2.5 }, only: ['water_level', 'flow'], fill: 7 });
-    expect(readingRows(t, [r])).toEqual([
-      {
-        table: 'p_readings',
-        symbols: [['device_id', 'rg-1'], ['kind', 'river_gauge'], ['site', 'pier-3'], ['metric', 'water_level'], ['unit', 'm'], ['quality', 'N']],
-        columns: [{ type: 'float', name: 'value', value: 2.5 }],
-        tsMs: 1_700_000_000_000,
-      },
-      {
-        table: 'p_readings',
-        symbols: [['device_id', 'rg-1'], ['kind', 'river_gauge'], ['site', 'pier-3'], ['metric', 'flow'], ['unit', 'm3/s'], ['quality', 'N']],
-        columns: [{ type: 'float', name: 'value', value: 7 }],
-        tsMs: 1_700_000_000_000,
-      },
-    ]);
+    expect(await ilpText(readingRows(t, [r]))).toBe(
+      'p_readings,device_id=rg-1,kind=river_gauge,site=pier-3,metric=water_level,unit=m,quality=N value=2.5 1700000000000000000\n' +
+        'p_readings,device_id=rg-1,kind=river_gauge,site=pier-3,metric=flow,unit=m3/s,quality=N value=7 1700000000000000000\n',
+    );
   });
 
-  it('leaves the site symbol out (NULL) when a reading has none', () => {
-    const [row] = readingRows(t, [reading('am-1', 'air_monitor', 5, { only: ['pm25'] })]);
-    expect(row?.symbols.map(([n]) => n)).toEqual(['device_id', 'kind', 'metric', 'unit', 'quality']);
+  it('leaves the site symbol out (NULL) when a reading has none', async () => {
+    const text = await ilpText(readingRows(t, [reading('am-1', 'air_monitor', 5, { only: ['pm25'] })]));
+    expect(text).toBe('p_readings,device_id=am-1,kind=air_monitor,metric=pm25,unit=ug/m3,quality=N value=1 5000000\n');
   });
 
-  it('keeps only the last occurrence of a (device, metric, ts) within one write', () => {
+  it('keeps only the last occurrence of a (device, metric, ts) within one write', async () => {
     const rows = readingRows(t, [
       reading('rg-1', 'river_gauge', 1000, { only: ['flow'], fill: 5 }),
       reading('rg-1', 'river_gauge', 2000, { only: ['flow'], fill: 1 }),
       reading('rg-1', 'river_gauge', 1000, { only: ['flow'], fill: 6 }),
     ]);
-    expect(rows.map((r) => [r.tsMs, r.columns[0]?.value])).toEqual([
-      [1000, 6],
-      [2000, 1],
-    ]);
+    expect(await ilpText(rows)).toBe(
+      'p_readings,device_id=rg-1,kind=river_gauge,metric=flow,unit=m3/s,quality=N value=6 1000000000\n' +
+        'p_readings,device_id=rg-1,kind=river_gauge,metric=flow,unit=m3/s,quality=N value=1 2000000000\n',
+    );
   });
 
   it('turns an alert change into one row keyed by event time with the whole change as JSON', () => {

@@ -12,7 +12,7 @@ export type IlpColumn =
   | { type: 'string'; name: string; value: string }
   | { type: 'timestampMs'; name: string; value: number };
 
-export interface IlpRow {
+export interface IlpFieldsRow {
   table: string;
   /** SYMBOL columns; an absent optional value is simply left out (NULL). */
   symbols: ReadonlyArray<readonly [string, string]>;
@@ -20,6 +20,19 @@ export interface IlpRow {
   /** Designated timestamp, ms epoch. */
   tsMs: number;
 }
+
+/**
+ * One (reading, metric) of the `readings` table, written straight from the Reading: symbols
+ * device_id, kind, site (left out when absent), metric, unit, quality; DOUBLE value; the
+ * reading's ts. One small object per row, where a fields row takes a dozen (the hot path).
+ */
+export interface IlpReadingRow {
+  table: string;
+  reading: Reading;
+  metric: string;
+}
+
+export type IlpRow = IlpFieldsRow | IlpReadingRow;
 
 /** The subset of the Sender the adapter uses (structural, so a real Sender fits). */
 export interface IlpSink {
@@ -36,41 +49,28 @@ export interface IlpSink {
  * One row per (device, metric): the narrow `readings` layout. Within one call a repeated
  * (device, metric, ts) keeps only its last occurrence, as if written one after the other.
  */
-export function readingRows(t: TableNames, readings: readonly Reading[]): IlpRow[] {
+export function readingRows(t: TableNames, readings: readonly Reading[]): IlpReadingRow[] {
+  const table = t.readings;
   // Common case first: no two readings share (device, ts), so no (device, metric, ts) repeats.
   const instants = new Set<string>();
   for (const r of readings) instants.add(`${r.deviceId}\u0000${r.ts}`);
   if (instants.size === readings.length) {
-    const rows: IlpRow[] = [];
-    for (const r of readings) for (const metric in r.metrics) pushRow(rows, t, r, metric);
+    const rows: IlpReadingRow[] = [];
+    for (const r of readings) for (const metric in r.metrics) if (r.metrics[metric] !== undefined) rows.push({ table, reading: r, metric });
     return rows;
   }
-  const byKey = new Map<string, IlpRow>();
+  const byKey = new Map<string, IlpReadingRow>();
   for (const r of readings) {
     for (const metric in r.metrics) {
-      const one: IlpRow[] = [];
-      pushRow(one, t, r, metric);
-      if (one[0]) byKey.set(`${r.deviceId}\u0000${metric}\u0000${r.ts}`, one[0]);
+      if (r.metrics[metric] !== undefined) byKey.set(`${r.deviceId}\u0000${metric}\u0000${r.ts}`, { table, reading: r, metric });
     }
   }
   return [...byKey.values()];
 }
 
-function pushRow(out: IlpRow[], t: TableNames, r: Reading, metric: string): void {
-  const m = r.metrics[metric];
-  if (m === undefined) return;
-  const symbols: Array<readonly [string, string]> = [
-    ['device_id', r.deviceId],
-    ['kind', r.kind],
-  ];
-  if (r.site !== undefined) symbols.push(['site', r.site]);
-  symbols.push(['metric', metric], ['unit', m.unit], ['quality', m.quality]);
-  out.push({ table: t.readings, symbols, columns: [{ type: 'float', name: 'value', value: m.value }], tsMs: r.ts });
-}
-
 /** One row per alert change; ts is the event time, the change is also kept whole as JSON. */
-export function alertRows(t: TableNames, changes: readonly AlertChange[]): IlpRow[] {
-  const byKey = new Map<string, IlpRow>();
+export function alertRows(t: TableNames, changes: readonly AlertChange[]): IlpFieldsRow[] {
+  const byKey = new Map<string, IlpFieldsRow>();
   for (const c of changes) {
     const symbols: Array<readonly [string, string]> = [
       ['device_id', c.deviceId],
@@ -107,6 +107,16 @@ export function alertRows(t: TableNames, changes: readonly AlertChange[]): IlpRo
 
 /** Appends one row to the sink's buffer (no I/O while auto-flush is off). */
 export async function writeRow(sink: IlpSink, row: IlpRow): Promise<void> {
+  if ('reading' in row) {
+    const r = row.reading;
+    const m = r.metrics[row.metric];
+    if (m === undefined) return;
+    sink.table(row.table).symbol('device_id', r.deviceId).symbol('kind', r.kind);
+    if (r.site !== undefined) sink.symbol('site', r.site);
+    sink.symbol('metric', row.metric).symbol('unit', m.unit).symbol('quality', m.quality).floatColumn('value', m.value);
+    await sink.at(r.ts, 'ms');
+    return;
+  }
   sink.table(row.table);
   for (const [name, value] of row.symbols) sink.symbol(name, value);
   for (const col of row.columns) {
