@@ -58,7 +58,9 @@ describe('/metrics of a running pipeline', () => {
         const done =
           s.value('ganzhi_dead_letters_total', { stage: 'normalizer', code: 'GANZHI_ERR_NORM_NOT_JSON' }) === 1 &&
           s.value('ganzhi_command_results_total', { action: 'acknowledge', outcome: 'ok' }) === 1 &&
-          (s.value('ganzhi_store_written_total', { table: 'alert_events' }) ?? 0) >= 2;
+          (s.value('ganzhi_store_written_total', { table: 'alert_events' }) ?? 0) >= 2 &&
+          // readings reach the store in write groups (GANZHI_DUCKDB_LINGER_MS): wait for one
+          (s.value('ganzhi_store_written_total', { table: 'readings' }) ?? 0) >= 1;
         return done && s;
       },
       60_000,
