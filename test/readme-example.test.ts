@@ -43,7 +43,8 @@ describe.skipIf(!hasMosquitto)('the README example', () => {
     let out = '';
     sub.stdout.on('data', (d: Buffer) => (out += d.toString()));
     sub.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => sub.once('exit', (code) => resolve(code)));
+    // 'close', not 'exit': on a busy machine the process can exit before its stdout is read
+    const exited = new Promise<number | null>((resolve) => sub.once('close', (code) => resolve(code)));
     // give the subscriber time to connect and subscribe before the device publishes
     for (let i = 0; i < 100 && p.pipeline.gateway.broker.connectedClients < 1; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));

@@ -83,7 +83,7 @@ describe('TLS listeners', () => {
     const sub = execFile('mosquitto_sub', [...tls, '-u', 'op-alice', '-P', 'demo-op-alice', '-i', 'op-alice-tls', '-q', '1', '-v', '-C', '1', '-W', '30', '-t', 'alerts/red/river_gauge/gauge-001/#']);
     let out = '';
     sub.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const subDone = new Promise<number | null>((resolve) => sub.once('exit', (code) => resolve(code)));
+    const subDone = new Promise<number | null>((resolve) => sub.once('close', (code) => resolve(code)));
     await subscribed;
     await run('mosquitto_pub', [...tls, '-u', 'gauge-001', '-P', 'demo-gauge-001', '-i', 'gauge-001', '-q', '1', '-t', 'devices/gauge-001/telemetry', '-m', '{"waterLevel": 15.5}']);
     expect(await subDone).toBe(0);
