@@ -60,8 +60,10 @@ export interface Subscription {
 
 /**
  * The bus. Delivery is at-least-once: a record is redelivered until a handler call that contained
- * it resolves. Records whose value does not match the topic schema are never handed to a handler:
- * they go to `ganzhi.deadletter.v1` with code GANZHI_ERR_BUS_DECODE.
+ * it resolves. Records that cannot be decoded are never handed to a handler: they go to
+ * `ganzhi.deadletter.v1` with code GANZHI_ERR_BUS_DECODE. The Kafka bus also checks every record
+ * against its topic's schema (other producers can write to a cluster's topics); the embedded bus
+ * carries only records its own process produced and checksummed, validated where they entered.
  */
 export interface Bus {
   /**

@@ -50,7 +50,7 @@ export const RuntimeConfigSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 256MB or 1GB')
     .default('256MB')
     .describe("DuckDB's memory limit (GANZHI_STORE=duckdb)"),
-  GANZHI_DUCKDB_LINGER_MS: envInt(200, 0, 10_000).describe(
+  GANZHI_DUCKDB_LINGER_MS: envInt(1000, 0, 10_000).describe(
     'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch',
   ),
   GANZHI_DUCKDB_MAX_ROWS: envInt(2000, 1, 1_000_000).describe('DuckDB: a group of readings is committed at once when it holds this many rows (one per metric)'),

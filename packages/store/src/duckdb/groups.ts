@@ -28,7 +28,7 @@ interface Group<T> {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export const DEFAULT_WRITE_GROUP: WriteGroupOptions = { lingerMs: 200, maxRows: 2000 };
+export const DEFAULT_WRITE_GROUP: WriteGroupOptions = { lingerMs: 1000, maxRows: 2000 };
 
 /**
  * `flush` receives the items of one group in call order, and their row count (later calls after earlier ones, so a
