@@ -20,7 +20,7 @@ async function openPlainBus(config: RuntimeConfig, logger: Logger, clientId: str
     case 'embedded': {
       const dir = join(config.GANZHI_DATA_DIR, 'bus');
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, commitIntervalMs: config.GANZHI_BUS_COMMIT_INTERVAL_MS, maxLag: config.GANZHI_BUS_MAX_LAG, retentionByTopic: retentionClasses(config), logger: log });
+      return createEmbeddedBus({ dir, sync: config.GANZHI_BUS_SYNC, commitIntervalMs: config.GANZHI_BUS_COMMIT_INTERVAL_MS, lingerMs: config.GANZHI_BUS_LINGER_MS, maxLag: config.GANZHI_BUS_MAX_LAG, retentionByTopic: retentionClasses(config), logger: log });
     }
     case 'kafka': {
       const { createKafkaBus } = await import('@ganzhi/bus');

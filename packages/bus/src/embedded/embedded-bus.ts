@@ -62,6 +62,12 @@ export interface EmbeddedBusOptions {
   readonly deferSyncTopics?: readonly TopicName[];
   /** Called before every fdatasync, with the log's name (fault injection: a test holds the disk). */
   readonly beforeSync?: (log: string) => Promise<void> | void;
+  /**
+   * Group-commit window, ms, of the topics synced per publish (see `TopicLogOptions.lingerMs`):
+   * adds at most this much to a PUBACK, and lets the pipeline work in batches at moderate rates.
+   * Default 0.
+   */
+  readonly lingerMs?: number;
 }
 
 /** Topics that only stages publish, from records already on the bus (see `deferSyncTopics`). */
@@ -128,6 +134,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     sync,
     deferSync,
     ...(options.beforeSync ? { beforeSync: options.beforeSync } : {}),
+    ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
     segmentBytes,
     retentionBytes: retained ? positive(`retentionByTopic.${name}.bytes`, byTopic[name as TopicName]?.bytes, retentionBytes) : Infinity,
     retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,

@@ -84,6 +84,22 @@ describe('embedded bus', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("lets publishes of later ticks join the first publish's write and fdatasync within the linger (and not without it)", async () => {
+    const RAW = 'ganzhi.raw.v1';
+    const twoTicks = async (bus: Bus) => {
+      const before = bus.stats();
+      const first = bus.publish(RAW, [{ key: 'dev-a', value: { n: 1 } } as never]);
+      await new Promise((resolve) => setImmediate(resolve));
+      await Promise.all([first, bus.publish(RAW, [{ key: 'dev-b', value: { n: 2 } } as never])]);
+      const after = bus.stats();
+      return { writes: after.writes - before.writes, fsyncs: after.fsyncs - before.fsyncs, records: after.records - before.records };
+    };
+    // A window far longer than a tick: the second publish, one tick later, joins the first.
+    expect(await twoTicks(await openBus({ sync: 'fsync', lingerMs: 500 }))).toEqual({ writes: 1, fsyncs: 1, records: 2 });
+    for (const bus of open.splice(0)) await bus.close();
+    expect(await twoTicks(await openBus({ sync: 'fsync' }))).toEqual({ writes: 2, fsyncs: 2, records: 2 });
+  });
+
   it('drops a torn tail on reopen, keeps every complete record, and appends after it', async () => {
     const first = await openBus();
     await first.publish(READINGS, values(10));

@@ -50,6 +50,13 @@ export interface TopicLogOptions {
   readonly tailRecords?: number;
   /** Called before every fdatasync of this log (fault injection: a test holds the disk back). */
   readonly beforeSync?: (log: string) => Promise<void> | void;
+  /**
+   * Group-commit window of a log synced per append (not `deferSync`): the first append waits this
+   * long for others to join its write and fdatasync (appends arriving while a sync is in progress
+   * join the next one without waiting). Bounds the extra latency of every append (a PUBACK); buys
+   * batches along the whole pipeline at moderate rates. Default 0: what arrives in the same tick.
+   */
+  readonly lingerMs?: number;
 }
 
 /** A consumer's position: the next offset to read and, as a hint, where it starts on disk. */
@@ -202,8 +209,10 @@ export class TopicLog {
       this.pending.push({ records, bytes, timestamp, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
-        // A microtask, so that every append made in the current tick joins the first write.
-        queueMicrotask(() => void this.flushLoop());
+        // At least a microtask, so that every append made in the current tick joins the first write.
+        const linger = this.opts.deferSync ? 0 : (this.opts.lingerMs ?? 0);
+        if (linger > 0) setTimeout(() => void this.flushLoop(), linger);
+        else queueMicrotask(() => void this.flushLoop());
       }
     });
   }
