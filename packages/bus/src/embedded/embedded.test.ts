@@ -86,7 +86,7 @@ describe('embedded bus', () => {
 
   it("lets publishes of later ticks join the first publish's write and fdatasync within the linger (and not without it)", async () => {
     const RAW = 'ganzhi.raw.v1';
-    const twoTicks = async (bus: Bus) => {
+    const twoTicks = async (bus: Awaited<ReturnType<typeof createEmbeddedBus>>) => {
       const before = bus.stats();
       const first = bus.publish(RAW, [{ key: 'dev-a', value: { n: 1 } } as never]);
       await new Promise((resolve) => setImmediate(resolve));
