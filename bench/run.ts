@@ -13,7 +13,7 @@ import { TOPIC_NAMES } from '@ganzhi/schemas';
 import { USAGE, parseBenchArgs, type BenchArgs } from './lib/args';
 import { writeBenchRegistry, type BenchRegistry } from './lib/registry';
 import { formatReport, type BenchReport } from './lib/report';
-import { runCity } from './scenarios/city';
+import { runCity, warmUp } from './scenarios/city';
 import { runCost } from './scenarios/cost';
 import { MOSQUITTO_BIN, startAedes, startMosquitto, startPipeline, type Target } from './lib/targets';
 import { loadDevices } from '@ganzhi/simulators';
@@ -189,6 +189,7 @@ async function main(argv: readonly string[]): Promise<number> {
         ] as const) {
           log(`city rates: ${name}, ${n} devices, ${rates.join('/')} msg/s`);
           await withFleet(start, fleetDevices, a, async (t, f) => {
+            await warmUp(t, f, Math.max(100, ...rates), a.quick ? 5_000 : 15_000, log);
             for (const rate of rates) {
               report.city!.push(await runCity(t, f, n, rate, { seconds: a.city.seconds, settleMs: 3000, spikesPerSec: 5, log, ...(t.counters ? { operator: reg!.operator } : {}) }));
             }

@@ -40,6 +40,18 @@ export interface CityOptions {
 }
 
 /**
+ * Traffic before the measured windows, so that they see a process in its steady state (code
+ * optimised by the JIT, caches and state logs at their working size) rather than its first
+ * seconds: a city's pipeline runs for months; its first minute is not its cost.
+ */
+export async function warmUp(target: Target, fleet: Fleet, rate: number, ms: number, log: (line: string) => void): Promise<void> {
+  fleet.setRate(rate);
+  await sleep(ms);
+  const left = await drain(target, fleet);
+  log(`  ${target.name}: warmed up with ${(ms / 1000).toFixed(0)} s at ${rate} msg/s${left ? ` (backlog ${left} left)` : ''}`);
+}
+
+/**
  * CPU of the whole target process at a fixed offered rate (or idle), with PUBACK latency, and
  * for the pipeline the alert latency at the same rate in a window of its own. The CPU window does
  * not poll the pipeline's /api/stats (at 100 msg/s that polling would be a visible share).

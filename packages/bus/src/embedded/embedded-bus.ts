@@ -128,13 +128,15 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
   const byTopic = options.retentionByTopic ?? {};
   const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
+  // Topics (retained: true) get the group-commit window; state logs synced per put (the MQTT
+  // retained store) do not: they sit on the path of alerts to operators.
   const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name)): TopicLogOptions => ({
     dir: logDir,
     name,
     sync,
     deferSync,
     ...(options.beforeSync ? { beforeSync: options.beforeSync } : {}),
-    ...(options.lingerMs ? { lingerMs: options.lingerMs } : {}),
+    ...(options.lingerMs && retained ? { lingerMs: options.lingerMs } : {}),
     segmentBytes,
     retentionBytes: retained ? positive(`retentionByTopic.${name}.bytes`, byTopic[name as TopicName]?.bytes, retentionBytes) : Infinity,
     retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,
