@@ -68,6 +68,11 @@ export interface EmbeddedBusOptions {
    * Default 0.
    */
   readonly lingerMs?: number;
+  /**
+   * A state log is rewritten to its live keys while running only once it holds more than twice
+   * their records and at least this many bytes (see `stateLogOn`). Default 4 MiB.
+   */
+  readonly stateCompactMinBytes?: number;
 }
 
 /** Topics that only stages publish, from records already on the bus (see `deferSyncTopics`). */
@@ -305,7 +310,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
       stateLogs.set(name, opening);
       opening.catch(() => stateLogs.delete(name));
     }
-    return stateLogOn(await opening, decode, logger);
+    return stateLogOn(await opening, decode, logger, options.stateCompactMinBytes);
   };
 
   const close = (): Promise<void> => {

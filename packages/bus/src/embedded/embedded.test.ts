@@ -278,7 +278,7 @@ describe('embedded bus', () => {
   });
 
   it('keeps a state log bounded while it runs: superseded records are compacted away as puts go on', async () => {
-    const first = await openBus();
+    const first = await openBus({ stateCompactMinBytes: 0 });
     const state = await first.stateLog('counters', (v) => v as number);
     const stateDir = join(dir, 'state', 'counters');
     let largest = 0;
@@ -298,6 +298,28 @@ describe('embedded bus', () => {
     await second.close();
     const third = await openBus();
     expect(await (await third.stateLog('counters', (v) => v as number)).restore()).toEqual(new Map([['k1', 2998], ['k2', 2999], ['k3', 7]]));
+  });
+
+  it('leaves a state log below stateCompactMinBytes alone, and rewrites it once it is past that size', async () => {
+    const bus = await openBus({ stateCompactMinBytes: 64 * 1024 });
+    const state = await bus.stateLog('floor', (v) => v as number);
+    const stateDir = join(dir, 'state', 'floor');
+    const bytes = async () => {
+      let total = 0;
+      for (const f of await readdir(stateDir)) if (f.endsWith('.log')) total += (await stat(join(stateDir, f))).size;
+      return total;
+    };
+    for (let i = 0; i < 600; i++) await state.put([{ key: `k${i % 3}`, value: i }]);
+    // 600 records of 3 keys, far past 2 x 3 + 100, but under 64 KiB: every record is still there.
+    const under = await bytes();
+    expect(under).toBeGreaterThan(600 * 30);
+    expect(under).toBeLessThan(64 * 1024);
+    let i = 600;
+    while ((await bytes()) >= under && i < 20_000) await state.put([{ key: `k${i % 3}`, value: i++ }]);
+    // It grew to the floor and was rewritten to its three live keys.
+    expect(await bytes()).toBeLessThan(under);
+    expect(i).toBeGreaterThan(64 * 1024 / 60);
+    expect(await state.restore()).toEqual(new Map([0, 1, 2].map((k) => [`k${k}`, [i - 1, i - 2, i - 3].find((v) => v % 3 === k)])));
   });
 
   it('loses no acknowledged put of a state log when the process is killed while it compacts', async () => {

@@ -5,6 +5,8 @@ import type { TopicLog } from './topic-log';
 
 /** Compact on open when the log holds more than this many records beyond twice the live keys. */
 const COMPACT_SLACK = 100;
+/** While running, a log smaller than this is not rewritten (see `stateLogOn`). */
+export const DEFAULT_COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
 /** Latest JSON text per key (null = deleted), and how many records the log holds. */
 async function latest(log: TopicLog): Promise<{ values: Map<string, string | null>; records: number }> {
@@ -50,8 +52,12 @@ export async function compactIfWorthIt(log: TopicLog, logger: Logger): Promise<v
  * file, sync, rename: a kill at any point leaves a correct log; see `TopicLog.compact`). The
  * rewrite is proportional to the live keys, not to the history, and happens once per that many
  * appends; puts wait for it meanwhile. Start time then depends on the live keys, not on uptime.
+ * A log smaller than `compactMinBytes` is left alone: with 1,000 devices' rule state (a few
+ * hundred KB) and 1,000 puts/s, twice the live keys is reached every second, and a rewrite each
+ * second (with its fsyncs and rename, rule evaluation waiting) would cost more than the few MB it
+ * saves; replaying 4 MiB at start takes milliseconds.
  */
-export function stateLogOn<T>(log: TopicLog, decode: (value: unknown) => T, logger?: Logger): StateLog<T> {
+export function stateLogOn<T>(log: TopicLog, decode: (value: unknown) => T, logger?: Logger, compactMinBytes = DEFAULT_COMPACT_MIN_BYTES): StateLog<T> {
   let live: Map<string, string> | undefined;
   let records = 0;
   let chain: Promise<void> = Promise.resolve();
@@ -87,7 +93,7 @@ export function stateLogOn<T>(log: TopicLog, decode: (value: unknown) => T, logg
           else values.set(r.key, r.json);
         }
         records += prepared.length;
-        if (records > 2 * values.size + COMPACT_SLACK) {
+        if (records > 2 * values.size + COMPACT_SLACK && log.sizeBytes >= compactMinBytes) {
           const started = performance.now();
           const before = records;
           await log.compact([...values].map(([key, json]) => ({ key, keyBytes: Buffer.byteLength(key), json, jsonBytes: Buffer.byteLength(json) })), Date.now());

@@ -7,7 +7,7 @@ import { createEmbeddedBus } from './embedded-bus';
 
 const [dir, keys] = process.argv.slice(2);
 if (!dir || !keys) throw new Error('usage: state-writer.fixture.ts <busDir> <keys>');
-const bus = await createEmbeddedBus({ dir, sync: 'write' });
+const bus = await createEmbeddedBus({ dir, sync: 'write', stateCompactMinBytes: 0 });
 const state = await bus.stateLog('crash', (v) => v as number);
 for (let i = 0; i < 1_000_000; i++) {
   await state.put([{ key: `k${i % Number(keys)}`, value: i }]);
