@@ -95,7 +95,16 @@ describe('embedded bus', () => {
       return { writes: after.writes - before.writes, fsyncs: after.fsyncs - before.fsyncs, records: after.records - before.records };
     };
     // A window far longer than a tick: the second publish, one tick later, joins the first.
-    expect(await twoTicks(await openBus({ sync: 'fsync', lingerMs: 500 }))).toEqual({ writes: 1, fsyncs: 1, records: 2 });
+    expect(await twoTicks(await openBus({ sync: 'fsync', lingerMs: 500, lingerFromRate: 0 }))).toEqual({ writes: 1, fsyncs: 1, records: 2 });
+    for (const bus of open.splice(0)) await bus.close();
+    // The same window, but for a topic that took no appends in the previous second: written at once.
+    expect(await twoTicks(await openBus({ sync: 'fsync', lingerMs: 500 }))).toEqual({ writes: 2, fsyncs: 2, records: 2 });
+    for (const bus of open.splice(0)) await bus.close();
+    // A topic that took 20 appends within a second (more than lingerFromRate 5): the window is used.
+    const busy = await openBus({ sync: 'write', lingerMs: 500, lingerFromRate: 5 });
+    for (let i = 0; i < 20; i++) await busy.publish(RAW, [{ key: 'dev-c', value: { n: i } } as never]);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await twoTicks(busy)).toEqual({ writes: 1, fsyncs: 0, records: 2 });
     for (const bus of open.splice(0)) await bus.close();
     expect(await twoTicks(await openBus({ sync: 'fsync' }))).toEqual({ writes: 2, fsyncs: 2, records: 2 });
   });

@@ -57,6 +57,12 @@ export interface TopicLogOptions {
    * batches along the whole pipeline at moderate rates. Default 0: what arrives in the same tick.
    */
   readonly lingerMs?: number;
+  /**
+   * Appends per second (in the previous second) from which the window is used; below it an
+   * append is written at once, since a window that nobody joins only adds latency. Default: the
+   * rate at which two appends are expected within the window (2,000 / lingerMs).
+   */
+  readonly lingerFromRate?: number;
 }
 
 /** A consumer's position: the next offset to read and, as a hint, where it starts on disk. */
@@ -102,6 +108,8 @@ export class TopicLog {
   private syncing: Promise<void> = Promise.resolve();
   /** The newest visible records, `tail[i]` at offset `tailStart + i`. */
   private tail: LogRecord[] = [];
+  /** Appends (calls) counted per second, for `lingerNow`. */
+  private readonly rate = { since: 0, count: 0, previous: 0 };
   private tailStart = 0;
   private readonly tailCap: number;
 
@@ -207,14 +215,34 @@ export class TopicLog {
       let bytes = 0;
       for (const r of records) bytes += frameBytes(r);
       this.pending.push({ records, bytes, timestamp, resolve, reject });
+      if (this.opts.lingerMs) this.countAppend();
       if (!this.flushing) {
         this.flushing = true;
         // At least a microtask, so that every append made in the current tick joins the first write.
-        const linger = this.opts.deferSync ? 0 : (this.opts.lingerMs ?? 0);
+        const linger = this.lingerNow();
         if (linger > 0) setTimeout(() => void this.flushLoop(), linger);
         else queueMicrotask(() => void this.flushLoop());
       }
     });
+  }
+
+  /** The group-commit window for an append now: the configured one while appends come often enough. */
+  private lingerNow(): number {
+    const linger = this.opts.deferSync ? 0 : (this.opts.lingerMs ?? 0);
+    if (linger <= 0) return 0;
+    return this.rate.previous >= (this.opts.lingerFromRate ?? 2000 / linger) ? linger : 0;
+  }
+
+  /** Counts an append in the current second (the previous second's count is the rate). */
+  private countAppend(): void {
+    const now = Date.now();
+    if (now - this.rate.since >= 1000) {
+      // After a longer pause than a second, the previous second had none.
+      this.rate.previous = now - this.rate.since < 2000 ? this.rate.count : 0;
+      this.rate.count = 0;
+      this.rate.since = now;
+    }
+    this.rate.count++;
   }
 
   /** Reads up to `max` durable records at the cursor and advances it past them. */
