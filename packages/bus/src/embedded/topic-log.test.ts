@@ -1,0 +1,87 @@
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@ganzhi/log';
+import { prepareRecord } from './frame';
+import { TopicLog, type LogStats, type TopicLogOptions } from './topic-log';
+
+const stats = (): LogStats => ({ publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 });
+
+describe('a deferSync log (what stages derive)', () => {
+  let dir: string;
+  let log: TopicLog | undefined;
+  const options = (extra: Partial<TopicLogOptions> = {}): TopicLogOptions => ({
+    dir,
+    name: 'derived',
+    sync: 'fsync',
+    deferSync: true,
+    segmentBytes: 64 * 1024 * 1024,
+    retentionBytes: Infinity,
+    retentionMs: Infinity,
+    logger: createLogger({ level: 'silent' }),
+    stats: stats(),
+    tailRecords: 8,
+    ...extra,
+  });
+  const fileBytes = async () => {
+    let total = 0;
+    for (const f of await readdir(dir)) if (f.endsWith('.log')) total += (await stat(join(dir, f))).size;
+    return total;
+  };
+  const append = (from: number, n: number) => log!.append(Array.from({ length: n }, (_, i) => prepareRecord(`k${from + i}`, { n: from + i })), Date.now());
+  const readAll = async (from = 0) => {
+    const cursor = { offset: from, segmentBase: -1, pos: 0 };
+    const out: number[] = [];
+    for (;;) {
+      const batch = await log!.read(cursor, 3);
+      if (batch.length === 0) return out;
+      for (const r of batch) out.push((JSON.parse(r.json) as { n: number }).n);
+    }
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ganzhi-topic-log-'));
+  });
+  afterEach(async () => {
+    await log?.close();
+    log = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps appends in memory until its sync, which writes them in one call, readers seeing them at once', async () => {
+    log = await TopicLog.open(options());
+    const o = log;
+    await append(0, 2);
+    await append(2, 1);
+    // Visible to a reader near the end (the tail), not yet in the file.
+    expect(await readAll(0)).toEqual([0, 1, 2]);
+    expect(await fileBytes()).toBe(0);
+    expect(o.needsSync).toBe(true);
+    await o.syncDirty();
+    expect(await fileBytes()).toBe(o.sizeBytes);
+    expect(o.needsSync).toBe(false);
+  });
+
+  it('writes them before a reader behind the tail reads the file, and once they pass half the tail', async () => {
+    log = await TopicLog.open(options());
+    await append(0, 3);
+    expect(await fileBytes()).toBe(0);
+    // More than half the tail (8 records) buffered: written without waiting for the sync.
+    await append(3, 2);
+    expect(await fileBytes()).toBe(log.sizeBytes);
+    // The tail keeps the newest 8 to 16 records; a reader of offset 0 after 30 more goes to the file,
+    // which must then hold everything up to the end, the newest appends included.
+    for (let i = 5; i < 35; i++) await append(i, 1);
+    expect(await readAll(0)).toEqual(Array.from({ length: 35 }, (_, i) => i));
+  });
+
+  it('after a close and reopen, holds every record that was appended', async () => {
+    log = await TopicLog.open(options());
+    await append(0, 3);
+    await log.close();
+    log = await TopicLog.open(options());
+    expect(log.nextOffset).toBe(3);
+    expect(await readAll(0)).toEqual([0, 1, 2]);
+  });
+});
