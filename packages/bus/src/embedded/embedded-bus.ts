@@ -66,7 +66,7 @@ export interface EmbeddedBusOptions {
    * Group-commit window, ms, of the topics synced per publish (see `TopicLogOptions.lingerMs`):
    * adds at most this much to a PUBACK, and lets the pipeline work in batches at moderate rates.
    * Used while the topic takes appends often enough for others to join (`lingerFromRate`,
-   * appends per second; default 2,000 / lingerMs): at 100 msg/s a window would only add latency.
+   * appends per second in the previous second; default 500 / lingerMs): at a few messages per second a window would only add latency.
    * Default 0.
    */
   readonly lingerMs?: number;

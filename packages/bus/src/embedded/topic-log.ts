@@ -60,7 +60,7 @@ export interface TopicLogOptions {
   /**
    * Appends per second (in the previous second) from which the window is used; below it an
    * append is written at once, since a window that nobody joins only adds latency. Default: the
-   * rate at which two appends are expected within the window (2,000 / lingerMs).
+   * rate at which half an append is expected within the window (500 / lingerMs: 50/s for 10 ms).
    */
   readonly lingerFromRate?: number;
 }
@@ -243,7 +243,7 @@ export class TopicLog {
   private lingerNow(): number {
     const linger = this.opts.deferSync ? 0 : (this.opts.lingerMs ?? 0);
     if (linger <= 0) return 0;
-    return this.rate.previous >= (this.opts.lingerFromRate ?? 2000 / linger) ? linger : 0;
+    return this.rate.previous >= (this.opts.lingerFromRate ?? 500 / linger) ? linger : 0;
   }
 
   /** Counts an append in the current second (the previous second's count is the rate). */
