@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RuntimeConfigSchema } from '@ganzhi/runtime';
 import { TOPIC_NAMES } from '@ganzhi/schemas';
 import { USAGE, parseBenchArgs, type BenchArgs } from './lib/args';
 import { writeBenchRegistry, type BenchRegistry } from './lib/registry';
@@ -181,6 +182,9 @@ async function main(argv: readonly string[]): Promise<number> {
 
     if (has('city')) await section('city', async () => {
       report.city = [];
+      // The batching windows the pipeline runs with (its defaults unless set in this environment).
+      const windowOf = (name: 'GANZHI_BUS_LINGER_MS' | 'GANZHI_DUCKDB_LINGER_MS') => RuntimeConfigSchema.shape[name].parse(process.env[name]);
+      report.cityWindows = { busLingerMs: windowOf('GANZHI_BUS_LINGER_MS'), duckdbLingerMs: windowOf('GANZHI_DUCKDB_LINGER_MS') };
       for (const { devices: n, rates } of a.city.fleets) {
         const fleetDevices = reg!.devices.slice(0, n);
         for (const [name, start] of [

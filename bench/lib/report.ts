@@ -21,6 +21,8 @@ export interface BenchReport {
   kafka?: { peer?: string; skipped?: string; cost?: CostResult[] };
   /** CPU of the whole process at the rates cities run at, pipeline beside bare Aedes. */
   city?: CityRow[];
+  /** The batching windows the city rows ran with. */
+  cityWindows?: { busLingerMs: number; duckdbLingerMs: number };
   alerts?: AlertLatencyResult[];
   faults?: FaultPhase[];
   connections?: ConnectionsResult[];
@@ -181,7 +183,14 @@ export function formatReport(r: BenchReport): string {
     out.push('', 'rate search, every window', searchTable(r.ingest));
   }
   if (r.city?.length)
-    out.push('', 'CITY RATES (CPU of the whole process, all threads, from /proc; alert = device publish -> operator receives the red alert)', cityTable(r.city));
+    out.push(
+      '',
+      'CITY RATES (CPU of the whole process, all threads, from /proc, after a warm-up; alert = device publish -> operator receives the red alert)',
+      ...(r.cityWindows
+        ? [`batching windows: GANZHI_BUS_LINGER_MS=${r.cityWindows.busLingerMs} (group commit: a PUBACK waits at most this, from 50 msg/s on), GANZHI_DUCKDB_LINGER_MS=${r.cityWindows.duckdbLingerMs} (when readings become queryable; never on the PUBACK or alert path)`]
+        : []),
+      cityTable(r.city),
+    );
   if (r.kafka?.skipped) out.push('', `KAFKA: skipped: ${r.kafka.skipped}`);
   else if (r.kafka?.peer) out.push('', `KAFKA peer: ${r.kafka.peer}`);
   if (r.kafka?.cost?.length) out.push('', `KAFKA vs EMBEDDED: CPU per message at a fixed offered rate (pipeline process only; the peer's own CPU beside it)`, costTable(r.kafka.cost));
