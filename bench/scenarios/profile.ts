@@ -5,6 +5,7 @@ import { freePort } from '../lib/proc';
 import { startPipeline, type PipelineTargetOptions } from '../lib/targets';
 import type { DeviceSpec } from '../load/devices';
 import { startFleet } from '../load/fleet';
+import { warmUp } from './city';
 import { describeWindow } from './ingest';
 import { drain, measure, type Window } from './measure';
 
@@ -31,6 +32,8 @@ export async function runProfile(
   try {
     const c = await fleet.connect(target, o.window);
     if (c.connected === 0) throw new Error(`no device connected: ${c.firstError ?? 'unknown'}`);
+    // The steady state, not the JIT's first seconds (which dominate a low rate's short window).
+    await warmUp(target, fleet, Math.max(1000, o.rate), 10_000, o.log);
     fleet.setRate(o.rate);
     await new Promise((r) => setTimeout(r, o.settleMs));
     const profiler = await startProfiler(inspectPort);
