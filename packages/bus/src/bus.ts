@@ -86,6 +86,15 @@ export interface StateLogOptions {
    * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it.
    */
   readonly deferSync?: boolean;
+  /**
+   * With deferSync: the state is a pure function of the stage's input since its last committed
+   * position, and its outputs are deduplicated downstream (the rule evaluator's state), so it may
+   * be lost with the process and derived again. The embedded bus then keeps its writes in memory
+   * until the checkpoint, which writes them after every topic is synced. Not for state that
+   * records side effects (the notifier's outbox) or stamps what it publishes (the alert manager's
+   * audit chain).
+   */
+  readonly derived?: boolean;
 }
 
 /**

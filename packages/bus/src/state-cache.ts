@@ -13,9 +13,9 @@ export class StateCache<T> {
     private readonly values: Map<string, T>,
   ) {}
 
-  static async open<T>(bus: Bus, name: string, decode: (value: unknown) => T): Promise<StateCache<T>> {
+  static async open<T>(bus: Bus, name: string, decode: (value: unknown) => T, options: { derived?: boolean } = {}): Promise<StateCache<T>> {
     // Flushed after the stage's outputs and before its input is acknowledged: a checkpoint's sync covers it.
-    const log = await bus.stateLog(name, decode, { deferSync: true });
+    const log = await bus.stateLog(name, decode, { deferSync: true, ...(options.derived ? { derived: true } : {}) });
     return new StateCache(log, await log.restore());
   }
 

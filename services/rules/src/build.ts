@@ -66,9 +66,9 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
   let task: { stop(): void } | undefined;
 
   const open = async (): Promise<States> => ({
-    devices: await StateCache.open(bus, 'rules.devices', (v) => DeviceRuleStateSchema.parse(v) as DeviceRuleState),
-    sites: await StateCache.open(bus, 'rules.sites', (v) => SiteRuleStateSchema.parse(v) as SiteRuleState),
-    means: await StateCache.open(bus, 'rules.means', (v) => MeansStateSchema.parse(v) as MeansState),
+    devices: await StateCache.open(bus, 'rules.devices', (v) => DeviceRuleStateSchema.parse(v) as DeviceRuleState, { derived: true }),
+    sites: await StateCache.open(bus, 'rules.sites', (v) => SiteRuleStateSchema.parse(v) as SiteRuleState, { derived: true }),
+    means: await StateCache.open(bus, 'rules.means', (v) => MeansStateSchema.parse(v) as MeansState, { derived: true }),
   });
 
   /** Applies one outcome to the state caches and collects its signals. */

@@ -78,6 +78,14 @@ export interface EmbeddedBusOptions {
   readonly stateCompactMinBytes?: number;
 }
 
+/**
+ * Derived topics whose appends stay in memory until the checkpoint (`TopicLogOptions.bufferUntilSync`):
+ * readings, whose producer (the normalizer) holds no state, so that a crash before the checkpoint
+ * makes it derive them again from raw input. Not signals or alert changes: the rule evaluator and
+ * the alert manager keep state that a crash could leave ahead of them.
+ */
+export const BUFFERED_TOPICS: readonly TopicName[] = ['ganzhi.readings.v1'];
+
 /** Topics that only stages publish, from records already on the bus (see `deferSyncTopics`). */
 export const DERIVED_TOPICS: readonly TopicName[] = ['ganzhi.readings.v1', 'ganzhi.signals.v1', 'ganzhi.alerts.v1'];
 
@@ -138,11 +146,12 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
   // Topics (retained: true) get the group-commit window; state logs synced per put (the MQTT
   // retained store) do not: they sit on the path of alerts to operators.
-  const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name)): TopicLogOptions => ({
+  const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name), bufferUntilSync = deferSync && BUFFERED_TOPICS.includes(name as TopicName)): TopicLogOptions => ({
     dir: logDir,
     name,
     sync,
     deferSync,
+    ...(bufferUntilSync ? { bufferUntilSync } : {}),
     ...(options.beforeSync ? { beforeSync: options.beforeSync } : {}),
     ...(options.lingerMs && retained ? { lingerMs: options.lingerMs, ...(options.lingerFromRate === undefined ? {} : { lingerFromRate: options.lingerFromRate }) } : {}),
     segmentBytes,
@@ -165,15 +174,21 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     throw err;
   }
   const stateLogs = new Map<string, Promise<TopicLog>>();
+  /** State logs opened with `derived` (their appends kept in memory until the checkpoint). */
+  const derivedState = new Set<string>();
   /** Syncs every log written since the last checkpoint, all at once (and waits for syncs in progress). */
+  // Derived state kept in memory until now is written after every topic is synced: on disk, a
+  // stage's state is never ahead of its outputs.
   const syncLogs = async (): Promise<void> => {
     const logs: TopicLog[] = [];
+    const buffered: TopicLog[] = [];
     for (const t of topics.values()) logs.push(t.log);
-    for (const p of stateLogs.values()) {
+    for (const [name, p] of stateLogs) {
       const log = await p.catch(() => null);
-      if (log) logs.push(log);
+      if (log) (derivedState.has(name) ? buffered : logs).push(log);
     }
     await Promise.all(logs.map((l) => l.syncDirty()));
+    await Promise.all(buffered.map((l) => l.syncDirty()));
   };
   const checkpoints = await Checkpoints.open({
     dir,
@@ -306,7 +321,9 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     let opening = stateLogs.get(name);
     if (!opening) {
       opening = (async () => {
-        const log = await TopicLog.open(logOptions(join(dir, 'state', name), `state.${name}`, false, stateOptions.deferSync === true));
+        const derived = stateOptions.deferSync === true && stateOptions.derived === true;
+        if (derived) derivedState.add(name);
+        const log = await TopicLog.open(logOptions(join(dir, 'state', name), `state.${name}`, false, stateOptions.deferSync === true, derived));
         await compactIfWorthIt(log, logger);
         return log;
       })();

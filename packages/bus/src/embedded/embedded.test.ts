@@ -331,6 +331,28 @@ describe('embedded bus', () => {
     expect(await state.restore()).toEqual(new Map([0, 1, 2].map((k) => [`k${k}`, [i - 1, i - 2, i - 3].find((v) => v % 3 === k)])));
   });
 
+  it('writes derived state at a checkpoint only after every topic is synced (state never ahead of outputs on disk)', async () => {
+    const order: string[] = [];
+    // The readings' sync is slow: state synced beside it (not after it) would be recorded first.
+    const bus = await openBus({
+      sync: 'fsync',
+      commitIntervalMs: 10,
+      beforeSync: async (name) => {
+        if (name === READINGS) await new Promise((resolve) => setTimeout(resolve, 50));
+        order.push(name);
+      },
+    });
+    const state = await bus.stateLog('derived-x', (v) => v as number, { deferSync: true, derived: true });
+    await bus.publish(READINGS, values(1));
+    await state.put([{ key: 'a', value: 1 }]);
+    await consume(bus, 'ordering', 1);
+    await bus.close();
+    const stateAt = order.indexOf('state.derived-x');
+    expect(stateAt).toBeGreaterThan(-1);
+    expect(order.indexOf(READINGS)).toBeGreaterThan(-1);
+    expect(order.indexOf(READINGS)).toBeLessThan(stateAt);
+  });
+
   it('loses no acknowledged put of a state log when the process is killed while it compacts', async () => {
     const script = fileURLToPath(new URL('./state-writer.fixture.ts', import.meta.url));
     let lastAcked = -1;

@@ -8,7 +8,7 @@ import { TopicLog, type LogStats, type TopicLogOptions } from './topic-log';
 
 const stats = (): LogStats => ({ publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 });
 
-describe('a deferSync log (what stages derive)', () => {
+describe('a log buffered until its sync (readings, derived rule state)', () => {
   let dir: string;
   let log: TopicLog | undefined;
   const options = (extra: Partial<TopicLogOptions> = {}): TopicLogOptions => ({
@@ -16,6 +16,7 @@ describe('a deferSync log (what stages derive)', () => {
     name: 'derived',
     sync: 'fsync',
     deferSync: true,
+    bufferUntilSync: true,
     segmentBytes: 64 * 1024 * 1024,
     retentionBytes: Infinity,
     retentionMs: Infinity,
@@ -83,5 +84,20 @@ describe('a deferSync log (what stages derive)', () => {
     log = await TopicLog.open(options());
     expect(log.nextOffset).toBe(3);
     expect(await readAll(0)).toEqual([0, 1, 2]);
+  });
+});
+
+describe('a deferSync log that is not buffered (signals, alert changes, the outbox)', () => {
+  it('writes every append at once (a process crash keeps it), and only syncs later', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-topic-log-'));
+    const log = await TopicLog.open({ dir, name: 'written', sync: 'fsync', deferSync: true, segmentBytes: 1 << 20, retentionBytes: Infinity, retentionMs: Infinity, logger: createLogger({ level: 'silent' }), stats: stats(), tailRecords: 8 });
+    try {
+      await log.append([prepareRecord('k', { n: 1 })], Date.now());
+      expect((await stat(join(dir, (await readdir(dir)).find((f) => f.endsWith('.log'))!))).size).toBe(log.sizeBytes);
+      expect(log.needsSync).toBe(true);
+    } finally {
+      await log.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -46,6 +46,13 @@ export interface TopicLogOptions {
    * position was never committed. Default false: every append resolves after its fdatasync.
    */
   readonly deferSync?: boolean;
+  /**
+   * With deferSync: appends are kept in memory (readers find them in the tail) until `syncDirty`
+   * writes them in one call, or a reader behind the tail needs the file, or they pass half the tail
+   * or 1 MiB. A process crash then loses them like a power loss does: only for what can be derived
+   * again from input after the last checkpoint and whose loss nothing downstream can notice.
+   */
+  readonly bufferUntilSync?: boolean;
   /** Most recent records kept in memory for readers close to the end (no file read). Default 8192. */
   readonly tailRecords?: number;
   /** Called before every fdatasync of this log (fault injection: a test holds the disk back). */
@@ -485,7 +492,7 @@ export class TopicLog {
       const first = this.next;
       stage = 'write';
       const buf = this.encode(batch, first, null, start);
-      const buffered = sync === 'fsync' && this.opts.deferSync === true && this.tailCap > 0;
+      const buffered = sync === 'fsync' && this.opts.deferSync === true && this.opts.bufferUntilSync === true && this.tailCap > 0;
       if (buffered) {
         // Synced only by the next checkpoint anyway: written then too, in one call (readers find
         // the records in the tail meanwhile).
