@@ -61,8 +61,12 @@ export function instrumentBus<B extends ObservableBus>(bus: B, metrics: Metrics)
     );
   }
 
+  // Labelled children looked up once per topic, not hashed again on every call.
+  const appendOf = new Map<string, { seconds: ReturnType<Metrics['busAppendSeconds']['labels']>; records: ReturnType<Metrics['busAppendedRecords']['labels']> }>();
   const publish = async <N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void> => {
-    const end = metrics.busAppendSeconds.startTimer({ topic });
+    let children = appendOf.get(topic);
+    if (!children) appendOf.set(topic, (children = { seconds: metrics.busAppendSeconds.labels({ topic }), records: metrics.busAppendedRecords.labels({ topic }) }));
+    const end = children.seconds.startTimer();
     try {
       await bus.publish(topic, records);
     } catch (err) {
@@ -70,7 +74,7 @@ export function instrumentBus<B extends ObservableBus>(bus: B, metrics: Metrics)
       throw err;
     }
     end();
-    metrics.busAppendedRecords.inc({ topic }, records.length);
+    children.records.inc(records.length);
     observeRecords(metrics, topic, records);
   };
 
@@ -78,8 +82,10 @@ export function instrumentBus<B extends ObservableBus>(bus: B, metrics: Metrics)
     const wrapped: Record<string, BatchHandler<TopicName>> = {};
     for (const [topic, handler] of Object.entries(handlers) as [TopicName, BatchHandler<TopicName>][]) {
       const labels = { stage: group, topic };
+      const batchSeconds = metrics.stageBatchSeconds.labels(labels);
+      const handled = metrics.stageRecords.labels(labels);
       wrapped[topic] = async (batch) => {
-        const end = metrics.stageBatchSeconds.startTimer(labels);
+        const end = batchSeconds.startTimer();
         try {
           await handler(batch);
         } catch (err) {
@@ -89,7 +95,7 @@ export function instrumentBus<B extends ObservableBus>(bus: B, metrics: Metrics)
           throw err;
         }
         end();
-        metrics.stageRecords.inc(labels, batch.length);
+        handled.inc(batch.length);
       };
     }
     return bus.subscribe(group, wrapped as unknown as typeof handlers, options);
