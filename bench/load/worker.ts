@@ -178,9 +178,13 @@ function armSpikes(dtMs: number): void {
     const g = gauges[gaugeRr++ % gauges.length]!;
     if (g.spikeArmed || g.normalSinceSpike < NORMAL_BETWEEN_SPIKES || now - g.lastSpikeAt < SPIKE_GAP_MS) continue;
     g.spikeArmed = true;
+    armed.push(g);
     spikeDebt--;
   }
 }
+
+/** Gauges armed for a spike: they take the next publish slots (at 10,000 devices and 100 msg/s a device's own turn comes every 100 s). */
+let armed: Conn[] = [];
 
 function tick(): void {
   const now = performance.now();
@@ -191,6 +195,17 @@ function tick(): void {
   if (owed <= 0) return;
   due += owed;
   let left = owed;
+  if (armed.length > 0) {
+    const waiting: Conn[] = [];
+    for (const g of armed) {
+      if (!g.spikeArmed) continue;
+      if (left > 0 && g.up && g.inflight < window) {
+        publish(g);
+        left--;
+      } else waiting.push(g);
+    }
+    armed = waiting;
+  }
   const n = conns.length;
   // Round robin over the devices; a device with a full window is skipped for this tick.
   for (let scanned = 0; left > 0 && scanned < n; ) {
