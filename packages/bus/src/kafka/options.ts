@@ -29,7 +29,11 @@ export interface KafkaBusOptions {
     readonly maxRecords?: number;
     /** Most bytes in one produce request (default 1 MiB). */
     readonly maxBytes?: number;
-    /** How long the first record of a batch waits for company (default 2 ms). */
+    /**
+     * How long a record waits for company before its batch leaves (default 5 ms, as Kafka's
+     * linger.ms since 4.0), also when it arrived while the previous batch was in flight: at most
+     * one produce request per linger unless batches fill up.
+     */
     readonly lingerMs?: number;
     /** Records waiting or in flight before publish() waits for room (default 20 x maxRecords). */
     readonly maxQueuedRecords?: number;
@@ -103,7 +107,7 @@ export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
     limits: {
       maxRecords,
       maxBytes: positive('batch.maxBytes', o.batch?.maxBytes ?? MiB),
-      lingerMs: nonNegative('batch.lingerMs', o.batch?.lingerMs ?? 2),
+      lingerMs: nonNegative('batch.lingerMs', o.batch?.lingerMs ?? 5),
       maxQueuedRecords: positive('batch.maxQueuedRecords', o.batch?.maxQueuedRecords ?? 20 * maxRecords),
       maxQueuedBytes: positive('batch.maxQueuedBytes', o.batch?.maxQueuedBytes ?? 32 * MiB),
     },
