@@ -54,6 +54,13 @@ export interface KafkaBusOptions {
     /** Longest wait of an empty fetch (default 500 ms). */
     readonly maxWaitMs?: number;
     /**
+     * Longest wait of an empty fetch of the state logs' readers (default 4 x maxWaitMs: 2 s): they are read for
+     * restores only, and a broker answers as soon as records arrive, so a longer wait only saves
+     * requests while a state topic is idle (a peer that holds an empty fetch for its whole wait,
+     * like the librdkafka mock, makes a restore wait up to this long for a record written meanwhile).
+     */
+    readonly stateMaxWaitMs?: number;
+    /**
      * Most time between offset commits while records are acknowledged (default 1 s; Kafka's
      * auto.commit.interval.ms). Offsets are also committed when a subscription closes; after a
      * crash or a rebalance, what was acknowledged since the last commit is delivered again.
@@ -85,6 +92,7 @@ export interface ResolvedOptions {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxWaitMs: number;
+  readonly stateMaxWaitMs: number;
   readonly commitIntervalMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
@@ -96,6 +104,7 @@ export interface ResolvedOptions {
 const MiB = 1024 * 1024;
 
 export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
+  const maxWaitMs = nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500);
   const maxRecords = positive('batch.maxRecords', o.batch?.maxRecords ?? 500);
   const resolved: ResolvedOptions = {
     brokers: [...o.brokers],
@@ -114,7 +123,8 @@ export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
     deliveryTimeoutMs: positive('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 30_000),
     sessionTimeoutMs: positive('consumer.sessionTimeoutMs', o.consumer?.sessionTimeoutMs ?? 30_000),
     heartbeatIntervalMs: positive('consumer.heartbeatIntervalMs', o.consumer?.heartbeatIntervalMs ?? 3_000),
-    maxWaitMs: nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500),
+    maxWaitMs,
+    stateMaxWaitMs: nonNegative('consumer.stateMaxWaitMs', o.consumer?.stateMaxWaitMs ?? 4 * maxWaitMs),
     commitIntervalMs: positive('consumer.commitIntervalMs', o.consumer?.commitIntervalMs ?? 1_000),
     retryInitialMs: positive('consumer.retryInitialMs', o.consumer?.retryInitialMs ?? 200),
     retryMaxMs: positive('consumer.retryMaxMs', o.consumer?.retryMaxMs ?? 10_000),

@@ -69,7 +69,7 @@ export class StateTail {
       groupId: `${o.topicPrefix}${o.clientId}.state-reader.${this.#topic}.${randomUUID()}`,
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
-      maxWaitTimeInMs: o.maxWaitMs,
+      maxWaitTimeInMs: o.stateMaxWaitMs,
       allowAutoTopicCreation: false,
     });
     // Nothing is ever committed: a (re)join starts from the earliest offset, so what was read
