@@ -54,10 +54,11 @@ export interface KafkaBusOptions {
     /** Longest wait of an empty fetch (default 500 ms). */
     readonly maxWaitMs?: number;
     /**
-     * Longest wait of an empty fetch of the state logs' readers (default 4 x maxWaitMs: 2 s): they are read for
-     * restores only, and a broker answers as soon as records arrive, so a longer wait only saves
-     * requests while a state topic is idle (a peer that holds an empty fetch for its whole wait,
-     * like the librdkafka mock, makes a restore wait up to this long for a record written meanwhile).
+     * Longest wait of an empty fetch of the state logs' readers (default 4 x maxWaitMs: 2 s).
+     * They are read for restores only, and a broker answers as soon as records arrive, so a
+     * longer wait only saves requests while a state topic is idle (a peer that holds an empty
+     * fetch for its whole wait, like the librdkafka mock, makes a restore wait up to this long
+     * for a record written meanwhile).
      */
     readonly stateMaxWaitMs?: number;
     /**
