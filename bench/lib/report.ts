@@ -252,18 +252,22 @@ export function formatReport(r: BenchReport): string {
 
 export function costTable(results: readonly CostResult[]): string {
   const embedded = results.find((r) => !r.target.includes('kafka'))?.cpuUsPerMsg;
-  const rows = [['target', 'offered msg/s', 'acked msg/s', 'held', 'PUBACK p50/p99 ms', 'CPU cores', 'CPU us/msg', 'vs embedded', 'peer us/msg']];
+  const rows = [['target', 'offered msg/s', 'acked msg/s', 'stored/s', 'held', 'PUBACK p50/p99 ms', 'CPU cores', 'CPU us/msg', 'vs embedded', 'peer us/msg', 'produce/fetch/commit req per msg', 'records per produce']];
   for (const r of results) {
+    const q = r.requests;
     rows.push([
       r.target,
       n0(r.rate),
       n0(r.window.acked),
+      n0(r.window.stored),
       r.held ? 'yes' : 'NO',
       `${n1(r.window.p50)} / ${n1(r.window.p99)}`,
       n2(r.window.targetCpu),
       n1(r.cpuUsPerMsg),
       ratio(r.cpuUsPerMsg, embedded),
       n1(r.peerUsPerMsg),
+      q ? `${q.produce.toFixed(3)} / ${q.fetch.toFixed(3)} / ${q.commit.toFixed(3)}` : '-',
+      n1(q?.recordsPerProduce),
     ]);
   }
   return table(rows);

@@ -35,6 +35,8 @@ export interface Target {
   readonly auth: boolean;
   /** Pipeline only: its stage counters. */
   readonly counters?: () => Promise<PipelineCounters>;
+  /** Pipeline only: the whole of GET /api/stats (the bus's own counters among them). */
+  readonly stats?: () => Promise<Record<string, unknown>>;
   /** Pipeline with `hj212: true` only: the HJ 212 over TCP listener's port. */
   readonly hj212Port?: number;
   stop(): Promise<void>;
@@ -127,11 +129,14 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
   const prof = o.inspectPort ? [`--inspect=127.0.0.1:${o.inspectPort}`] : [];
   const child = startChild(process.execPath, [...prof, '--import', 'tsx', o.main ?? PIPELINE_MAIN], { cwd: REPO, env });
   const auth = `Basic ${Buffer.from(`${o.operator.user}:${o.operator.password}`).toString('base64')}`;
-  const counters = async (): Promise<PipelineCounters> => {
+  const stats = async (): Promise<Record<string, unknown>> => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/stats`, { headers: { authorization: auth }, signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`/api/stats: HTTP ${res.status}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const counters = async (): Promise<PipelineCounters> => {
     type S = Record<string, Record<string, number> | undefined>;
-    const s = (await res.json()) as S;
+    const s = (await stats()) as S;
     return {
       accepted: s.gateway?.accepted ?? 0,
       normalized: s.normalizer?.readings ?? 0,
@@ -146,5 +151,5 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
   };
   const mb = (bytes: number | undefined) => (bytes ?? 0) / 1024 / 1024;
   await ready(child, `pipeline (${o.name})`, async () => ((await counters().catch(() => undefined)) ? tcpOpen('127.0.0.1', port) : undefined), 120_000);
-  return { name: o.name, pid: child.pid, host: '127.0.0.1', port, auth: true, counters, ...(hj212Port === undefined ? {} : { hj212Port }), stop: () => child.stop(30_000) };
+  return { name: o.name, pid: child.pid, host: '127.0.0.1', port, auth: true, counters, stats, ...(hj212Port === undefined ? {} : { hj212Port }), stop: () => child.stop(30_000) };
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Batcher } from './batcher';
 import type { BatcherLimits, OutRecord } from './batcher';
 
@@ -78,7 +78,7 @@ describe('Batcher', () => {
     for (const x of batches) expect(x.records.reduce((n, r) => n + (r.value?.length ?? 0), 0)).toBeLessThanOrEqual(200);
   });
 
-  it('sends the records that arrived while a batch was in flight as the next batch, without waiting for the linger', async () => {
+  it('while a flush waits, sends the records that arrived during the round trip at the ack, without their linger', async () => {
     const { batches, send } = manualSend();
     const b = new Batcher(limits(), send);
     const first = b.add([rec(0)]);
@@ -94,6 +94,37 @@ describe('Batcher', () => {
     expect(batches[1]?.records).toHaveLength(2);
     batches[1]?.ack();
     await later;
+  });
+
+  describe('with a fake clock', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sends records that lingered through the round trip at the ack, and later ones once their own linger is over', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance'] });
+      const { batches, send } = manualSend();
+      const b = new Batcher(limits({ lingerMs: 10 }), send);
+      const first = b.add([rec(0)]);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(batches).toHaveLength(1);
+      const during = b.add([rec(1)]);
+      await vi.advanceTimersByTimeAsync(12); // longer than the linger, still in flight
+      expect(batches).toHaveLength(1);
+      batches[0]?.ack();
+      await first;
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toHaveLength(2); // it had lingered: it leaves at the ack
+      const next = b.add([rec(2)]);
+      batches[1]?.ack();
+      await during;
+      await vi.advanceTimersByTimeAsync(5);
+      expect(batches).toHaveLength(2); // the new record lingers
+      await vi.advanceTimersByTimeAsync(5);
+      expect(batches).toHaveLength(3);
+      batches[2]?.ack();
+      await next;
+    });
   });
 
   it('rejects every caller of a failed batch with its error, and later batches still go out', async () => {

@@ -3,11 +3,12 @@
  * here and sent as one produce request. The queue has no I/O of its own: it is given a `send`
  * function (one produce request for a batch) and decides when to call it.
  *
- * - A batch leaves when it holds `maxRecords` records or `maxBytes` bytes, or `lingerMs` after its
- *   first record arrived, whichever comes first.
+ * - A batch leaves when it holds `maxRecords` records or `maxBytes` bytes, or once its oldest
+ *   record has waited `lingerMs`, whichever comes first (Kafka's linger.ms).
  * - One batch is in flight at a time, so records keep their order per key even across retries;
- *   records that arrive meanwhile form the next batch, which leaves as soon as the previous one is
- *   acknowledged (batches grow with the round trip instead of requests piling up).
+ *   records that arrive meanwhile form the next batch, which leaves once the previous one is
+ *   acknowledged and its oldest record has lingered (batches grow with the round trip and the
+ *   linger instead of requests piling up: at most one produce request per linger when not full).
  * - The queue is bounded by `maxQueuedRecords`/`maxQueuedBytes`: a caller whose records do not fit
  *   waits (in arrival order) until earlier batches have been acknowledged.
  * - Each caller's promise settles when every one of its records is acknowledged, or with the
@@ -59,6 +60,8 @@ interface Entry {
   readonly record: OutRecord;
   readonly bytes: number;
   readonly call: Call;
+  /** When add() was called (performance.now()), for the linger. */
+  readonly at: number;
 }
 
 interface Waiter {
@@ -94,10 +97,11 @@ export class Batcher {
     return new Promise<void>((resolve, reject) => {
       const call: Call = { remaining: records.length, failed: false, resolve, reject };
       let bytes = 0;
+      const at = performance.now();
       const entries = records.map((record) => {
         const b = recordBytes(record);
         bytes += b;
-        return { record, bytes: b, call };
+        return { record, bytes: b, call, at };
       });
       this.#stats.calls += 1;
       this.#stats.records += records.length;
@@ -140,7 +144,8 @@ export class Batcher {
       for (const e of w.entries) this.#queue.push(e);
       this.#queuedBytes += w.bytes;
     }
-    this.#pump(false);
+    // While a flush() waits, nothing lingers.
+    this.#pump(this.#idle.length > 0);
   }
 
   #pump(force: boolean): void {
@@ -149,7 +154,9 @@ export class Batcher {
       return;
     }
     const full = this.#queue.length >= this.#limits.maxRecords || this.#queuedBytes >= this.#limits.maxBytes;
-    if (force || full || this.#limits.lingerMs <= 0) {
+    // The oldest queued record's linger (it may have waited through the previous round trip).
+    const wait = this.#limits.lingerMs - (performance.now() - this.#queue[0]!.at);
+    if (force || full || wait <= 0) {
       this.#clearTimer();
       void this.#sendNext();
       return;
@@ -157,7 +164,7 @@ export class Batcher {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#pump(true);
-    }, this.#limits.lingerMs);
+    }, wait);
   }
 
   #clearTimer(): void {
@@ -182,9 +189,9 @@ export class Batcher {
     this.#inFlight = 0;
     this.#inFlightBytes = 0;
     for (const e of batch) settle(e.call, ok, error);
+    // Records that queued up during the round trip leave now if they have lingered long enough,
+    // else when they have.
     this.#admit();
-    // Records that queued up during the round trip have lingered long enough: send them now.
-    if (!this.#sending && this.#queue.length > 0) this.#pump(true);
   }
 
   #take(): Entry[] {

@@ -73,7 +73,7 @@ export async function openSubscription<N extends TopicName>(
     maxWaitTimeInMs: o.maxWaitMs,
     allowAutoTopicCreation: true,
   });
-  consumer.on(consumer.events.REQUEST, ctx.requests.listener);
+  consumer.on(consumer.events.REQUEST, ctx.requests.listenerFor(group));
   consumer.on(consumer.events.CRASH, (e) => {
     log.error({ err: describe(e.payload.error), restart: e.payload.restart }, 'kafka consumer crashed');
   });
@@ -184,15 +184,29 @@ export async function openSubscription<N extends TopicName>(
   let quiet: (() => void)[] = [];
   let closing = false;
   let last: EachBatchPayload | undefined;
+  // One commit at a time: the partitions of a fetch finish together, and kafkajs only marks the
+  // interval as passed once a commit has returned, so each of them would send the same commit.
+  let committing: Promise<void> | undefined;
   const commit = async (force: boolean): Promise<void> => {
+    if (committing) {
+      if (!force) return;
+      await committing;
+    }
     const p = last;
     if (!p) return;
+    committing = (async () => {
+      try {
+        if (force) await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+        else await p.commitOffsetsIfNecessary();
+      } catch (err) {
+        // A commit refused during a rebalance: the records are delivered again (at least once).
+        log.debug({ err: describe(err) }, 'committing offsets failed');
+      }
+    })();
     try {
-      if (force) await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
-      else await p.commitOffsetsIfNecessary();
-    } catch (err) {
-      // A commit refused during a rebalance: the records are delivered again (at least once).
-      log.debug({ err: describe(err) }, 'committing offsets failed');
+      await committing;
+    } finally {
+      committing = undefined;
     }
   };
 

@@ -28,6 +28,8 @@ export interface KafkaBusStats {
   readonly state: { readonly readerJoins: number; readonly restores: number; readonly records: number };
   /** Requests sent to the brokers by API name (Produce, Fetch, OffsetCommit...), all clients of this bus. */
   readonly requests: Readonly<Record<string, number>>;
+  /** Fetch requests per consumer group and state reader (`state:<topic>`). */
+  readonly fetches: Readonly<Record<string, number>>;
 }
 
 export interface KafkaBus extends Bus {
@@ -198,7 +200,7 @@ class KafkaBusImpl implements KafkaBus {
       restores += t.counters.restores;
     }
     const decoded = { hits: this.#decoded.hits, misses: this.#decoded.misses };
-    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores, records }, requests: this.#requests.snapshot() };
+    return { producer: this.#batching.stats(), consumer: { ...this.#consumerStats, decoded }, state: { readerJoins, restores, records }, requests: this.#requests.snapshot(), fetches: this.#requests.fetchesByClient() };
   }
 
   close(): Promise<void> {

@@ -29,7 +29,11 @@ export interface KafkaBusOptions {
     readonly maxRecords?: number;
     /** Most bytes in one produce request (default 1 MiB). */
     readonly maxBytes?: number;
-    /** How long the first record of a batch waits for company (default 2 ms). */
+    /**
+     * How long a record waits for company before its batch leaves (default 5 ms, as Kafka's
+     * linger.ms since 4.0), also when it arrived while the previous batch was in flight: at most
+     * one produce request per linger unless batches fill up.
+     */
     readonly lingerMs?: number;
     /** Records waiting or in flight before publish() waits for room (default 20 x maxRecords). */
     readonly maxQueuedRecords?: number;
@@ -49,6 +53,14 @@ export interface KafkaBusOptions {
     readonly heartbeatIntervalMs?: number;
     /** Longest wait of an empty fetch (default 500 ms). */
     readonly maxWaitMs?: number;
+    /**
+     * Longest wait of an empty fetch of the state logs' readers (default 4 x maxWaitMs: 2 s).
+     * They are read for restores only, and a broker answers as soon as records arrive, so a
+     * longer wait only saves requests while a state topic is idle (a peer that holds an empty
+     * fetch for its whole wait, like the librdkafka mock, makes a restore wait up to this long
+     * for a record written meanwhile).
+     */
+    readonly stateMaxWaitMs?: number;
     /**
      * Most time between offset commits while records are acknowledged (default 1 s; Kafka's
      * auto.commit.interval.ms). Offsets are also committed when a subscription closes; after a
@@ -81,6 +93,7 @@ export interface ResolvedOptions {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly maxWaitMs: number;
+  readonly stateMaxWaitMs: number;
   readonly commitIntervalMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
@@ -92,6 +105,7 @@ export interface ResolvedOptions {
 const MiB = 1024 * 1024;
 
 export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
+  const maxWaitMs = nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500);
   const maxRecords = positive('batch.maxRecords', o.batch?.maxRecords ?? 500);
   const resolved: ResolvedOptions = {
     brokers: [...o.brokers],
@@ -103,14 +117,15 @@ export function resolveOptions(o: KafkaBusOptions): ResolvedOptions {
     limits: {
       maxRecords,
       maxBytes: positive('batch.maxBytes', o.batch?.maxBytes ?? MiB),
-      lingerMs: nonNegative('batch.lingerMs', o.batch?.lingerMs ?? 2),
+      lingerMs: nonNegative('batch.lingerMs', o.batch?.lingerMs ?? 5),
       maxQueuedRecords: positive('batch.maxQueuedRecords', o.batch?.maxQueuedRecords ?? 20 * maxRecords),
       maxQueuedBytes: positive('batch.maxQueuedBytes', o.batch?.maxQueuedBytes ?? 32 * MiB),
     },
     deliveryTimeoutMs: positive('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 30_000),
     sessionTimeoutMs: positive('consumer.sessionTimeoutMs', o.consumer?.sessionTimeoutMs ?? 30_000),
     heartbeatIntervalMs: positive('consumer.heartbeatIntervalMs', o.consumer?.heartbeatIntervalMs ?? 3_000),
-    maxWaitMs: nonNegative('consumer.maxWaitMs', o.consumer?.maxWaitMs ?? 500),
+    maxWaitMs,
+    stateMaxWaitMs: nonNegative('consumer.stateMaxWaitMs', o.consumer?.stateMaxWaitMs ?? 4 * maxWaitMs),
     commitIntervalMs: positive('consumer.commitIntervalMs', o.consumer?.commitIntervalMs ?? 1_000),
     retryInitialMs: positive('consumer.retryInitialMs', o.consumer?.retryInitialMs ?? 200),
     retryMaxMs: positive('consumer.retryMaxMs', o.consumer?.retryMaxMs ?? 10_000),

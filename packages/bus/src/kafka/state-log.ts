@@ -69,12 +69,12 @@ export class StateTail {
       groupId: `${o.topicPrefix}${o.clientId}.state-reader.${this.#topic}.${randomUUID()}`,
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
-      maxWaitTimeInMs: o.maxWaitMs,
+      maxWaitTimeInMs: o.stateMaxWaitMs,
       allowAutoTopicCreation: false,
     });
     // Nothing is ever committed: a (re)join starts from the earliest offset, so what was read
     // before is dropped and read again rather than mixed with an older replay.
-    consumer.on(consumer.events.REQUEST, this.#ctx.requests.listener);
+    consumer.on(consumer.events.REQUEST, this.#ctx.requests.listenerFor(`state:${this.#topic.slice(o.topicPrefix.length)}`));
     consumer.on(consumer.events.GROUP_JOIN, () => {
       this.counters.joins++;
       this.#values.clear();
