@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RuntimeConfigSchema } from '@ganzhi/runtime';
+import { RuntimeConfigSchema, duckdbLingerMs } from '@ganzhi/runtime';
 import { TOPIC_NAMES } from '@ganzhi/schemas';
 import { USAGE, parseBenchArgs, type BenchArgs } from './lib/args';
 import { writeBenchRegistry, type BenchRegistry } from './lib/registry';
@@ -183,8 +183,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (has('city')) await section('city', async () => {
       report.city = [];
       // The batching windows the pipeline runs with (its defaults unless set in this environment).
-      const windowOf = (name: 'GANZHI_BUS_LINGER_MS' | 'GANZHI_DUCKDB_LINGER_MS') => RuntimeConfigSchema.shape[name].parse(process.env[name]);
-      report.cityWindows = { busLingerMs: windowOf('GANZHI_BUS_LINGER_MS'), duckdbLingerMs: windowOf('GANZHI_DUCKDB_LINGER_MS') };
+      const busLingerMs = RuntimeConfigSchema.shape.GANZHI_BUS_LINGER_MS.parse(process.env.GANZHI_BUS_LINGER_MS);
+      const duckdb = duckdbLingerMs({ GANZHI_DUCKDB_LINGER_MS: RuntimeConfigSchema.shape.GANZHI_DUCKDB_LINGER_MS.parse(process.env.GANZHI_DUCKDB_LINGER_MS), GANZHI_BUS: 'embedded' });
+      report.cityWindows = { busLingerMs, duckdbLingerMs: duckdb };
       for (const { devices: n, rates } of a.city.fleets) {
         const fleetDevices = reg!.devices.slice(0, n);
         for (const [name, start] of [

@@ -10,7 +10,7 @@
  *     [lingers in ms, default 0,20,200]
  *
  * Linger 0 commits every call on its own (as the store did before write groups, though through
- * the Appender rather than a JSON statement); 200 ms is the default (GANZHI_DUCKDB_LINGER_MS).
+ * the Appender rather than a JSON statement); 1000 ms is the default on the embedded bus (GANZHI_DUCKDB_LINGER_MS).
  * The generator's own cost is measured alone first and subtracted.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

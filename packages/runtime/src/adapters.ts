@@ -6,7 +6,7 @@ import type { TopicName } from '@ganzhi/schemas';
 import { instrumentBus, instrumentStore, type Metrics, type ObservedStore } from '@ganzhi/metrics';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createDuckDbStore, type Store } from '@ganzhi/store';
-import { DEMO_REGISTRY_FILE, retentionOf, type RuntimeConfig } from './config';
+import { DEMO_REGISTRY_FILE, duckdbLingerMs, retentionOf, type RuntimeConfig } from './config';
 
 /** The bus the config names (measured into `metrics` when given). The stages never see which. */
 export async function openBus(config: RuntimeConfig, logger: Logger, clientId = 'ganzhi', metrics?: Metrics): Promise<Bus> {
@@ -50,7 +50,7 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
       return createDuckDbStore({
         path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
         memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
-        lingerMs: config.GANZHI_DUCKDB_LINGER_MS,
+        lingerMs: duckdbLingerMs(config),
         maxRows: config.GANZHI_DUCKDB_MAX_ROWS,
         blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH,
         retention: retentionOf(config),

@@ -51,8 +51,8 @@ export const RuntimeConfigSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'a size such as 256MB or 1GB')
     .default('256MB')
     .describe("DuckDB's memory limit (GANZHI_STORE=duckdb)"),
-  GANZHI_DUCKDB_LINGER_MS: envInt(1000, 0, 10_000).describe(
-    'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch',
+  GANZHI_DUCKDB_LINGER_MS: z.coerce.number().int().min(0).max(10_000).optional().describe(
+    'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch. Default 1000 on the embedded bus (which hands the writer everything queued meanwhile), 0 on Kafka (whose fetches return a few records at a time: a linger would hold each of them back)',
   ),
   GANZHI_DUCKDB_MAX_ROWS: envInt(2000, 1, 1_000_000).describe('DuckDB: a group of readings is committed at once when it holds this many rows (one per metric)'),
   GANZHI_DUCKDB_BLOCKING_FLUSH: envBool(false).describe(
@@ -117,4 +117,9 @@ export function checkRuntime(c: RuntimeConfig, ctx: z.RefinementCtx): void {
 /** The store retention policy the config names. */
 export function retentionOf(c: RuntimeConfig): { rawMs: number; rollup1mMs: number; rollup1hMs: number } {
   return { rawMs: c.GANZHI_RETENTION_RAW, rollup1mMs: c.GANZHI_RETENTION_ROLLUP_1M, rollup1hMs: c.GANZHI_RETENTION_ROLLUP_1H };
+}
+
+/** The DuckDB write-group linger: as configured, else 1 s on the embedded bus and none on Kafka. */
+export function duckdbLingerMs(config: { GANZHI_DUCKDB_LINGER_MS?: number | undefined; GANZHI_BUS: string }): number {
+  return config.GANZHI_DUCKDB_LINGER_MS ?? (config.GANZHI_BUS === 'kafka' ? 0 : 1000);
 }

@@ -1,4 +1,4 @@
-export { RuntimeConfigSchema, OpsConfigSchema, checkRuntime, retentionOf, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR, DEFAULT_NOTIFY_ROUTES_FILE } from './config';
+export { RuntimeConfigSchema, OpsConfigSchema, checkRuntime, duckdbLingerMs, retentionOf, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR, DEFAULT_NOTIFY_ROUTES_FILE } from './config';
 export type { RuntimeConfig } from './config';
 export { openBus, openStore, openRegistry, retentionClasses } from './adapters';
 export { kafkaBusOptions } from './kafka-options';
