@@ -11,6 +11,8 @@
  * (`npm run bench -- --only city` prints the figures that count):
  *
  *   npx tsx bench/probe-conn.ts [publishers=1000] [others=9000] [rate=100] [seconds=15] [rounds=2]
+ *
+ * With rate 0, everyone connects and `rounds` idle windows are measured.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,6 +74,12 @@ async function main(): Promise<void> {
     const all = publishersN + othersN;
     try {
       await publishers.connect(target, 4);
+      if (rate === 0) {
+        // Idle: everyone connected, nobody publishes (a fleet's rate 0 would be its closed loop).
+        await others.connect(target, 1);
+        for (let r = 0; r < rounds; r++) await window(`I ${all} connected, idle`, target, publishers, seconds, others);
+        return;
+      }
       publishers.setRate(rate);
       await window(`A ${publishersN} connected, all publish`, target, publishers, seconds);
       const c = await others.connect(target, 4);
