@@ -12,15 +12,21 @@
  *
  *   npx tsx bench/probe-conn.ts [publishers=1000] [others=9000] [rate=100] [seconds=15] [rounds=2]
  *
- * With rate 0, everyone connects and `rounds` idle windows are measured.
+ * With rate 0, everyone connects and `rounds` idle windows are measured. With rate `mem`, memory
+ * per idle connection after a full garbage collection (bench/lib/heap-probe.mjs preloaded into the
+ * target): JS heap, external and RSS with `publishers` connected, then with everyone; set
+ * PROBE_TARGET=aedes for the bare Aedes broker.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startFleet, type Fleet } from './load/fleet';
 import { memoryMb, sleep } from './lib/proc';
 import { writeBenchRegistry } from './lib/registry';
-import { startPipeline, type Target } from './lib/targets';
+import { startAedes, startPipeline, type Target } from './lib/targets';
+
+const HEAP_PROBE = fileURLToPath(new URL('./lib/heap-probe.mjs', import.meta.url));
 
 const HZ = 100;
 
@@ -62,6 +68,7 @@ async function window(label: string, target: Target, publishers: Fleet, seconds:
 async function main(): Promise<void> {
   const publishersN = Number(process.argv[2] ?? 1000);
   const othersN = Number(process.argv[3] ?? 9000);
+  if (process.argv[4] === 'mem') return memory(publishersN, othersN);
   const rate = Number(process.argv[4] ?? 100);
   const seconds = Number(process.argv[5] ?? 15);
   const rounds = Number(process.argv[6] ?? 2);
@@ -97,6 +104,69 @@ async function main(): Promise<void> {
     } finally {
       await others.close();
       await publishers.close();
+      await target.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Heap {
+  heapUsed: number;
+  external: number;
+  rss: number;
+}
+
+/** The target's memory after a full collection (it runs bench/lib/heap-probe.mjs). */
+async function heapOf(pid: number, out: string): Promise<Heap> {
+  const file = `${out}.${pid}`;
+  const before = await readFile(file, 'utf8').catch(() => '');
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await sleep(100);
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (text.length > before.length) return JSON.parse(text.trim().split('\n').pop()!) as Heap;
+  }
+  throw new Error('the target wrote no heap figures (is bench/lib/heap-probe.mjs preloaded?)');
+}
+
+async function memory(publishersN: number, othersN: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-probe-conn-'));
+  const out = join(dir, 'heap');
+  try {
+    const reg = await writeBenchRegistry(dir, publishersN + othersN);
+    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, HEAP_PROBE_OUT: process.env.HEAP_PROBE_OUT };
+    process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import=${HEAP_PROBE}`.trim();
+    process.env.HEAP_PROBE_OUT = out;
+    let target: Target;
+    try {
+      target = process.env.PROBE_TARGET === 'aedes' ? await startAedes() : await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync' });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    const first = await startFleet(reg.devices.slice(0, publishersN), 2);
+    const rest = await startFleet(reg.devices.slice(publishersN), 2);
+    const mb = (b: number) => (b / 1e6).toFixed(1);
+    const show = (label: string, h: Heap) => console.log(`${label.padEnd(26)} heap ${mb(h.heapUsed)} MB  external ${mb(h.external)} MB  rss ${mb(h.rss)} MB`);
+    try {
+      await sleep(2000);
+      show('0 connected', await heapOf(target.pid, out));
+      await first.connect(target, 1);
+      await sleep(3000);
+      const h1 = await heapOf(target.pid, out);
+      show(`${publishersN} connected`, h1);
+      const c = await rest.connect(target, 1);
+      await sleep(3000);
+      const h2 = await heapOf(target.pid, out);
+      show(`${publishersN + c.connected} connected`, h2);
+      const per = (k: keyof Heap) => (((h2[k] - h1[k]) / c.connected) / 1024).toFixed(1);
+      console.log(`per connection (${target.name}, the last ${c.connected}): heap ${per('heapUsed')} KB, external ${per('external')} KB, rss ${per('rss')} KB`);
+    } finally {
+      await rest.close();
+      await first.close();
       await target.stop();
     }
   } finally {
