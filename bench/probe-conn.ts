@@ -122,7 +122,7 @@ async function heapOf(pid: number, out: string): Promise<Heap> {
   const file = `${out}.${pid}`;
   const before = await readFile(file, 'utf8').catch(() => '');
   process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 1200; i++) {
     await sleep(100);
     const text = await readFile(file, 'utf8').catch(() => '');
     if (text.length > before.length) return JSON.parse(text.trim().split('\n').pop()!) as Heap;
@@ -132,7 +132,8 @@ async function heapOf(pid: number, out: string): Promise<Heap> {
 
 async function memory(publishersN: number, othersN: number): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-probe-conn-'));
-  const out = join(dir, 'heap');
+  // HEAP_PROBE_OUT set: the figures (and with HEAP_PROBE_SNAPSHOT=1, heap snapshots) are kept there.
+  const out = process.env.HEAP_PROBE_OUT ?? join(dir, 'heap');
   try {
     const reg = await writeBenchRegistry(dir, publishersN + othersN);
     const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, HEAP_PROBE_OUT: process.env.HEAP_PROBE_OUT };
