@@ -12,7 +12,9 @@
  *
  *   npx tsx bench/probe-conn.ts [publishers=1000] [others=9000] [rate=100] [seconds=15] [rounds=2]
  *
- * With rate 0, everyone connects and `rounds` idle windows are measured. With rate `mem`, memory
+ * With rate 0, everyone connects and `rounds` idle windows are measured. PROBE_KEEPALIVE=60: the
+ * devices connect with that MQTT keep-alive and send PINGREQ when silent that long (as real
+ * devices do; the bench's default is keep-alive 0). PROBE_TARGET=aedes: the bare Aedes broker. With rate `mem`, memory
  * per idle connection after a full garbage collection (bench/lib/heap-probe.mjs preloaded into the
  * target): JS heap, external and RSS with `publishers` connected, then with everyone; set
  * PROBE_TARGET=aedes for the bare Aedes broker.
@@ -72,18 +74,19 @@ async function main(): Promise<void> {
   const rate = Number(process.argv[4] ?? 100);
   const seconds = Number(process.argv[5] ?? 15);
   const rounds = Number(process.argv[6] ?? 2);
+  const keepalive = Number(process.env.PROBE_KEEPALIVE ?? 0);
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-probe-conn-'));
   try {
     const reg = await writeBenchRegistry(dir, publishersN + othersN);
-    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env: process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {} });
+    const target = process.env.PROBE_TARGET === 'aedes' ? await startAedes() : await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env: process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {} });
     const publishers = await startFleet(reg.devices.slice(0, publishersN), 2);
     const others = await startFleet(reg.devices.slice(publishersN), 2);
     const all = publishersN + othersN;
     try {
-      await publishers.connect(target, 4);
+      await publishers.connect(target, 4, 100, keepalive);
       if (rate === 0) {
         // Idle: everyone connected, nobody publishes (a fleet's rate 0 would be its closed loop).
-        await others.connect(target, 1);
+        await others.connect(target, 1, 100, keepalive);
         for (let r = 0; r < rounds; r++) await window(`I ${all} connected, idle`, target, publishers, seconds, others);
         return;
       }
