@@ -78,6 +78,17 @@ describe('outbound buffers', () => {
     expect(op.state.destroyed).toBe(true);
   });
 
+  it('keeps watching a client whose buffer is still empty right after a forward (Aedes writes it a tick later)', () => {
+    const { outbound } = setup();
+    const op = fakeClient('op-carol');
+    outbound.forward(op.client, alert);
+    outbound.sweep(); // the forwarded packet is not written yet
+    expect(outbound.watching).toBe(1);
+    op.state.buffered = MAX + 10;
+    outbound.sweep();
+    expect(op.state.destroyed).toBe(true);
+  });
+
   it('forgets a client that disconnects or errors', () => {
     const { broker, outbound } = setup();
     const a = fakeClient('op-a');

@@ -34,8 +34,12 @@ export interface OutboundStats {
 export class Outbound {
   readonly stats: OutboundStats = { slowDisconnects: 0, droppedTapMessages: 0 };
   private readonly taps = new Map<Client, Set<string>>();
-  /** Clients forwarded a publication since their outgoing buffer was last seen empty. */
-  private readonly watched = new Set<Client>();
+  /**
+   * Clients forwarded a publication since their outgoing buffer was last seen empty, each with
+   * whether it was forwarded one since the last sweep (Aedes writes a forwarded packet a tick
+   * later, so an empty buffer right after a forward does not yet mean drained).
+   */
+  private readonly watched = new Map<Client, boolean>();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
@@ -91,7 +95,7 @@ export class Outbound {
       this.stats.droppedTapMessages++;
       return null;
     }
-    if (!client.closed) this.watched.add(client);
+    if (!client.closed) this.watched.set(client, true);
     return packet;
   }
 
@@ -102,10 +106,11 @@ export class Outbound {
 
   /** Disconnects watched clients over the limit and stops watching those that have drained. */
   sweep(): void {
-    for (const c of this.watched) {
+    for (const [c, fresh] of this.watched) {
       const buffered = c.conn.writableLength ?? 0;
       if (buffered > this.options.maxBufferedBytes) this.slow(c, `more than GANZHI_MQTT_MAX_BUFFERED_BYTES=${this.options.maxBufferedBytes} unsent`, buffered);
-      else if (buffered === 0 || c.closed) this.watched.delete(c);
+      else if (c.closed || (buffered === 0 && !fresh)) this.watched.delete(c);
+      else if (fresh) this.watched.set(c, false);
     }
   }
 
