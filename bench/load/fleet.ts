@@ -30,7 +30,8 @@ export interface ConnectResult {
 
 export interface Fleet {
   readonly pids: readonly number[];
-  connect(target: { host: string; port: number; auth: boolean }, window: number, concurrency?: number): Promise<ConnectResult>;
+  /** `keepaliveSec` > 0: devices send PINGREQ when silent that long (default 0: no keep-alive). */
+  connect(target: { host: string; port: number; auth: boolean }, window: number, concurrency?: number, keepaliveSec?: number): Promise<ConnectResult>;
   /** Total msgs/s over all workers (0 = closed loop). */
   setRate(rate: number, window?: number): void;
   spikes(perSec: number): void;
@@ -108,10 +109,10 @@ export async function startFleet(devices: readonly DeviceSpec[], workers = 2): P
   let collected: Spike[] = [];
   return {
     pids: ws.map((w) => w.proc.pid!),
-    async connect(target, window, concurrency = 100) {
+    async connect(target, window, concurrency = 100, keepaliveSec = 0) {
       const results = await Promise.all(
         ws.map((w, i) =>
-          w.request({ type: 'connect', ...target, devices: shares[i]!, window, concurrency: Math.ceil(concurrency / ws.length) }, 'connected', 300_000),
+          w.request({ type: 'connect', ...target, devices: shares[i]!, window, concurrency: Math.ceil(concurrency / ws.length), keepaliveSec }, 'connected', 300_000),
         ),
       );
       const firstError = results.find((r) => r.firstError)?.firstError;

@@ -63,6 +63,7 @@ export function encodePublishQos1(topic: Buffer, messageId: number, payload: str
 }
 
 export const DISCONNECT = Buffer.from([0xe0, 0x00]);
+export const PINGREQ = Buffer.from([0xc0, 0x00]);
 
 /** Packet type numbers (§2.2.1) the load worker reacts to. */
 export const CONNACK = 2;

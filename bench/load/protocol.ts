@@ -13,6 +13,8 @@ export type ToWorker =
       concurrency: number;
       /** Send username/password (false: anonymous, for brokers without auth). */
       auth: boolean;
+      /** MQTT keep-alive in seconds (0, the default: none); a connection silent that long sends PINGREQ. */
+      keepaliveSec?: number;
     }
   /** msgs/s for this worker; 0 = closed loop (every device keeps `window` publishes in flight). */
   | { type: 'rate'; rate: number; window?: number }

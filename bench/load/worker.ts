@@ -8,7 +8,7 @@
 import { connect, type Socket } from 'node:net';
 import { emptyHistogram, record } from '../lib/hist';
 import type { DeviceSpec } from './devices';
-import { CONNACK, DISCONNECT, PUBACK, createSplitter, encodeConnect, encodePublishQos1, topicField } from './packets';
+import { CONNACK, DISCONNECT, PINGREQ, PUBACK, createSplitter, encodeConnect, encodePublishQos1, topicField } from './packets';
 import type { FromWorker, Spike, ToWorker } from './protocol';
 
 const IDS = 1024; // message ids 1..1023 per connection; a window must stay below this
@@ -28,6 +28,8 @@ interface Conn {
   spikeArmed: boolean;
   normalSinceSpike: number;
   lastSpikeAt: number;
+  /** performance.now() of the last packet written (for keep-alive). */
+  lastSent: number;
 }
 
 const send = (m: FromWorker) => process.send?.(m);
@@ -45,6 +47,8 @@ let spikeSeq = 0;
 let hist = emptyHistogram();
 let spikes: Spike[] = [];
 let ticker: NodeJS.Timeout | undefined;
+let pinger: NodeJS.Timeout | undefined;
+let keepaliveSec = 0;
 let t0 = 0;
 let due = 0; // publishes owed since t0 at the current rate
 let spikeDebt = 0;
@@ -75,6 +79,7 @@ function publish(c: Conn): void {
   c.sentAt[id] = performance.now();
   c.inflight++;
   sent++;
+  c.lastSent = performance.now();
   c.socket!.write(encodePublishQos1(c.topic, id, body));
 }
 
@@ -119,7 +124,9 @@ function openConn(c: Conn, host: string, port: number, auth: boolean, timeoutMs:
       c.up = false;
       fail(new Error('connection closed before CONNACK'));
     });
-    socket.write(encodeConnect(c.spec.id, 0, auth ? c.spec.id : undefined, auth ? c.spec.password : undefined));
+    // The first PINGREQ comes at a random point of the first period, so pings spread evenly in time.
+    c.lastSent = performance.now() - Math.random() * keepaliveSec * 1000;
+    socket.write(encodeConnect(c.spec.id, keepaliveSec, auth ? c.spec.id : undefined, auth ? c.spec.password : undefined));
   });
 }
 
@@ -136,7 +143,22 @@ async function connectAll(msg: Extract<ToWorker, { type: 'connect' }>): Promise<
     spikeArmed: false,
     normalSinceSpike: NORMAL_BETWEEN_SPIKES,
     lastSpikeAt: 0,
+    lastSent: 0,
   }));
+  keepaliveSec = msg.keepaliveSec ?? 0;
+  clearInterval(pinger);
+  if (keepaliveSec > 0) {
+    // Like a device's MQTT client: PINGREQ when nothing was sent for a keep-alive period.
+    pinger = setInterval(() => {
+      const due = performance.now() - keepaliveSec * 1000;
+      for (const c of conns) {
+        if (c.up && c.lastSent < due) {
+          c.lastSent = performance.now();
+          c.socket!.write(PINGREQ);
+        }
+      }
+    }, 1000);
+  }
   gauges = conns.filter((c) => c.spec.spikeLevel !== undefined);
   const started = performance.now();
   let next = 0;
@@ -259,6 +281,7 @@ function mark(): void {
 
 function close(): void {
   if (ticker) clearInterval(ticker);
+  clearInterval(pinger);
   for (const c of conns) {
     c.up = false;
     c.socket?.end(DISCONNECT);

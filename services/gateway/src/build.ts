@@ -14,7 +14,7 @@ import { gatewayCounters } from './counters';
 import { createSecurity } from './security';
 import { startTlsListeners, type TlsListeners } from './tls';
 import type { GatewayConfig } from './config';
-import { guardFrameSize } from './frame-guard';
+import { forgetConnectPassword, frameGuard } from './frame-guard';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
 import { LoginThrottle } from './login-throttle';
 import { Outbound, type OutboundStats } from './outbound';
@@ -81,6 +81,12 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
     windowMs: config.GANZHI_AUTH_FAILURE_WINDOW_SEC * 1000,
     now,
   });
+  // One guard for every connection: nothing created inside the authenticate hook may outlive it,
+  // or the CONNECT packet (password included) and Aedes' connect state stay reachable per connection.
+  const guardFrame = frameGuard(maxPayload + 1024, (client, bytes) => {
+    count.oversize(false);
+    log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
+  });
   const refuse = (done: (err: AuthenticateError, ok: false) => void, returnCode: number, message: string) =>
     done(Object.assign(new Error(message), { returnCode }) as AuthenticateError, false);
 
@@ -101,10 +107,8 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
         const claim = security.claimSession(client, principal);
         if (claim) return done(claim, false); // CONNACK 2 before Aedes touches a session with this id
         principals.set(client, principal);
-        guardFrameSize(client, maxPayload + 1024, (bytes) => {
-          count.oversize(false);
-          log.warn({ code: 'GANZHI_ERR_GW_PAYLOAD_TOO_LARGE', client: client.id, bytes }, 'oversized packet: connection closed');
-        });
+        guardFrame(client);
+        forgetConnectPassword(client);
         done(null, true);
       };
       const address = sourceAddress(client);
