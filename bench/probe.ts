@@ -39,18 +39,10 @@ async function threads(pid: number): Promise<Map<string, ThreadSample>> {
   return out;
 }
 
-async function busStats(httpPort: string | undefined, auth: string): Promise<Record<string, unknown> | undefined> {
-  if (!httpPort) return undefined;
-  const res = await fetch(`http://127.0.0.1:${httpPort}/api/stats`, { headers: { authorization: auth } }).catch(() => undefined);
-  return res?.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-}
-
-function numbers(o: unknown, prefix = '', out = new Map<string, number>()): Map<string, number> {
-  if (o && typeof o === 'object') for (const [k, v] of Object.entries(o)) {
-    if (typeof v === 'number') out.set(prefix + k, v);
-    else numbers(v, `${prefix}${k}.`, out);
-  }
-  return out;
+/** The embedded bus's counters that say how often it touches the disk (GET /api/stats `bus`). */
+async function busCounters(target: { stats?: () => Promise<Record<string, unknown>> }): Promise<{ writes: number; fsyncs: number; records: number }> {
+  const bus = ((await target.stats?.().catch(() => undefined))?.bus ?? {}) as Record<string, number | undefined>;
+  return { writes: bus.writes ?? 0, fsyncs: bus.fsyncs ?? 0, records: bus.records ?? 0 };
 }
 
 async function main(): Promise<void> {
@@ -67,14 +59,14 @@ async function main(): Promise<void> {
       for (const rate of rates) {
         fleet.setRate(rate);
         await sleep(3000);
-        const c0 = target.counters ? numbers(await target.counters().then(() => undefined)) : undefined;
-        void c0;
+        const b0 = await busCounters(target);
         const t0 = await threads(target.pid);
         const m0 = await fleet.mark();
         const start = performance.now();
         await sleep(seconds * 1000);
         const t1 = await threads(target.pid);
         const m1 = await fleet.mark();
+        const b1 = await busCounters(target);
         const secs = (performance.now() - start) / 1000;
         const acked = (m1.acked - m0.acked) / secs;
         const byName = new Map<string, { cores: number; wakeups: number; n: number }>();
@@ -93,6 +85,8 @@ async function main(): Promise<void> {
           wake += e.wakeups;
         }
         console.log(`\n${rate} msg/s offered, ${acked.toFixed(0)} acked/s: ${cores.toFixed(3)} cores (${((cores / Math.max(acked, 1)) * 1e6).toFixed(0)} us/msg), ${wake.toFixed(0)} wakeups/s (${(wake / Math.max(acked, 1)).toFixed(1)}/msg)`);
+        const per = (k: 'writes' | 'fsyncs' | 'records') => (b1[k] - b0[k]) / secs;
+        console.log(`  bus: ${per('records').toFixed(0)} records, ${per('writes').toFixed(0)} writes, ${per('fsyncs').toFixed(0)} fsyncs a second (${(per('fsyncs') / Math.max(acked, 1)).toFixed(2)} fsyncs/msg)`);
         for (const [name, e] of [...byName].sort((a, b) => b[1].cores - a[1].cores)) {
           if (e.cores < 0.001 && e.wakeups < 1) continue;
           console.log(`  ${name.padEnd(18)} x${String(e.n).padEnd(3)} ${e.cores.toFixed(3)} cores  ${e.wakeups.toFixed(0).padStart(6)} wakeups/s  ${(e.wakeups / Math.max(acked, 1)).toFixed(2)}/msg`);
@@ -108,5 +102,4 @@ async function main(): Promise<void> {
   }
 }
 
-void busStats;
 await main();

@@ -144,8 +144,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
   const byTopic = options.retentionByTopic ?? {};
   const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
-  // Topics (retained: true) get the group-commit window; state logs synced per put (the MQTT
-  // retained store) do not: they sit on the path of alerts to operators.
+  // Topics synced per publish (retained, not deferred) get the group-commit window; state logs
+  // synced per put (the MQTT retained store) do not: they sit on the path of alerts to operators.
   const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name), bufferUntilSync = deferSync && BUFFERED_TOPICS.includes(name as TopicName)): TopicLogOptions => ({
     dir: logDir,
     name,
@@ -153,7 +153,7 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     deferSync,
     ...(bufferUntilSync ? { bufferUntilSync } : {}),
     ...(options.beforeSync ? { beforeSync: options.beforeSync } : {}),
-    ...(options.lingerMs && retained ? { lingerMs: options.lingerMs, ...(options.lingerFromRate === undefined ? {} : { lingerFromRate: options.lingerFromRate }) } : {}),
+    ...(options.lingerMs && retained && !deferSync ? { lingerMs: options.lingerMs, ...(options.lingerFromRate === undefined ? {} : { lingerFromRate: options.lingerFromRate }) } : {}),
     segmentBytes,
     retentionBytes: retained ? positive(`retentionByTopic.${name}.bytes`, byTopic[name as TopicName]?.bytes, retentionBytes) : Infinity,
     retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,
@@ -176,9 +176,11 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const stateLogs = new Map<string, Promise<TopicLog>>();
   /** State logs opened with `derived` (their appends kept in memory until the checkpoint). */
   const derivedState = new Set<string>();
-  /** Syncs every log written since the last checkpoint, all at once (and waits for syncs in progress). */
-  // Derived state kept in memory until now is written after every topic is synced: on disk, a
-  // stage's state is never ahead of its outputs.
+  /**
+   * Syncs every log written since the last checkpoint (and waits for syncs in progress): all at
+   * once, except derived state kept in memory until now, which is written after every topic is
+   * synced, so that on disk a stage's state is never ahead of its outputs.
+   */
   const syncLogs = async (): Promise<void> => {
     const logs: TopicLog[] = [];
     const buffered: TopicLog[] = [];

@@ -131,6 +131,10 @@ export class TopicLog {
   private readonly rate = { since: 0, count: 0, previous: 0 };
   private tailStart = 0;
   private readonly tailCap: number;
+  /** The group-commit window (0 for a deferSync log, which is not synced per append). */
+  private readonly lingerMs: number;
+  /** Appends are kept in memory until the sync (`bufferUntilSync`, with fsync and a tail). */
+  private readonly bufferWrites: boolean;
 
   private constructor(opts: TopicLogOptions, segments: Segment[], fd: FileHandle) {
     this.opts = opts;
@@ -142,6 +146,8 @@ export class TopicLog {
     this.next = this.active.nextOffset as number;
     this.tailStart = this.next;
     this.tailCap = opts.tailRecords ?? 8192;
+    this.lingerMs = opts.deferSync ? 0 : Math.max(0, opts.lingerMs ?? 0);
+    this.bufferWrites = opts.sync === 'fsync' && opts.deferSync === true && opts.bufferUntilSync === true && this.tailCap > 0;
   }
 
   /** Opens (or creates) the log, truncating a torn or corrupt tail of the last segment. */
@@ -235,7 +241,7 @@ export class TopicLog {
       let bytes = 0;
       for (const r of records) bytes += frameBytes(r);
       this.pending.push({ records, bytes, timestamp, resolve, reject });
-      if (this.opts.lingerMs) this.countAppend();
+      if (this.lingerMs > 0) this.countAppend();
       if (!this.flushing) {
         this.flushing = true;
         // At least a microtask, so that every append made in the current tick joins the first write.
@@ -248,9 +254,8 @@ export class TopicLog {
 
   /** The group-commit window for an append now: the configured one while appends come often enough. */
   private lingerNow(): number {
-    const linger = this.opts.deferSync ? 0 : (this.opts.lingerMs ?? 0);
-    if (linger <= 0) return 0;
-    return this.rate.previous >= (this.opts.lingerFromRate ?? 500 / linger) ? linger : 0;
+    if (this.lingerMs <= 0) return 0;
+    return this.rate.previous >= (this.opts.lingerFromRate ?? 500 / this.lingerMs) ? this.lingerMs : 0;
   }
 
   /** Counts an append in the current second (the previous second's count is the rate). */
@@ -492,8 +497,7 @@ export class TopicLog {
       const first = this.next;
       stage = 'write';
       const buf = this.encode(batch, first, null, start);
-      const buffered = sync === 'fsync' && this.opts.deferSync === true && this.opts.bufferUntilSync === true && this.tailCap > 0;
-      if (buffered) {
+      if (this.bufferWrites) {
         // Synced only by the next checkpoint anyway: written then too, in one call (readers find
         // the records in the tail meanwhile).
         this.unwritten.push(buf);
