@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ganzhi-probe-'));
   try {
     const reg = await writeBenchRegistry(dir, n);
-    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env: process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => kv.split('=') as [string, string])) : {} });
+    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env: process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {} });
     const fleet = await startFleet(reg.devices.slice(0, n), 2);
     try {
       await fleet.connect(target, 4);

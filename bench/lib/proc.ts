@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** Clock ticks per second of /proc/<pid>/stat utime/stime (USER_HZ; 100 on Linux). */
@@ -93,6 +93,13 @@ export function startChild(command: string, args: readonly string[], options: Sp
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  // A diagnostic: BENCH_CHILD_LOG=<file> appends every child's whole output there too.
+  if (process.env.BENCH_CHILD_LOG) {
+    const file = process.env.BENCH_CHILD_LOG;
+    const tee = (d: Buffer) => appendFileSync(file, d);
+    child.stdout?.on('data', tee);
+    child.stderr?.on('data', tee);
+  }
   let done = false;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {

@@ -127,7 +127,9 @@ export async function startPipeline(o: PipelineTargetOptions): Promise<Target> {
     ...o.env,
   };
   const prof = o.inspectPort ? [`--inspect=127.0.0.1:${o.inspectPort}`] : [];
-  const child = startChild(process.execPath, [...prof, '--import', 'tsx', o.main ?? PIPELINE_MAIN], { cwd: REPO, env });
+  // A diagnostic: BENCH_NODE_ARGS="--trace-gc ..." adds V8/Node flags NODE_OPTIONS does not take.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const child = startChild(process.execPath, [...nodeArgs, ...prof, '--import', 'tsx', o.main ?? PIPELINE_MAIN], { cwd: REPO, env });
   const auth = `Basic ${Buffer.from(`${o.operator.user}:${o.operator.password}`).toString('base64')}`;
   const stats = async (): Promise<Record<string, unknown>> => {
     const res = await fetch(`http://127.0.0.1:${httpPort}/api/stats`, { headers: { authorization: auth }, signal: AbortSignal.timeout(5_000) });

@@ -70,7 +70,8 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_STORE_MAINTENANCE_CRON: z.string().default('0 */5 * * * *').describe("node-cron schedule of the store's rollup and retention run (writer, all-in-one); '' disables it"),
   GANZHI_DISK_WARN_PERCENT: envInt(85, 1, 100).describe('log a warning once the data volume is this full (percent)'),
   GANZHI_DISK_MIN_FREE: envSize('1GiB').describe('below this much free space on the data volume ingest refuses publishes (no PUBACK) until space is freed'),
-  GANZHI_DISK_CHECK_MS: envInt(5000, 100, 3_600_000).describe('how often the data volume and each area (bus state, bus topics, store) are measured'),
+  GANZHI_DISK_CHECK_MS: envInt(5000, 100, 3_600_000).describe('how often the data volume\'s free space is checked (the ingest floor, the warning)'),
+  GANZHI_DISK_AREAS_MS: envInt(60_000, 100, 86_400_000).describe('how often the bytes of each area (bus state, bus topics, store) are measured for /api/stats and the metrics: a walk of the data directory, so less often than the free-space check'),
   GANZHI_AUDIT_KEY_FILE: envOptionalString().describe('audit keyring (HMAC keys with ids, JSON, 0600); default: ganzhi-audit-keys.json beside the data directory, made on first start'),
   GANZHI_HEALTH_PORT: envPort(0).describe('standalone services: port of /healthz and /readyz (0 = none)'),
 });

@@ -52,6 +52,42 @@ describe('the disk watch', () => {
   });
 });
 
+describe('the disk watch on its interval', () => {
+  it('checks the free space every interval but walks the areas only every areasIntervalMs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-dw-'));
+    try {
+      await mkdir(join(dir, 'a'), { recursive: true });
+      let statfsCalls = 0;
+      let free = 10;
+      const watch = buildDiskWatch(
+        { dir, areas: { a: [join(dir, 'a')] }, warnPercent: 90, minFreeBytes: 5 * GiB, intervalMs: 100, areasIntervalMs: 3_600_000 },
+        {
+          logger: silentLogger(),
+          statfs: async () => {
+            statfsCalls++;
+            return vol(100, free);
+          },
+        },
+      );
+      await watch.start();
+      const before = watch.snapshot()?.areas['a'] ?? -1;
+      await writeFile(join(dir, 'a', 'f'), Buffer.alloc(256 * 1024, 1));
+      free = 1;
+      // The interval's checks see the volume fill up (the ingest floor) ...
+      await expect.poll(() => watch.ingestAllowed(), { timeout: 10_000 }).toBe(false);
+      expect(statfsCalls).toBeGreaterThan(1);
+      // ... but keep the areas of the last walk: it is not due for an hour.
+      expect(watch.snapshot()?.areas['a']).toBe(before);
+      // A direct check walks them.
+      await watch.check();
+      expect(watch.snapshot()?.areas['a']).toBeGreaterThanOrEqual(before + 256 * 1024);
+      await watch.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the disk watch of a data directory not made yet', () => {
   it('measures the volume of its nearest existing parent', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ganzhi-dw-'));

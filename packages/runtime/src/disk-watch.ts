@@ -20,7 +20,13 @@ export interface DiskWatchConfig {
   warnPercent: number;
   /** Below this many free bytes ingest refuses new work. */
   minFreeBytes: number;
+  /** How often the volume's free space is checked (one statfs). */
   intervalMs: number;
+  /**
+   * How often the interval also walks the areas (a stat per file: many thread-pool round trips,
+   * and areas grow slowly). Default: every check. `check()` called directly always walks them.
+   */
+  areasIntervalMs?: number;
 }
 
 export interface DiskWatchDeps {
@@ -77,16 +83,18 @@ export async function bytesOnDisk(path: string, depth = 0): Promise<number> {
   } catch {
     return own;
   }
+  // Side by side: the thread pool's answers then wake the event loop in groups, not one by one.
+  const sizes = await Promise.all(names.map((name) => bytesOnDisk(join(path, name), depth + 1)));
   let sum = own;
-  for (const name of names) sum += await bytesOnDisk(join(path, name), depth + 1);
+  for (const size of sizes) sum += size;
   return sum;
 }
 
 export interface DiskWatch {
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Samples now (start() and the interval call it). */
-  check(): Promise<DiskSnapshot>;
+  /** Samples now (start() and the interval call it); `walkAreas` false keeps the last area figures. */
+  check(walkAreas?: boolean): Promise<DiskSnapshot>;
   /** False below the free-space floor: the gateway then accepts nothing new (no PUBACK). */
   ingestAllowed(): boolean;
   /** Why ingest is refused, while it is. */
@@ -125,14 +133,26 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
     }
   }
 
-  async function sample(): Promise<DiskSnapshot> {
+  let areasAt = -Infinity;
+
+  async function measureAreas(): Promise<Record<string, number>> {
+    const entries = await Promise.all(
+      Object.entries(config.areas).map(async ([name, paths]) => {
+        let sum = 0;
+        for (const size of await Promise.all(paths.map((p) => bytesOnDisk(p)))) sum += size;
+        return [name, sum] as const;
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+
+  async function sample(walkAreas: boolean): Promise<DiskSnapshot> {
     const v = await volume();
     const verdict = judgeDisk(v, config);
-    const areas: Record<string, number> = {};
-    for (const [name, paths] of Object.entries(config.areas)) {
-      let sum = 0;
-      for (const p of paths) sum += await bytesOnDisk(p);
-      areas[name] = sum;
+    let areas = last?.areas ?? {};
+    if (walkAreas || !last) {
+      areasAt = now();
+      areas = await measureAreas();
     }
     const snap: DiskSnapshot = { at: now(), totalBytes: v.blocks * v.bsize, freeBytes: v.bavail * v.bsize, areas, ...verdict };
     const before = last;
@@ -145,8 +165,8 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
     return snap;
   }
 
-  function check(): Promise<DiskSnapshot> {
-    running ??= sample().finally(() => (running = undefined));
+  function check(walkAreas = true): Promise<DiskSnapshot> {
+    running ??= sample(walkAreas).finally(() => (running = undefined));
     return running;
   }
 
@@ -154,7 +174,7 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
     async start() {
       await check();
       timer = setInterval(() => {
-        check().catch((err: unknown) => log.warn({ err }, 'disk check failed'));
+        check(now() - areasAt >= (config.areasIntervalMs ?? 0)).catch((err: unknown) => log.warn({ err }, 'disk check failed'));
       }, config.intervalMs);
       timer.unref();
     },

@@ -10,5 +10,6 @@ export function diskWatchConfig(c: RuntimeConfig): DiskWatchConfig {
     warnPercent: c.GANZHI_DISK_WARN_PERCENT,
     minFreeBytes: c.GANZHI_DISK_MIN_FREE,
     intervalMs: c.GANZHI_DISK_CHECK_MS,
+    areasIntervalMs: c.GANZHI_DISK_AREAS_MS,
   };
 }

@@ -94,6 +94,14 @@ const UNWRITTEN_MAX_BYTES = 1024 * 1024;
 const MAX_WRITE_BYTES = 8 * 1024 * 1024;
 
 /**
+ * A log encodes its frames into a buffer it keeps and reuses (written synchronously, so free
+ * again at once) while they fit in this many bytes; a larger batch gets a buffer of its own.
+ */
+const SCRATCH_MAX_BYTES = 256 * 1024;
+
+const EMPTY = Buffer.alloc(0);
+
+/**
  * A durable append-only log: segment files named by base offset, one writer with group commit
  * (concurrent appends coalesced into one write and one fdatasync), readers that only ever see
  * durable records.
@@ -119,8 +127,11 @@ export class TopicLog {
    * find them): written in one call by the next sync, or before any file read, or once they pass
    * half the tail or UNWRITTEN_MAX_BYTES. `writtenEnd` is where they go in the active segment.
    */
-  private unwritten: Buffer[] = [];
+  /** A bufferUntilSync log's frames not written yet: `unwrittenBytes` bytes at the start of it. */
+  private unwritten: Buffer = EMPTY;
   private unwrittenBytes = 0;
+  /** Reused for the frames of each write (see SCRATCH_MAX_BYTES). */
+  private scratch: Buffer = EMPTY;
   private unwrittenRecords = 0;
   private writtenEnd = 0;
   /** Syncs and file switches (roll, compaction), one at a time (see `exclusive`). */
@@ -496,20 +507,30 @@ export class TopicLog {
       const start = this.active.size;
       const first = this.next;
       stage = 'write';
-      const buf = this.encode(batch, first, null, start);
+      let written: number;
       if (this.bufferWrites) {
         // Synced only by the next checkpoint anyway: written then too, in one call (readers find
-        // the records in the tail meanwhile).
-        this.unwritten.push(buf);
-        this.unwrittenBytes += buf.length;
+        // the records in the tail meanwhile). Encoded straight after the frames buffered before.
+        if (this.unwritten.length < this.unwrittenBytes + bytes) {
+          const grown = Buffer.allocUnsafe(Math.max(2 * this.unwritten.length, this.unwrittenBytes + bytes, 64 * 1024));
+          this.unwritten.copy(grown, 0, 0, this.unwrittenBytes);
+          this.unwritten = grown;
+        }
+        written = this.encodeInto(this.unwritten, this.unwrittenBytes, batch, first);
+        this.unwrittenBytes += written;
         for (const call of batch) this.unwrittenRecords += call.records.length;
         // Bounded: they must stay within the tail (and memory).
         if (this.unwrittenRecords > this.tailCap / 2 || this.unwrittenBytes > UNWRITTEN_MAX_BYTES) this.writeUnwritten();
       } else {
         // One synchronous write: a few microseconds into the page cache, cheaper than a round trip
         // through libuv's thread pool; only the fdatasync (milliseconds, mostly waiting) goes there.
-        writeAllSync(this.fd.fd, buf, start);
-        this.writtenEnd = start + buf.length;
+        // Synchronous, so the scratch buffer is free again when it returns.
+        if (bytes > SCRATCH_MAX_BYTES) this.scratch = EMPTY;
+        else if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(bytes, 2 * this.scratch.length, 16 * 1024)));
+        const buf = bytes > SCRATCH_MAX_BYTES ? Buffer.allocUnsafe(bytes) : this.scratch;
+        written = this.encodeInto(buf, 0, batch, first);
+        writeAllSync(this.fd.fd, buf.subarray(0, written), start);
+        this.writtenEnd = start + written;
         stats.writes++;
       }
       if (sync === 'fsync') {
@@ -530,13 +551,13 @@ export class TopicLog {
       }
       this.indexBatch(batch, first, start);
       this.remember(batch, first);
-      this.active.size = start + buf.length;
+      this.active.size = start + written;
       this.next = first + count;
       this.active.nextOffset = this.next;
       if (newest > this.active.newestTimestamp) this.active.newestTimestamp = newest;
       stats.publishCalls += batch.length;
       stats.records += count;
-      stats.bytes += buf.length;
+      stats.bytes += written;
     } catch (err) {
       const failure = new GanzhiError('GANZHI_ERR_BUS_UNAVAILABLE', `append to ${this.name} failed (${stage})`, { cause: err });
       // After a failed sync the page cache cannot be trusted; after a failed write, cut it off.
@@ -552,11 +573,11 @@ export class TopicLog {
 
   /** Writes the buffered frames of a deferSync log to the active segment, in one call. */
   private writeUnwritten(): void {
-    if (this.unwritten.length === 0) return;
-    const buf = this.unwritten.length === 1 ? (this.unwritten[0] as Buffer) : Buffer.concat(this.unwritten, this.unwrittenBytes);
-    this.unwritten = [];
+    if (this.unwrittenBytes === 0) return;
+    const buf = this.unwritten.subarray(0, this.unwrittenBytes);
     this.unwrittenBytes = 0;
     this.unwrittenRecords = 0;
+    // The buffer is kept for the next frames (it was grown to what a checkpoint interval holds).
     try {
       writeAllSync(this.fd.fd, buf, this.writtenEnd);
     } catch (err) {
@@ -568,6 +589,16 @@ export class TopicLog {
     }
     this.writtenEnd += buf.length;
     this.opts.stats.writes++;
+  }
+
+  /** Encodes the batch's frames into `buf` from `at`; returns the bytes written. */
+  private encodeInto(buf: Buffer, at: number, batch: readonly PendingAppend[], firstOffset: number): number {
+    let pos = at;
+    let offset = firstOffset;
+    for (const call of batch) {
+      for (const r of call.records) pos = writeFrame(buf, pos, offset++, call.timestamp, r);
+    }
+    return pos - at;
   }
 
   private encode(batch: readonly PendingAppend[], firstOffset: number, index: Segment | null, filePos: number): Buffer {
