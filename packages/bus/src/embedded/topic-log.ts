@@ -258,7 +258,8 @@ export class TopicLog {
         // At least a microtask, so that every append made in the current tick joins the first write.
         const linger = this.lingerNow();
         if (linger > 0) setTimeout(() => void this.flushLoop(), linger);
-        else queueMicrotask(() => void this.flushLoop());
+        // (a resolved promise's job rather than queueMicrotask, which makes an AsyncResource per call)
+        else void Promise.resolve().then(() => this.flushLoop());
       }
     });
   }
@@ -324,14 +325,15 @@ export class TopicLog {
   waitForAppend(offset: number, signal: AbortSignal, timeoutMs: number): Promise<void> {
     if (this.next > offset || signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
+      const aborted = abortWaiters(signal);
       const done = (): void => {
         clearTimeout(timer);
-        signal.removeEventListener('abort', done);
+        aborted.delete(done);
         this.waiters.delete(done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
+      aborted.add(done);
       this.waiters.add(done);
     });
   }
@@ -663,6 +665,24 @@ export class TopicLog {
 }
 
 function noop(): void {}
+
+const waitersBySignal = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * The waits to end when `signal` aborts: one listener per signal (a consumer loop's), not one
+ * added and removed per wait (an EventTarget listener costs more than the wait's own work).
+ */
+function abortWaiters(signal: AbortSignal): Set<() => void> {
+  let set = waitersBySignal.get(signal);
+  if (!set) {
+    const waits = new Set<() => void>();
+    signal.addEventListener('abort', () => {
+      for (const done of [...waits]) done();
+    }, { once: true });
+    waitersBySignal.set(signal, (set = waits));
+  }
+  return set;
+}
 
 function writeAllSync(fd: number, buf: Buffer, position: number): void {
   let done = 0;
