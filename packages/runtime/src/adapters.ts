@@ -5,7 +5,7 @@ import type { Logger } from '@ganzhi/log';
 import type { TopicName } from '@ganzhi/schemas';
 import { instrumentBus, instrumentStore, type Metrics, type ObservedStore } from '@ganzhi/metrics';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
-import { createDuckDbStore, type Store } from '@ganzhi/store';
+import { createDuckDbStore, createThreadedDuckDbStore, type Store } from '@ganzhi/store';
 import { DEMO_REGISTRY_FILE, duckdbLingerMs, retentionOf, type RuntimeConfig } from './config';
 
 /** The bus the config names (measured into `metrics` when given). The stages never see which. */
@@ -47,15 +47,16 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
   switch (config.GANZHI_STORE) {
     case 'duckdb': {
       await mkdir(config.GANZHI_DATA_DIR, { recursive: true, mode: 0o700 });
-      return createDuckDbStore({
+      const options = {
         path: join(config.GANZHI_DATA_DIR, 'ganzhi.duckdb'),
         memoryLimit: config.GANZHI_DUCKDB_MEMORY_LIMIT,
         lingerMs: duckdbLingerMs(config),
         maxRows: config.GANZHI_DUCKDB_MAX_ROWS,
-        blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH,
         retention: retentionOf(config),
         logger: log,
-      });
+      };
+      // On its own thread every group is one committing flush: holding that thread is harmless.
+      return config.GANZHI_DUCKDB_THREAD ? createThreadedDuckDbStore({ ...options, blockingFlush: true }) : createDuckDbStore({ ...options, blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH });
     }
     case 'questdb': {
       const { createQuestDbStore } = await import('@ganzhi/store');

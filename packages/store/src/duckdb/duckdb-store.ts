@@ -22,6 +22,7 @@ import {
   alertParams,
   alertRowPlaceholders,
   dedupeAlertChanges,
+  rowCount,
   toAlertChange,
   toBucketRow,
   toNumber,
@@ -65,13 +66,6 @@ export interface DuckDbStoreOptions {
 }
 
 export const DEFAULT_DUCKDB_MEMORY_LIMIT = '256MB';
-
-/** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
-function rowCount(readings: readonly Reading[]): number {
-  let n = 0;
-  for (const r of readings) for (const m in r.metrics) if (r.metrics[m] !== undefined) n++;
-  return n;
-}
 
 /** Alert changes per INSERT statement (20 parameters each). */
 const ALERT_ROWS_PER_STATEMENT = 100;

@@ -17,6 +17,13 @@ export interface StagedRow {
  * Flattens readings to one row per metric. Rows with the same (device, metric, ts) inside the
  * batch collapse to the last occurrence, as they would if written one after the other.
  */
+/** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
+export function rowCount(readings: readonly Reading[]): number {
+  let n = 0;
+  for (const r of readings) for (const m in r.metrics) if (r.metrics[m] !== undefined) n++;
+  return n;
+}
+
 export function flattenReadings(readings: readonly Reading[]): StagedRow[] {
   const byKey = new Map<string, StagedRow>();
   for (const r of readings) {
