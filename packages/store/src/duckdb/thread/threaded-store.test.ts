@@ -89,12 +89,17 @@ describe('the DuckDB store on its own thread', () => {
     await store.close(); // twice is fine
   });
 
-  it('fails every later call with GANZHI_ERR_STORE_UNAVAILABLE once the thread is gone', async () => {
+  it('fails calls as an outage while its thread is gone, then starts a new one on the same file', async () => {
     const store = await createThreadedDuckDbStore({ path: join(await tempDir(), 'crash.duckdb'), lingerMs: 0 });
     await store.writeReadings([reading('c-1', 'river_gauge', 1_800_000_000_000)]);
+    const rows = await store.countReadings('c-1');
     await (store as unknown as { [STORE_THREAD]: Worker })[STORE_THREAD].terminate();
-    await expect(store.countReadings()).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE', message: expect.stringMatching(/exited/) });
+    await expect(store.countReadings()).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE', retryable: true, message: expect.stringMatching(/exited/) });
     await expect(store.writeReadings([reading('c-1', 'river_gauge', 1_800_000_001_000)])).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });
+    // A new thread opens the same file: what was written is there, and writes go on.
+    await expect.poll(() => store.countReadings('c-1').catch(() => -1), { timeout: 30_000, interval: 200 }).toBe(rows);
+    await store.writeReadings([reading('c-1', 'river_gauge', 1_800_000_002_000)]);
+    expect(await store.countReadings('c-1')).toBe(2 * rows);
     await store.close();
   });
 

@@ -18,8 +18,9 @@ export const STORE_THREAD = Symbol('ganzhi.storeThread');
  * once; the store thread writes a group in one committing Appender flush (`blockingFlush`, the
  * least CPU per row: holding that thread is harmless), and answers every other call.
  *
- * If the thread dies, every call in flight and every later one fails with
- * GANZHI_ERR_STORE_UNAVAILABLE (retryable: the writer stage keeps its readings in the log).
+ * If the thread dies, the calls in flight and those until a new thread has opened the store again
+ * (restarted with a backoff of 0.5 s doubling to 30 s) fail with GANZHI_ERR_STORE_UNAVAILABLE, an
+ * outage: the writer stage retries, its readings stay in the log.
  */
 export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
   const { logger, lingerMs, maxRows, ...rest } = options;
@@ -28,45 +29,82 @@ export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Pr
     options: { ...rest, lingerMs: 0, blockingFlush: rest.blockingFlush ?? true },
     logLevel: logger?.level ?? 'silent',
   };
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init, execArgv: [] });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let nextId = 1;
-  let dead: GanzhiError | undefined;
+  /** Why calls fail now: the thread is gone (until a new one is ready) or the store is closed. */
+  let down: GanzhiError | undefined;
   let closing: Promise<void> | undefined;
+  let restarts = 0;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
 
-  const fail = (err: GanzhiError): void => {
-    dead ??= err;
-    for (const p of pending.values()) p.reject(dead);
+  const failPending = (err: GanzhiError): void => {
+    for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
 
-  const ready = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: FromStoreThread) => {
-      if ('log' in m) return relay(logger, m.log);
-      if ('ready' in m) return m.ready ? resolve() : reject(fromWire(m.error));
-      const p = pending.get(m.id);
-      if (!p) return;
-      pending.delete(m.id);
-      if ('error' in m) p.reject(fromWire(m.error));
-      else p.resolve(m.value);
+  /** Starts a store thread; resolves once its store is open. */
+  function startThread(): Promise<Worker> {
+    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init, execArgv: [] });
+    return new Promise<Worker>((resolve, reject) => {
+      let opened = false;
+      w.on('message', (m: FromStoreThread) => {
+        if ('log' in m) return relay(logger, m.log);
+        if ('ready' in m) {
+          if (!m.ready) return reject(fromWire(m.error));
+          opened = true;
+          return resolve(w);
+        }
+        const p = pending.get(m.id);
+        if (!p) return;
+        pending.delete(m.id);
+        if ('error' in m) p.reject(fromWire(m.error));
+        else p.resolve(m.value);
+      });
+      w.on('error', (err) => {
+        logger?.error({ err }, 'the store thread failed');
+        if (!opened) reject(new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `the store thread failed: ${err.message}`, { cause: err }));
+      });
+      w.on('exit', (code) => {
+        if (!opened) return reject(new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `the store thread exited (${code}) while opening`));
+        if (closing) return failPending(new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store is closed'));
+        // Died while open (a bug, memory): calls fail as an outage (retried by their callers)
+        // until a new thread has opened the store again.
+        down = new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `the store thread exited (${code}); restarting it`);
+        logger?.error({ code, restarts }, 'the store thread exited; restarting it');
+        failPending(down);
+        scheduleRestart();
+      });
     });
-    worker.on('error', (err) => {
-      const failure = new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', `the store thread failed: ${err.message}`, { cause: err });
-      logger?.error({ err }, 'the store thread failed');
-      fail(failure);
-      reject(failure);
-    });
-    worker.on('exit', (code) => {
-      const failure = new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', closing ? 'store is closed' : `the store thread exited (${code})`);
-      if (!closing) logger?.error({ code }, 'the store thread exited');
-      fail(failure);
-      reject(failure);
-    });
-  });
-  await ready;
+  }
+
+  function scheduleRestart(): void {
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(restarts++, 6));
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (closing) return;
+      startThread().then(
+        (w) => {
+          if (closing) {
+            void w.terminate();
+            return;
+          }
+          worker = w;
+          down = undefined;
+          logger?.info({ restarts }, 'the store thread is open again');
+        },
+        (err: unknown) => {
+          logger?.error({ err }, 'restarting the store thread failed');
+          scheduleRestart();
+        },
+      );
+    }, delay);
+    restartTimer.unref();
+  }
+
+  let worker = await startThread();
 
   function call<T>(method: StoreMethod, args: unknown[]): Promise<T> {
-    if (dead) return Promise.reject(dead);
+    if (down) return Promise.reject(down);
     if (closing && method !== 'close') return Promise.reject(new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store is closed'));
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -81,9 +119,11 @@ export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Pr
   );
 
   const store: Store & { [STORE_THREAD]: Worker } = {
-    [STORE_THREAD]: worker,
+    get [STORE_THREAD]() {
+      return worker;
+    },
     writeReadings(readings) {
-      if (dead) return Promise.reject(dead);
+      if (down) return Promise.reject(down);
       if (closing) return Promise.reject(new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store is closed'));
       if (readings.length === 0) return Promise.resolve();
       return groups.add(readings, rowCount(readings));
@@ -99,8 +139,10 @@ export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Pr
     close() {
       closing ??= (async () => {
         // A group accepted before close is still written (as the store itself does).
+        if (restartTimer) clearTimeout(restartTimer);
         await groups.drain().catch(() => undefined);
-        if (!dead) await call('close', []).catch(() => undefined);
+        if (!down) await call('close', []).catch(() => undefined);
+        down = new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'store is closed');
         await worker.terminate();
       })();
       return closing;
