@@ -16,7 +16,7 @@ export { DEFAULT_RETENTION, checkRetention, planRange, mergeBuckets, RESOLUTION_
 export type { RangeSegment } from './lifecycle/plan';
 export { createDuckDbStore } from './duckdb/duckdb-store';
 export type { DuckDbStoreOptions } from './duckdb/duckdb-store';
-export { createThreadedDuckDbStore } from './duckdb/thread/threaded-store';
+export { createThreadedDuckDbStore, STORE_THREAD } from './duckdb/thread/threaded-store';
 // The contract suite (./contract) imports vitest, so it is not re-exported here: adapters' tests
 // import it directly.
 export * from './questdb/index';
