@@ -126,13 +126,13 @@ export class TopicLog {
    * Frames of a deferSync log not yet written to the file (they are in the tail, where readers
    * find them): written in one call by the next sync, or before any file read, or once they pass
    * half the tail or UNWRITTEN_MAX_BYTES. `writtenEnd` is where they go in the active segment.
+   * They are the first `unwrittenBytes` bytes of this buffer, which is kept and reused.
    */
-  /** A bufferUntilSync log's frames not written yet: `unwrittenBytes` bytes at the start of it. */
   private unwritten: Buffer = EMPTY;
   private unwrittenBytes = 0;
+  private unwrittenRecords = 0;
   /** Reused for the frames of each write (see SCRATCH_MAX_BYTES). */
   private scratch: Buffer = EMPTY;
-  private unwrittenRecords = 0;
   private writtenEnd = 0;
   /** Syncs and file switches (roll, compaction), one at a time (see `exclusive`). */
   private syncing: Promise<void> = Promise.resolve();
