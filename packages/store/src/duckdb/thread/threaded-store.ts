@@ -7,6 +7,13 @@ import { createWriteGroups, DEFAULT_WRITE_GROUP } from '../groups';
 import { rowCount } from '../rows';
 import { fromWire, type FromStoreThread, type StoreMethod, type StoreThreadInit, type ToStoreThread } from './protocol';
 
+/**
+ * The thread's module: from the sources (tsx, as `npm start` runs) the TypeScript worker through
+ * a small loader; from the production build (`npm run build`) the bundle built beside the
+ * service's own.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./store-worker.js', import.meta.url);
+
 /** The store thread of a threaded store (for fault tests: terminating it is the thread dying). */
 export const STORE_THREAD = Symbol('ganzhi.storeThread');
 
@@ -44,7 +51,7 @@ export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Pr
 
   /** Starts a store thread; resolves once its store is open. */
   function startThread(): Promise<Worker> {
-    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: init, execArgv: [] });
+    const w = new Worker(WORKER_ENTRY, { workerData: init, execArgv: [] });
     return new Promise<Worker>((resolve, reject) => {
       let opened = false;
       w.on('message', (m: FromStoreThread) => {
