@@ -65,6 +65,27 @@ describe('the DuckDB store on its own thread', () => {
     }
   });
 
+  it('stores values and strings exactly as written across the thread, non-finite values included', async () => {
+    const store = await createThreadedDuckDbStore({ path: join(await tempDir(), 'exact.duckdb'), lingerMs: 0 });
+    try {
+      const odd = { water_level: 0.1 + 0.2, rain_1h: Number.NaN, flow: -Infinity, battery: 1.7976931348623157e308 };
+      const plain = { water_level: 0.1 + 0.2, battery: 1.7976931348623157e308 };
+      await store.writeReadings([reading('q"\\-水位', 'river_gauge', 1000, { values: odd, site: "it's" })]);
+      await store.writeReadings([reading('p-\u2028😀', 'river_gauge', 2000, { values: plain, only: Object.keys(plain), site: 'é"\n' })]);
+      const rows = await store.latest();
+      expect(rows.map((r) => [r.deviceId, r.site, r.metric, r.value])).toEqual([
+        ['p-\u2028😀', 'é"\n', 'battery', 1.7976931348623157e308],
+        ['p-\u2028😀', 'é"\n', 'water_level', 0.1 + 0.2],
+        ['q"\\-水位', "it's", 'battery', 1.7976931348623157e308],
+        ['q"\\-水位', "it's", 'flow', -Infinity],
+        ['q"\\-水位', "it's", 'rain_1h', Number.NaN],
+        ['q"\\-水位', "it's", 'water_level', 0.1 + 0.2],
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails to open an unusable path with GANZHI_ERR_STORE_UNAVAILABLE, from the thread', async () => {
     const dir = await tempDir();
     await expect(createThreadedDuckDbStore({ path: dir })).rejects.toMatchObject({ code: 'GANZHI_ERR_STORE_UNAVAILABLE' });

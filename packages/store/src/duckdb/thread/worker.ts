@@ -35,7 +35,9 @@ post({ ready: true });
 
 port.on('message', (m: ToStoreThread) => {
   const method = store[m.method] as (...args: unknown[]) => Promise<unknown>;
-  method.apply(store, m.args).then(
+  // Readings come as JSON text (see threaded-store.ts); everything else as structured clones.
+  const args = m.method === 'writeReadings' && typeof m.args[0] === 'string' ? [JSON.parse(m.args[0])] : m.args;
+  method.apply(store, args).then(
     (value) => {
       post({ id: m.id, value });
       if (m.method === 'close') port.close();
