@@ -51,6 +51,15 @@ export interface SubscribeOptions {
    * so it never calls it.
    */
   readonly onAssigned?: () => Promise<void>;
+  /**
+   * The bus may fetch (and queue, for the next handler call) further records while a handler
+   * call runs; handler calls still come one at a time, in order per partition, and a record is
+   * still acknowledged only once a call containing it resolved. For a stage whose handler waits
+   * to gather work (the writer's store commits) and has no per-partition state. The Kafka bus
+   * otherwise fetches only between handler calls; the embedded bus always hands a call what
+   * queued meanwhile, so it ignores this.
+   */
+  readonly prefetch?: boolean;
 }
 
 export interface Subscription {
