@@ -92,14 +92,17 @@ export interface StateLogOptions {
   /**
    * The state is written between a stage's outputs and the acknowledgement of its input (as
    * `StateCache` does): `put` may resolve once written, and the bus makes it durable before it
-   * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it.
+   * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it
+   * unless the state is also `derived`.
    */
   readonly deferSync?: boolean;
   /**
    * With deferSync: the state is a pure function of the stage's input since its last committed
    * position, and its outputs are deduplicated downstream (the rule evaluator's state), so it may
    * be lost with the process and derived again. The embedded bus then keeps its writes in memory
-   * until the checkpoint, which writes them after every topic is synced. Not for state that
+   * until the checkpoint, which writes them after every topic is synced; the Kafka bus holds the
+   * latest value per key and writes them before each consumer commit of the bus, at least every
+   * commit interval, and before a restore (`put` resolves at once). Not for state that
    * records side effects (the notifier's outbox) or stamps what it publishes (the alert manager's
    * audit chain).
    */

@@ -184,6 +184,46 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
     expect(after.items).toEqual(Array.from({ length: 50 }, (_, i) => 50 + i));
   });
 
+  it('holds derived state back until it is read or a consumer position is committed, writing a key put many times once', async () => {
+    // a long commit interval: only a restore or a commit writes the held state here
+    const slow = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100, commitIntervalMs: 60_000 } });
+    try {
+      const name = `derived-${run}`;
+      const log = await slow.stateLog(name, (v) => v as { n: number }, { deferSync: true, derived: true });
+      const before = slow.stats().producer.records;
+      await log.put([{ key: 'a', value: { n: 1 } }]);
+      await log.put([{ key: 'a', value: { n: 2 } }, { key: 'b', value: { n: 1 } }]);
+      await log.put([{ key: 'b', value: null }, { key: 'c', value: { n: 3 } }]);
+      expect(slow.stats().producer.records - before).toBe(0);
+      expect(await log.restore()).toEqual(new Map([['a', { n: 2 }], ['c', { n: 3 }]]));
+      expect(slow.stats().producer.records - before).toBe(3); // a, b (a tombstone) and c, once each
+
+      // a handler puts derived state; closing its subscription commits its position, and the
+      // state is written before that commit: another instance restores it
+      const marker = `${run}-derived`;
+      await slow.publish(READINGS, Array.from({ length: 5 }, (_, i) => ({ key: 'dev-d', value: reading(marker, 'dev-d', i) })));
+      const handled = new Collector<number>();
+      const sub = await slow.subscribe(`derived-${run}`, {
+        [READINGS]: async (b: readonly Delivery<Reading>[]) => {
+          const ours = mine(marker, b).map((d) => seqOf(d.value));
+          await log.put(ours.map((n) => ({ key: `seq-${n}`, value: { n } })));
+          handled.push(...ours);
+        },
+      });
+      await handled.count(5, 'readings');
+      await sub.close();
+      const another = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix });
+      try {
+        const restored = await (await another.stateLog(name, (v) => v as { n: number })).restore();
+        expect([0, 1, 2, 3, 4].map((n) => restored.get(`seq-${n}`))).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
+      } finally {
+        await another.close();
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses a state log name that is not a valid Kafka topic name', async () => {
     await expect(bus.stateLog('no/slashes', (v) => v)).rejects.toMatchObject({ code: 'GANZHI_ERR_CFG_INVALID' });
   });

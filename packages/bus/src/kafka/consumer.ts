@@ -33,6 +33,8 @@ export interface SubscriptionContext {
   readonly requests: RequestCounter;
   /** Publishes dead letters; resolves once they are acknowledged. */
   deadLetter(records: readonly OutRecord[]): Promise<void>;
+  /** Makes the bus's deferred (derived) state durable; called before every offset commit. */
+  beforeCommit(): Promise<void>;
 }
 
 const DEFAULT_MAX_BATCH = 500;
@@ -230,20 +232,17 @@ export async function openSubscription<N extends TopicName>(
     }
     const p = last;
     if (!p) return;
-    let offsets: ReturnType<EachBatchPayload['uncommittedOffsets']> | undefined;
-    if (prefetch) {
-      if (!force && Date.now() - lastCommitAt < o.commitIntervalMs) return;
-      offsets = handledOffsets();
-      if (offsets.topics.length === 0) return;
-    }
+    if (!force && Date.now() - lastCommitAt < o.commitIntervalMs) return;
+    // What to commit is fixed before the deferred state is written: that write then covers the
+    // state of every record these offsets cover (their handler calls put it before resolving).
+    const offsets = prefetch ? handledOffsets() : p.uncommittedOffsets();
+    if (offsets.topics.length === 0) return;
     committing = (async () => {
       try {
-        if (offsets) {
-          lastCommitAt = Date.now();
-          await p.commitOffsetsIfNecessary(offsets);
-          for (const t of offsets.topics) for (const { partition, offset } of t.partitions) sent.set(`${t.topic}|${partition}`, offset);
-        } else if (force) await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
-        else await p.commitOffsetsIfNecessary();
+        lastCommitAt = Date.now();
+        await ctx.beforeCommit();
+        await p.commitOffsetsIfNecessary(offsets);
+        if (prefetch) for (const t of offsets.topics) for (const { partition, offset } of t.partitions) sent.set(`${t.topic}|${partition}`, offset);
       } catch (err) {
         // A commit refused during a rebalance: the records are delivered again (at least once).
         log.debug({ err: describe(err) }, 'committing offsets failed');
