@@ -51,6 +51,15 @@ export interface SubscribeOptions {
    * so it never calls it.
    */
   readonly onAssigned?: () => Promise<void>;
+  /**
+   * The bus may fetch (and queue, for the next handler call) further records while a handler
+   * call runs; handler calls still come one at a time, in order per partition, and a record is
+   * still acknowledged only once a call containing it resolved. For a stage whose handler waits
+   * to gather work (the writer's store commits) and has no per-partition state. The Kafka bus
+   * otherwise fetches only between handler calls; the embedded bus always hands a call what
+   * queued meanwhile, so it ignores this.
+   */
+  readonly prefetch?: boolean;
 }
 
 export interface Subscription {
@@ -83,14 +92,17 @@ export interface StateLogOptions {
   /**
    * The state is written between a stage's outputs and the acknowledgement of its input (as
    * `StateCache` does): `put` may resolve once written, and the bus makes it durable before it
-   * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it.
+   * commits any consumer position (the embedded bus's checkpoint). The Kafka bus ignores it
+   * unless the state is also `derived`.
    */
   readonly deferSync?: boolean;
   /**
    * With deferSync: the state is a pure function of the stage's input since its last committed
    * position, and its outputs are deduplicated downstream (the rule evaluator's state), so it may
    * be lost with the process and derived again. The embedded bus then keeps its writes in memory
-   * until the checkpoint, which writes them after every topic is synced. Not for state that
+   * until the checkpoint, which writes them after every topic is synced; the Kafka bus holds the
+   * latest value per key and writes them before each consumer commit of the bus, at least every
+   * commit interval, and before a restore (`put` resolves at once). Not for state that
    * records side effects (the notifier's outbox) or stamps what it publishes (the alert manager's
    * audit chain).
    */

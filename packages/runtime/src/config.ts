@@ -52,7 +52,7 @@ export const RuntimeConfigSchema = z.object({
     .default('256MB')
     .describe("DuckDB's memory limit (GANZHI_STORE=duckdb)"),
   GANZHI_DUCKDB_LINGER_MS: z.coerce.number().int().min(0).max(10_000).optional().describe(
-    'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch. Default 1000 on the embedded bus (which hands the writer everything queued meanwhile), 0 on Kafka (whose fetches return a few records at a time: a linger would hold each of them back)',
+    'DuckDB: readings written within this many ms go in as one commit (a commit costs ms of CPU: at 100 msg/s this is most of the store\'s cost). Delays only when readings become queryable, never alerts or PUBACKs; 0 = a commit per bus batch. Default 1000 (the bus hands the writer what arrived meanwhile: the embedded bus everything queued, the Kafka bus what its writer consumer fetched ahead during the linger)',
   ),
   GANZHI_DUCKDB_MAX_ROWS: envInt(2000, 1, 1_000_000).describe('DuckDB: a group of readings is committed at once when it holds this many rows (one per metric)'),
   GANZHI_DUCKDB_BLOCKING_FLUSH: envBool(false).describe(
@@ -123,7 +123,10 @@ export function retentionOf(c: RuntimeConfig): { rawMs: number; rollup1mMs: numb
   return { rawMs: c.GANZHI_RETENTION_RAW, rollup1mMs: c.GANZHI_RETENTION_ROLLUP_1M, rollup1hMs: c.GANZHI_RETENTION_ROLLUP_1H };
 }
 
-/** The DuckDB write-group linger: as configured, else 1 s on the embedded bus and none on Kafka. */
+/**
+ * The DuckDB write-group linger: as configured, else 1 s on either bus (on Kafka the writer's
+ * consumer fetches ahead while a write group lingers, so the linger does not hold back its reads).
+ */
 export function duckdbLingerMs(config: { GANZHI_DUCKDB_LINGER_MS?: number | undefined; GANZHI_BUS: string }): number {
-  return config.GANZHI_DUCKDB_LINGER_MS ?? (config.GANZHI_BUS === 'kafka' ? 0 : 1000);
+  return config.GANZHI_DUCKDB_LINGER_MS ?? 1000;
 }

@@ -39,7 +39,8 @@ export function buildWriter(deps: WriterDeps, options: { group?: string; maxBatc
             stats.alertEvents += batch.length;
           },
         },
-        { maxBatch: options.maxBatch ?? 2000 },
+        // the store's write groups linger to make one commit of many calls: fetch on meanwhile
+        { maxBatch: options.maxBatch ?? 2000, prefetch: true },
       );
       log.info('writer started');
     },

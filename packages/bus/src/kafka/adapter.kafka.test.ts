@@ -1,11 +1,11 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOPIC_NAMES } from '@ganzhi/schemas';
+import { GanzhiError, TOPIC_NAMES } from '@ganzhi/schemas';
 import type { Reading } from '@ganzhi/schemas';
 import { reportKafkaPeer, runTopicPrefix, startKafkaPeer } from '@ganzhi/testkit';
 import type { KafkaPeer } from '@ganzhi/testkit';
 import type { Delivery } from '../bus';
-import { Collector, mine, reading, safeName } from '../contract-kit';
+import { Collector, mine, reading, safeName, seqOf } from '../contract-kit';
 import { createKafkaBus } from './kafka-bus';
 import type { KafkaBus } from './kafka-bus';
 
@@ -106,6 +106,121 @@ describe.skipIf(!start.peer)('the Kafka bus adapter', () => {
       expect(new Set(all.items).size).toBe(120);
     } finally {
       await other.close();
+    }
+  });
+
+  it('with prefetch, fetches on while a handler call runs, yet hands each record once and in order, also across a retryable failure', async () => {
+    const marker = `${run}-prefetch`;
+    const group = `prefetch-${run}`;
+    // 30 produce requests: 30 record batches in one partition, several fetches apart
+    for (let b = 0; b < 30; b++) await bus.publish(READINGS, Array.from({ length: 10 }, (_, i) => ({ key: 'dev-p', value: reading(marker, 'dev-p', b * 10 + i) })));
+    const acked = new Collector<number>();
+    let calls = 0;
+    let failed: number[] | undefined;
+    let fetchedDuringACall = false;
+    const fetches = () => bus.stats().fetches[group] ?? 0;
+    const sub = await bus.subscribe(
+      group,
+      {
+        [READINGS]: async (b: readonly Delivery<Reading>[]) => {
+          const ours = mine(marker, b).map((d) => seqOf(d.value));
+          if (ours.length === 0) return;
+          const before = fetches();
+          await new Promise((r) => setTimeout(r, 40));
+          if (fetches() > before) fetchedDuringACall = true;
+          if (++calls === 4 && failed === undefined) {
+            failed = ours;
+            throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'adapter test: store down once');
+          }
+          acked.push(...ours);
+        },
+      },
+      { maxBatch: 10, prefetch: true },
+    );
+    await acked.count(300, 'readings acknowledged');
+    await sub.close();
+    expect(failed?.length).toBeGreaterThan(0);
+    expect(fetchedDuringACall).toBe(true);
+    // nothing twice, nothing skipped, in publish order: the failed call and what was fetched
+    // behind it came again, in order
+    expect(acked.items).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // and the group's position covers them all
+    const again = new Collector<number>();
+    const reopened = await bus.subscribe(group, { [READINGS]: async (b: readonly Delivery<Reading>[]) => again.push(...mine(marker, b).map((d) => seqOf(d.value))) }, { prefetch: true });
+    await bus.publish(READINGS, [{ key: 'dev-p', value: reading(marker, 'dev-p', 999) }]);
+    await again.until((items) => items.includes(999), 'the reading published after the reopen');
+    await reopened.close();
+    expect(again.items).toEqual([999]);
+  });
+
+  it('with prefetch, commits only records whose handler call resolved, not those fetched ahead of it', async () => {
+    const marker = `${run}-prefetch-commit`;
+    const group = `prefetch-commit-${run}`;
+    for (let b = 0; b < 10; b++) await bus.publish(READINGS, Array.from({ length: 10 }, (_, i) => ({ key: 'dev-q', value: reading(marker, 'dev-q', b * 10 + i) })));
+    const acked = new Collector<number>();
+    const refused = new Collector<number>();
+    const first = await bus.subscribe(
+      group,
+      {
+        [READINGS]: async (b: readonly Delivery<Reading>[]) => {
+          const ours = mine(marker, b).map((d) => seqOf(d.value));
+          if (ours.some((n) => n >= 50)) {
+            refused.push(...ours);
+            throw new GanzhiError('GANZHI_ERR_STORE_UNAVAILABLE', 'adapter test: store down from record 50 on');
+          }
+          acked.push(...ours);
+        },
+      },
+      { maxBatch: 10, prefetch: true },
+    );
+    await acked.count(50, 'the first 50 readings');
+    await refused.count(1, 'a refused call');
+    await first.close();
+    expect(acked.items).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const after = new Collector<number>();
+    const second = await bus.subscribe(group, { [READINGS]: async (b: readonly Delivery<Reading>[]) => after.push(...mine(marker, b).map((d) => seqOf(d.value))) });
+    await after.count(50, 'the other 50 readings after the reopen');
+    await second.close();
+    expect(after.items).toEqual(Array.from({ length: 50 }, (_, i) => 50 + i));
+  });
+
+  it('holds derived state back until it is read or a consumer position is committed, writing a key put many times once', async () => {
+    // a long commit interval: only a restore or a commit writes the held state here
+    const slow = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix, consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitMs: 100, commitIntervalMs: 60_000 } });
+    try {
+      const name = `derived-${run}`;
+      const log = await slow.stateLog(name, (v) => v as { n: number }, { deferSync: true, derived: true });
+      const before = slow.stats().producer.records;
+      await log.put([{ key: 'a', value: { n: 1 } }]);
+      await log.put([{ key: 'a', value: { n: 2 } }, { key: 'b', value: { n: 1 } }]);
+      await log.put([{ key: 'b', value: null }, { key: 'c', value: { n: 3 } }]);
+      expect(slow.stats().producer.records - before).toBe(0);
+      expect(await log.restore()).toEqual(new Map([['a', { n: 2 }], ['c', { n: 3 }]]));
+      expect(slow.stats().producer.records - before).toBe(3); // a, b (a tombstone) and c, once each
+
+      // a handler puts derived state; closing its subscription commits its position, and the
+      // state is written before that commit: another instance restores it
+      const marker = `${run}-derived`;
+      await slow.publish(READINGS, Array.from({ length: 5 }, (_, i) => ({ key: 'dev-d', value: reading(marker, 'dev-d', i) })));
+      const handled = new Collector<number>();
+      const sub = await slow.subscribe(`derived-${run}`, {
+        [READINGS]: async (b: readonly Delivery<Reading>[]) => {
+          const ours = mine(marker, b).map((d) => seqOf(d.value));
+          await log.put(ours.map((n) => ({ key: `seq-${n}`, value: { n } })));
+          handled.push(...ours);
+        },
+      });
+      await handled.count(5, 'readings');
+      await sub.close();
+      const another = await createKafkaBus({ brokers: peer.brokers, partitions: 6, topicPrefix });
+      try {
+        const restored = await (await another.stateLog(name, (v) => v as { n: number })).restore();
+        expect([0, 1, 2, 3, 4].map((n) => restored.get(`seq-${n}`))).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
+      } finally {
+        await another.close();
+      }
+    } finally {
+      await slow.close();
     }
   });
 

@@ -33,6 +33,8 @@ export interface SubscriptionContext {
   readonly requests: RequestCounter;
   /** Publishes dead letters; resolves once they are acknowledged. */
   deadLetter(records: readonly OutRecord[]): Promise<void>;
+  /** Makes the bus's deferred (derived) state durable; called before every offset commit. */
+  beforeCommit(): Promise<void>;
 }
 
 const DEFAULT_MAX_BATCH = 500;
@@ -42,8 +44,16 @@ const DEFAULT_MAX_BATCH = 500;
  */
 const CONCURRENT_PARTITIONS = 64;
 
-/** `parked`: records the handler failed on with a poison error, to go to the dead-letter topic (the others were handled). */
-type Outcome = { kind: 'done'; parked?: readonly Poisoned<Delivery<unknown>>[] } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown };
+/**
+ * `parked`: records the handler failed on with a poison error, to go to the dead-letter topic (the
+ * others were handled). `stale`: a prefetched chunk dropped unhandled (its partition was rewound
+ * or reassigned, or the subscription is closing); it is fetched again.
+ */
+type Outcome = { kind: 'done'; parked?: readonly Poisoned<Delivery<unknown>>[] } | { kind: 'retry'; error: unknown } | { kind: 'failed'; error: unknown } | { kind: 'stale' };
+const STALE: Outcome = { kind: 'stale' };
+const errorOf = (o: Outcome): unknown => (o.kind === 'retry' || o.kind === 'failed' ? o.error : undefined);
+/** With `prefetch`: records fetched ahead of the handler at most, in handler batches (then the fetching waits). */
+const PREFETCH_BATCHES = 4;
 
 /** Attempts at a partition's batch failing with a transient (not an outage) error before its records at fault are parked. */
 const MAX_TRANSIENT_ATTEMPTS = 20;
@@ -84,7 +94,28 @@ export async function openSubscription<N extends TopicName>(
   let prepared = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => {
     generation++;
+    // What was handled under the previous assignment is no longer ours to commit (a partition
+    // kept is fetched again from its committed offset).
+    handled.clear();
+    sent.clear();
   });
+
+  // With `prefetch`, kafkajs' resolved offsets (its fetch positions) run ahead of the handler:
+  // offsets are committed from `handled` only. A chunk whose handler call asked for a retry
+  // rewinds its partition (seek to the chunk's first record, then a backoff); the chunks of that
+  // partition fetched after it carry the old epoch and are dropped unhandled.
+  const prefetch = options.prefetch === true;
+  /** Per partition (`topic|partition`, physical topic): the next offset to commit, i.e. everything before it was handled. */
+  const handled = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** Per partition: the offset last committed from `handled`. */
+  const sent = new Map<string, string>();
+  /** Per partition: bumped when it is rewound after a retryable failure. */
+  const epochs = new Map<string, number>();
+  /** Prefetched chunks not yet settled, and their records (bounded by PREFETCH_BATCHES x maxBatch). */
+  const pending = new Set<Promise<void>>();
+  let pendingRecords = 0;
+  let room: (() => void)[] = [];
+  let lastCommitAt = Date.now();
 
   /** Per partition: consecutive retryable failures, for the backoff. */
   const failures = new Map<string, number>();
@@ -109,16 +140,23 @@ export async function openSubscription<N extends TopicName>(
       log.error({ topic, codes: [...new Set(parked.map((p) => parkedCode(p.error)))], records: parked.length, of: deliveries.length }, 'records the stage failed on were parked in the dead-letter topic');
       return { kind: 'done', parked };
     }
+    if (prefetch && outcome.kind === 'retry') {
+      // Rewind now, before the gatherer takes its next call: the chunks of these partitions
+      // queued behind this call are then dropped (their epoch is old), not handled out of order.
+      const firsts = new Map<number, string>();
+      for (const d of deliveries) if (!firsts.has(d.partition)) firsts.set(d.partition, d.offset);
+      for (const [partition, offset] of firsts) rewind(topic as N, partition, offset, outcome.error);
+    }
     return outcome;
   };
-  const gatherer = new Gatherer<Delivery<unknown>, Outcome>(maxBatch, call);
+  const gatherer = new Gatherer<Delivery<unknown>, Outcome>(maxBatch, call, STALE);
 
   /**
    * Handles one chunk of a partition: decodes it, has the gatherer hand it to the handler (with
    * the chunks of other partitions fetched at the same time), writes dead letters. Returns the
    * retryable error when the chunk must be delivered again later; nothing of it is acknowledged then.
    */
-  const chunk = async (topic: N, records: readonly FetchedRecord[]): Promise<Outcome> => {
+  const chunk = async (topic: N, records: readonly FetchedRecord[], wanted?: () => boolean): Promise<Outcome> => {
     const deliveries: Delivery<TopicValue<N>>[] = [];
     const letters: OutRecord[] = [];
     const now = Date.now();
@@ -128,8 +166,8 @@ export async function openSubscription<N extends TopicName>(
       else letters.push(deadLetterFor(group, r, 'GANZHI_ERR_BUS_DECODE', d.reason, now));
     }
     if (deliveries.length > 0) {
-      const outcome = await gatherer.submit(topic, deliveries);
-      if (outcome.kind === 'retry') return outcome;
+      const outcome = await gatherer.submit(topic, deliveries, wanted);
+      if (outcome.kind === 'retry' || outcome.kind === 'stale') return outcome;
       if (outcome.kind === 'failed') {
         const at = Date.now();
         const failed = new Set(deliveries.map((d) => d.offset));
@@ -150,7 +188,7 @@ export async function openSubscription<N extends TopicName>(
     if (letters.length > 0) {
       const sent = await attempt(() => ctx.deadLetter(letters));
       // Dead letters that cannot be written leave the chunk unacknowledged: it comes again.
-      if (sent.kind !== 'done') return { kind: 'retry', error: sent.error };
+      if (sent.kind !== 'done') return { kind: 'retry', error: errorOf(sent) };
       ctx.stats.deadLettered += letters.length;
     }
     return { kind: 'done' };
@@ -194,10 +232,17 @@ export async function openSubscription<N extends TopicName>(
     }
     const p = last;
     if (!p) return;
+    if (!force && Date.now() - lastCommitAt < o.commitIntervalMs) return;
+    // What to commit is fixed before the deferred state is written: that write then covers the
+    // state of every record these offsets cover (their handler calls put it before resolving).
+    const offsets = prefetch ? handledOffsets() : p.uncommittedOffsets();
+    if (offsets.topics.length === 0) return;
     committing = (async () => {
       try {
-        if (force) await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
-        else await p.commitOffsetsIfNecessary();
+        lastCommitAt = Date.now();
+        await ctx.beforeCommit();
+        await p.commitOffsetsIfNecessary(offsets);
+        if (prefetch) for (const t of offsets.topics) for (const { partition, offset } of t.partitions) sent.set(`${t.topic}|${partition}`, offset);
       } catch (err) {
         // A commit refused during a rebalance: the records are delivered again (at least once).
         log.debug({ err: describe(err) }, 'committing offsets failed');
@@ -208,6 +253,96 @@ export async function openSubscription<N extends TopicName>(
     } finally {
       committing = undefined;
     }
+  };
+
+  /** The handled offsets not committed yet, by topic. */
+  const handledOffsets = () => {
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const [tp, h] of handled) {
+      if (sent.get(tp) === h.offset) continue;
+      let list = byTopic.get(h.topic);
+      if (!list) byTopic.set(h.topic, (list = []));
+      list.push({ partition: h.partition, offset: h.offset });
+    }
+    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
+  };
+
+  /**
+   * Prefetch: a partition whose chunk must be handled again. Its later chunks (fetched ahead) are
+   * dropped unhandled; it is paused for the backoff and fetched again from `from`.
+   */
+  const rewind = (topic: N, partition: number, from: string, error: unknown): void => {
+    const physical = `${prefix}${topic}`;
+    const key = `${physical}|${partition}`;
+    epochs.set(key, (epochs.get(key) ?? 0) + 1);
+    const tp = `${topic}|${partition}`;
+    const n = (failures.get(tp) ?? 0) + 1;
+    failures.set(tp, n);
+    if (n >= MAX_TRANSIENT_ATTEMPTS) exhausted.add(`${topic}/${partition}`);
+    ctx.stats.handlerRetries += 1;
+    const wait = Math.min(o.retryInitialMs * 2 ** Math.min(n - 1, 20), o.retryMaxMs);
+    if (n === 1) log.warn({ topic, partition, err: messageOf(error), wait }, 'batch failed with a retryable error; redelivering after a backoff');
+    const partitions = [{ topic: physical, partitions: [partition] }];
+    try {
+      consumer.pause(partitions);
+      consumer.seek({ topic: physical, partition, offset: from });
+    } catch (err) {
+      log.debug({ err: describe(err) }, 'rewinding a partition failed (the consumer stopped)');
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      try {
+        consumer.resume(partitions);
+      } catch {
+        // stopped meanwhile
+      }
+    }, wait);
+    timers.add(timer);
+  };
+
+  /**
+   * Prefetch: hands a chunk to the gatherer without waiting for its handler call; its outcome is
+   * settled later. Waits first while PREFETCH_BATCHES x maxBatch records are unsettled. False
+   * when the chunk was not submitted (its partition was rewound meanwhile, or the subscription closes).
+   */
+  const submitAhead = async (p: EachBatchPayload, topic: N, slice: readonly KafkaMessage[]): Promise<boolean> => {
+    const { batch } = p;
+    const key = `${batch.topic}|${batch.partition}`;
+    // The epoch the records were fetched in (a rewind while waiting for room makes them stale).
+    const epoch = epochs.get(key) ?? 0;
+    const gen = generation;
+    const fresh = () => generation === gen && (epochs.get(key) ?? 0) === epoch;
+    const current = () => !closing && fresh();
+    while (pendingRecords >= PREFETCH_BATCHES * maxBatch && current()) await new Promise<void>((r) => room.push(r));
+    if (!current()) return false;
+    const first = slice[0]!.offset;
+    const next = (BigInt(slice[slice.length - 1]!.offset) + 1n).toString();
+    pendingRecords += slice.length;
+    const settled = chunk(topic, slice.map((m) => fetched(topic, batch.partition, m)), current).then((outcome) => {
+      if (outcome.kind === 'stale' || !fresh()) return;
+      const tp = `${topic}|${batch.partition}`;
+      // handled: committed, also when the subscription is closing (its last commit covers it)
+      if (outcome.kind === 'done') {
+        handled.set(key, { topic: batch.topic, partition: batch.partition, offset: next });
+        failures.delete(tp);
+        exhausted.delete(`${topic}/${batch.partition}`);
+        return;
+      }
+      // a dead-letter write failed (a failed handler call rewound in `call` already)
+      if (!closing) rewind(topic, batch.partition, first, errorOf(outcome));
+    });
+    const done = settled.finally(() => {
+      pending.delete(done);
+      pendingRecords -= slice.length;
+      const r = room;
+      room = [];
+      for (const f of r) f();
+    });
+    pending.add(done);
+    // kafkajs fetches on from after this chunk; the commit only covers it once handled.
+    p.resolveOffset(slice[slice.length - 1]!.offset);
+    return true;
   };
 
   const eachBatch = async (p: EachBatchPayload): Promise<void> => {
@@ -236,13 +371,17 @@ export async function openSubscription<N extends TopicName>(
     last = p;
     const ready = await prepare();
     if (ready.kind !== 'done') {
-      log.warn({ err: messageOf(ready.kind === 'retry' || ready.kind === 'failed' ? ready.error : undefined) }, 'reloading state after a rebalance failed; retrying');
+      log.warn({ err: messageOf(errorOf(ready)) }, 'reloading state after a rebalance failed; retrying');
       backOff(p, o.retryInitialMs);
       return;
     }
     for (let i = 0; i < messages.length; i += maxBatch) {
       if (!p.isRunning() || p.isStale() || closing) break;
       const slice = messages.slice(i, i + maxBatch);
+      if (prefetch) {
+        if (!(await submitAhead(p, topic, slice))) break;
+        continue;
+      }
       const outcome = await chunk(topic, slice.map((m) => fetched(topic, batch.partition, m)));
       if (outcome.kind !== 'done') {
         // Back off on this partition only: pause it, leave the rest of the batch unresolved (the
@@ -253,7 +392,7 @@ export async function openSubscription<N extends TopicName>(
         if (n >= MAX_TRANSIENT_ATTEMPTS) exhausted.add(`${topic}/${batch.partition}`);
         ctx.stats.handlerRetries += 1;
         const wait = Math.min(o.retryInitialMs * 2 ** Math.min(n - 1, 20), o.retryMaxMs);
-        if (n === 1) log.warn({ topic, partition: batch.partition, err: messageOf(outcome.error), wait }, 'batch failed with a retryable error; redelivering after a backoff');
+        if (n === 1) log.warn({ topic, partition: batch.partition, err: messageOf(errorOf(outcome)), wait }, 'batch failed with a retryable error; redelivering after a backoff');
         backOff(p, wait);
         break;
       }
@@ -302,6 +441,7 @@ export async function openSubscription<N extends TopicName>(
     clearInterval(ticker);
     if (active > 0) await new Promise<void>((resolve) => quiet.push(resolve));
     await gatherer.idle();
+    while (pending.size > 0) await Promise.allSettled([...pending]);
     await commit(true);
     await consumer.disconnect();
   };

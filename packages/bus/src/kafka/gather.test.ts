@@ -26,14 +26,38 @@ describe('Gatherer', () => {
     expect(calls).toEqual([{ topic: 'a', items: [1, 2, 3, 4, 5] }]);
   });
 
-  it('never passes more than maxBatch items and never mixes topics in one call', async () => {
+  it('never passes more than maxBatch items, never mixes topics in one call, and keeps the order of a topic', async () => {
     const { g, calls } = recorder();
     await Promise.all([g.submit('a', [1, 2, 3]), g.submit('b', [10]), g.submit('a', [4, 5, 6]), g.submit('a', [7])]);
+    // [7] would fit beside [1, 2, 3], but it must not overtake [4, 5, 6] (the same partition, maybe)
     expect(calls).toEqual([
-      { topic: 'a', items: [1, 2, 3, 7] },
+      { topic: 'a', items: [1, 2, 3] },
       { topic: 'b', items: [10] },
-      { topic: 'a', items: [4, 5, 6] },
+      { topic: 'a', items: [4, 5, 6, 7] },
     ]);
+  });
+
+  it('drops, unhandled, a piece no longer wanted when its call would start, resolving it with the stale outcome', async () => {
+    const calls: (readonly number[])[] = [];
+    const release: (() => void)[] = [];
+    const g = new Gatherer<number, string>(
+      5,
+      async (_topic, items) => {
+        calls.push(items);
+        if (items.includes(1)) await new Promise<void>((r) => release.push(r));
+        return 'ok';
+      },
+      'stale',
+    );
+    let wanted = true;
+    const first = g.submit('a', [1]);
+    await new Promise((r) => setImmediate(r));
+    const dropped = g.submit('a', [2], () => wanted);
+    const kept = g.submit('a', [3], () => true);
+    wanted = false;
+    release.shift()?.();
+    expect(await Promise.all([first, dropped, kept])).toEqual(['ok', 'stale', 'ok']);
+    expect(calls).toEqual([[1], [3]]);
   });
 
   it('runs one call at a time and gathers what arrives meanwhile into the next call', async () => {

@@ -4,7 +4,7 @@ import { GanzhiError, TOPIC_NAMES } from '@ganzhi/schemas';
 import type { TopicName, TopicValue } from '@ganzhi/schemas';
 import { silentLogger } from '@ganzhi/log';
 import type { Logger } from '@ganzhi/log';
-import type { Bus, BusRecord, HandlerMap, StateLog, SubscribeOptions, Subscription } from '../bus';
+import type { Bus, BusRecord, HandlerMap, StateLog, StateLogOptions, SubscribeOptions, Subscription } from '../bus';
 import { stateTopicName, toOutRecord } from './codec';
 import { openSubscription } from './consumer';
 import type { ConsumerStats } from './consumer';
@@ -15,6 +15,7 @@ import { BatchingProducer } from './producer';
 import type { ProducerStats } from './producer';
 import { consumerLag, type GroupLag } from './lag';
 import { DecodeCache } from './decode-cache';
+import { DeferredStates } from './deferred-states';
 import { RequestCounter } from './requests';
 import { StateTail, kafkaStateLog } from './state-log';
 import type { StateLogContext } from './state-log';
@@ -99,6 +100,9 @@ class KafkaBusImpl implements KafkaBus {
   readonly #consumerStats: ConsumerStats = { delivered: 0, deadLettered: 0, handlerRetries: 0 };
   readonly #caps: PeerCapabilities;
   readonly #requests: RequestCounter;
+  /** Derived state (StateLogOptions.derived with deferSync): written before each consumer commit and every commit interval. */
+  readonly #deferred: DeferredStates;
+  readonly #deferredTimer: NodeJS.Timeout;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -112,6 +116,11 @@ class KafkaBusImpl implements KafkaBus {
     this.idempotent = caps.hasController;
     this.#caps = caps;
     this.#batching = new BatchingProducer(producer, o.limits, o.deliveryTimeoutMs, log);
+    this.#deferred = new DeferredStates((records) => this.#batching.send(records));
+    this.#deferredTimer = setInterval(() => {
+      this.#deferred.flush().catch((err: unknown) => log.debug({ err: describe(err) }, 'writing deferred state failed; retried'));
+    }, o.commitIntervalMs);
+    this.#deferredTimer.unref();
   }
 
   publish<N extends TopicName>(topic: N, records: readonly BusRecord<TopicValue<N>>[]): Promise<void> {
@@ -131,6 +140,7 @@ class KafkaBusImpl implements KafkaBus {
         decoded: this.#decoded,
         requests: this.#requests,
         deadLetter: (records) => this.#batching.send(records.map((r) => ({ ...r, topic: `${this.#o.topicPrefix}${r.topic}` }))),
+        beforeCommit: () => this.#deferred.flush(),
       },
       group,
       handlers,
@@ -149,7 +159,7 @@ class KafkaBusImpl implements KafkaBus {
     return sub;
   }
 
-  async stateLog<T>(name: string, decode: (value: unknown) => T): Promise<StateLog<T>> {
+  async stateLog<T>(name: string, decode: (value: unknown) => T, options?: StateLogOptions): Promise<StateLog<T>> {
     if (this.#closed) throw closedError();
     const topic = stateTopicName(name, this.#o.topicPrefix);
     const ctx: StateLogContext = {
@@ -180,6 +190,27 @@ class KafkaBusImpl implements KafkaBus {
     }
     const log = kafkaStateLog<T>(ctx, topic, tail, decode);
     const closed = () => this.#closed;
+    if (options?.deferSync === true && options.derived === true) {
+      // Derived state: held (the latest value per key) until the next consumer commit of this
+      // bus, or the commit interval, whichever comes first; a restore writes it first.
+      const deferred = this.#deferred;
+      return {
+        restore: async () => {
+          if (closed()) throw closedError();
+          try {
+            await deferred.flush();
+          } catch (err) {
+            throw unavailable(`restore of ${topic}: writing the state held back`, err);
+          }
+          return log.restore();
+        },
+        put: (entries) => {
+          if (closed()) return Promise.reject(closedError());
+          deferred.put(topic, entries);
+          return Promise.resolve();
+        },
+      };
+    }
     return {
       restore: () => (closed() ? Promise.reject(closedError()) : log.restore()),
       put: (entries) => (closed() ? Promise.reject(closedError()) : log.put(entries)),
@@ -211,6 +242,8 @@ class KafkaBusImpl implements KafkaBus {
   async #close(): Promise<void> {
     this.#closed = true;
     await Promise.all([...this.#subscriptions].map((s) => s.close().catch((err: unknown) => this.#log.warn({ err: describe(err) }, 'subscription close failed'))));
+    clearInterval(this.#deferredTimer);
+    await this.#deferred.flush().catch((err: unknown) => this.#log.warn({ err: describe(err) }, 'writing deferred state at close failed (it is derived again from the uncommitted input)'));
     await Promise.all([...this.#tails.values()].map((t) => t.close()));
     await this.#batching.flush();
     await this.#producer.disconnect().catch(() => undefined);

@@ -4,6 +4,17 @@ import type { KafkaPeer } from '@ganzhi/testkit';
 import { runBusContract } from '../contract';
 import { createKafkaBus } from './kafka-bus';
 import type { KafkaBusOptions } from './options';
+import type { Bus } from '../bus';
+
+/** The bus, with `prefetch` on every subscription. */
+function withPrefetch(bus: Bus): Bus {
+  return {
+    publish: (topic, records) => bus.publish(topic, records),
+    subscribe: (group, handlers, o) => bus.subscribe(group, handlers, { ...o, prefetch: true }),
+    stateLog: (name, decode, o) => bus.stateLog(name, decode, o),
+    close: () => bus.close(),
+  };
+}
 
 const PARTITIONS = 6;
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -36,6 +47,19 @@ if (start.peer) {
     async reopen(previous) {
       await previous.close();
       return createKafkaBus(options(peer, prefix));
+    },
+    cleanup: async () => undefined, // the peer is stopped after the second run below
+    uniqueGroup: (p) => `${p}-${run}-${++n}`,
+  });
+  // The same contract for subscriptions that fetch ahead of their handler (the writer's).
+  runBusContract(`the Kafka bus on a ${peer.kind} peer, every subscription with prefetch`, {
+    async open() {
+      prefix = runTopicPrefix('contract-prefetch');
+      return withPrefetch(await createKafkaBus(options(peer, prefix)));
+    },
+    async reopen(previous) {
+      await previous.close();
+      return withPrefetch(await createKafkaBus(options(peer, prefix)));
     },
     cleanup: () => peer.stop(),
     uniqueGroup: (p) => `${p}-${run}-${++n}`,
