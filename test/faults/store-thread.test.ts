@@ -7,14 +7,14 @@ import { connect, end, publish } from '../helpers/mqtt';
 import { eventually, startPipeline, type RunningPipeline } from '../helpers/pipeline';
 
 /**
- * The DuckDB store runs on a thread of its own. When that thread dies (a bug, memory), the writer
+ * With GANZHI_DUCKDB_THREAD the DuckDB store runs on a thread of its own. When that thread dies (a bug, memory), the writer
  * meets an outage: its readings stay in the log until a new store thread has opened the file,
  * and then every one of them is stored, once.
  */
 let p: RunningPipeline;
 let device: MqttClient | undefined;
 beforeAll(async () => {
-  p = await startPipeline();
+  p = await startPipeline({ env: { GANZHI_DUCKDB_THREAD: 'true' } });
 });
 afterAll(async () => {
   if (device) await end(device);
@@ -34,7 +34,7 @@ describe('the store thread dying', () => {
     await eventually(async () => (await p.store.countReadings('air-001')) === 10, 30_000, 'the first ten readings stored');
 
     const thread = (p.store as unknown as { [STORE_THREAD]?: Worker })[STORE_THREAD];
-    expect(thread, 'the pipeline runs its store on a thread (GANZHI_DUCKDB_THREAD defaults to true)').toBeDefined();
+    expect(thread, 'the pipeline runs its store on a thread (GANZHI_DUCKDB_THREAD=true)').toBeDefined();
     await thread!.terminate();
     // Every publish still gets its PUBACK: the bus holds the readings, not the store.
     for (let i = 10; i < 20; i++) await publish(device, 'devices/air-001/telemetry', report(i));

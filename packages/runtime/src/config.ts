@@ -58,8 +58,8 @@ export const RuntimeConfigSchema = z.object({
   GANZHI_DUCKDB_BLOCKING_FLUSH: envBool(false).describe(
     "DuckDB: write every group in one synchronous Appender flush that commits (least CPU per row, but the writer's thread waits for the insert and the WAL fsync, tens of ms for thousands of rows: for a writer with a thread or process of its own); default: groups of up to 512 rows so, larger ones in a transaction, the Appender in 512-row chunks with the event loop let in between, the commit on DuckDB's threads",
   ),
-  GANZHI_DUCKDB_THREAD: envBool(true).describe(
-    'DuckDB on a thread of its own (a worker thread of this process): its Appender flushes, queries and commits never hold the thread of the MQTT broker and the stages, and each group of readings is one committing flush there (the least CPU per row). false: DuckDB on the main thread, as GANZHI_DUCKDB_BLOCKING_FLUSH says',
+  GANZHI_DUCKDB_THREAD: envBool(false).describe(
+    'DuckDB on a thread of its own (a worker thread of this process): its Appender flushes, queries and commits never hold the thread of the MQTT broker and the stages, and each group of readings is one committing flush there. Costs more CPU in all (at 1,000 msg/s ~0.03-0.05 cores more: the thread\'s own heap and GC, readings crossing as JSON), so off by default; for installations whose console queries (long ranges) would otherwise stall ingest',
   ),
   QUESTDB_URL: envString('http://127.0.0.1:9000').describe('QuestDB HTTP endpoint (GANZHI_STORE=questdb)'),
   QUESTDB_USERNAME: envOptionalString().describe('QuestDB HTTP basic-auth user'),
