@@ -47,7 +47,10 @@ describe('quick-start hygiene', () => {
     child = startTs('services/all/src/main.ts', env);
     await waitForPort(Number(env.GANZHI_MQTT_PORT), child);
     await waitForPort(Number(env.GANZHI_HTTP_PORT), child);
-    expect(child.output()).toMatch(/"host":"127\.0\.0\.1"[^\n]*gateway listening|gateway listening[^\n]*"host":"127\.0\.0\.1"/);
+    // the log line may reach us after the ports open (stdout is written asynchronously)
+    const listening = /"host":"127\.0\.0\.1"[^\n]*gateway listening|gateway listening[^\n]*"host":"127\.0\.0\.1"/;
+    await eventually(() => /gateway listening/.test(child!.output()), 30_000, 'the gateway listening line');
+    expect(child.output()).toMatch(listening);
 
     // make it write: a reading, an alert, a checkpoint
     const gauge = await connect(`mqtt://127.0.0.1:${env.GANZHI_MQTT_PORT}`, 'gauge-001');
