@@ -187,7 +187,7 @@ export function formatReport(r: BenchReport): string {
       '',
       'CITY RATES (CPU of the whole process, all threads, from /proc, after a warm-up; alert = device publish -> operator receives the red alert)',
       ...(r.cityWindows
-        ? [`batching windows: GANZHI_BUS_LINGER_MS=${r.cityWindows.busLingerMs} (group commit: a PUBACK waits at most this, from 50 msg/s on), GANZHI_DUCKDB_LINGER_MS=${r.cityWindows.duckdbLingerMs} (when readings become queryable; never on the PUBACK or alert path)`]
+        ? [`batching windows: GANZHI_BUS_LINGER_MS=${r.cityWindows.busLingerMs} (group commit: a PUBACK waits at most this, from ${r.cityWindows.busLingerMs > 0 ? Math.ceil(500 / r.cityWindows.busLingerMs) : '-'} msg/s on), GANZHI_DUCKDB_LINGER_MS=${r.cityWindows.duckdbLingerMs} (when readings become queryable; never on the PUBACK or alert path)`]
         : []),
       cityTable(r.city),
     );
