@@ -55,8 +55,7 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
         retention: retentionOf(config),
         logger: log,
       };
-      // On its own thread every group is one committing flush: holding that thread is harmless.
-      return config.GANZHI_DUCKDB_THREAD ? createThreadedDuckDbStore({ ...options, blockingFlush: true }) : createDuckDbStore({ ...options, blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH });
+      return config.GANZHI_DUCKDB_THREAD ? createThreadedDuckDbStore(options) : createDuckDbStore({ ...options, blockingFlush: config.GANZHI_DUCKDB_BLOCKING_FLUSH });
     }
     case 'questdb': {
       const { createQuestDbStore } = await import('@ganzhi/store');

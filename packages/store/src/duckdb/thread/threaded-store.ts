@@ -32,8 +32,9 @@ export const STORE_THREAD = Symbol('ganzhi.storeThread');
 export async function createThreadedDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
   const { logger, lingerMs, maxRows, ...rest } = options;
   const init: StoreThreadInit = {
-    // Groups are formed here; the thread writes each as it comes.
-    options: { ...rest, lingerMs: 0, blockingFlush: rest.blockingFlush ?? true },
+    // Groups are formed here; the thread writes each as it comes, in one committing flush
+    // (holding that thread is harmless), whatever `blockingFlush` says.
+    options: { ...rest, lingerMs: 0, blockingFlush: true },
     logLevel: logger?.level ?? 'silent',
   };
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
