@@ -8,7 +8,13 @@ export interface Profiler {
   close(): void;
 }
 
-export async function startProfiler(inspectPort: number, samplingIntervalUs = 1000): Promise<Profiler> {
+/** A DevTools protocol session with another process's inspector (`--inspect=127.0.0.1:port`), loopback only. */
+export interface InspectorSession {
+  call(method: string, params?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  close(): void;
+}
+
+export async function openInspector(inspectPort: number): Promise<InspectorSession> {
   const list = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`, { signal: AbortSignal.timeout(5_000) })).json()) as { webSocketDebuggerUrl: string }[];
   const url = list[0]?.webSocketDebuggerUrl;
   if (!url) throw new Error(`no inspector target on 127.0.0.1:${inspectPort}`);
@@ -43,6 +49,11 @@ export async function startProfiler(inspectPort: number, samplingIntervalUs = 10
       });
       ws.send(JSON.stringify({ id, method, params }));
     });
+  return { call, close: () => ws.close() };
+}
+
+export async function startProfiler(inspectPort: number, samplingIntervalUs = 1000): Promise<Profiler> {
+  const { call, close } = await openInspector(inspectPort);
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
   await call('Profiler.start');
@@ -51,8 +62,6 @@ export async function startProfiler(inspectPort: number, samplingIntervalUs = 10
       const r = (await call('Profiler.stop')) as { profile: CpuProfile };
       return r.profile;
     },
-    close() {
-      ws.close();
-    },
+    close,
   };
 }

@@ -17,6 +17,8 @@ export interface AlertLatencyResult {
   p99?: number;
   max?: number;
   window: Window;
+  /** Every latency, ms (with `keepLatencies`). */
+  latencies?: number[];
 }
 
 const epochNow = () => performance.timeOrigin + performance.now();
@@ -33,7 +35,7 @@ export async function runAlertLatency(
   target: Target,
   fleet: Fleet,
   operator: { user: string; password: string },
-  o: { rate: number; spikesPerSec: number; seconds: number; settleMs: number; graceMs: number; log: (line: string) => void },
+  o: { rate: number; spikesPerSec: number; seconds: number; settleMs: number; graceMs: number; log: (line: string) => void; keepLatencies?: boolean },
 ): Promise<AlertLatencyResult> {
   const client = await mqtt.connectAsync(`mqtt://${target.host}:${target.port}`, {
     username: operator.user,
@@ -70,10 +72,17 @@ export async function runAlertLatency(
     await fleet.mark();
     const spikes = fleet.takeSpikes();
     const latencies: number[] = [];
+    const late: { ms: number; sentAt: number; deviceId: string }[] = [];
     for (const s of spikes) {
       const at = receipts.get(`${s.deviceId}|${s.value}`);
-      if (at !== undefined) latencies.push(at - s.sentAt);
+      if (at === undefined) continue;
+      latencies.push(at - s.sentAt);
+      late.push({ ms: at - s.sentAt, sentAt: s.sentAt, deviceId: s.deviceId });
     }
+    // The slowest few, with when they were sent: a p99 of a hundred spikes is set by one or two.
+    const start = spikes.reduce((m, s) => Math.min(m, s.sentAt), Infinity);
+    const slowest = late.sort((x, y) => y.ms - x.ms).slice(0, 3);
+    if (slowest.length) o.log(`  slowest alerts: ${slowest.map((l) => `${l.ms.toFixed(1)} ms at +${((l.sentAt - start) / 1000).toFixed(2)} s (${new Date(l.sentAt).toISOString().slice(11, 23)})`).join(', ')}`);
     const p = samplePercentiles(latencies);
     return {
       rate: o.rate,
@@ -82,6 +91,7 @@ export async function runAlertLatency(
       received: latencies.length,
       ...(p.p50 !== undefined ? { p50: p.p50, p99: p.p99!, max: p.max! } : {}),
       window,
+      ...(o.keepLatencies ? { latencies } : {}),
     };
   } finally {
     await client.endAsync(true).catch(() => undefined);

@@ -54,6 +54,14 @@ export class LagGate {
     return out;
   }
 
+  /** The lowest position of the topic's active consumers: nothing below it is still to be read here (Infinity without any). */
+  lowestPosition(topic: string): number {
+    let lowest = Infinity;
+    const set = this.consumers.get(topic);
+    if (set) for (const c of set) if (c.position < lowest) lowest = c.position;
+    return lowest;
+  }
+
   unregister(consumer: ActiveConsumer): void {
     if (this.consumers.get(consumer.topic)?.delete(consumer)) this.wakeAll();
   }

@@ -146,6 +146,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
   // Topics synced per publish (retained, not deferred) get the group-commit window; state logs
   // synced per put (the MQTT retained store) do not: they sit on the path of alerts to operators.
+  // Before the logs: their tails keep only what the consumers registered here have yet to read.
+  const gate = new LagGate(maxLag, (topic) => topics.get(topic)?.log.nextOffset ?? 0);
   const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name), bufferUntilSync = deferSync && BUFFERED_TOPICS.includes(name as TopicName)): TopicLogOptions => ({
     dir: logDir,
     name,
@@ -159,6 +161,8 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
     retentionMs: retained ? positive(`retentionByTopic.${name}.ms`, byTopic[name as TopicName]?.ms, retentionMs) : Infinity,
     logger,
     stats,
+    // A topic's tail serves its consumers here; a state log is only read from its file (on open).
+    tailFrom: retained ? () => gate.lowestPosition(name) : () => Infinity,
   });
 
   type Topic = { log: TopicLog; legacy: LegacyOffsets; cache: DecodeCache };
@@ -212,7 +216,6 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   }, Math.max(1000, Math.min(Math.min(retentionMs, ...Object.values(byTopic).map((r) => r?.ms ?? Infinity)) / 4, 5 * 60_000)));
   retentionTimer.unref();
 
-  const gate = new LagGate(maxLag, (topic) => topics.get(topic)?.log.nextOffset ?? 0);
   const consuming = new Set<string>();
   const subscriptions = new Set<Subscription>();
   let closed = false;

@@ -101,3 +101,81 @@ describe('a deferSync log that is not buffered (signals, alert changes, the outb
     }
   });
 });
+
+describe('a tail that keeps only what its readers have yet to read', () => {
+  let dir: string;
+  let log: TopicLog | undefined;
+  let readersAt = 0;
+  const options = (extra: Partial<TopicLogOptions> = {}): TopicLogOptions => ({
+    dir,
+    name: 'trimmed',
+    sync: 'fsync',
+    segmentBytes: 64 * 1024 * 1024,
+    retentionBytes: Infinity,
+    retentionMs: Infinity,
+    logger: createLogger({ level: 'silent' }),
+    stats: stats(),
+    tailRecords: 100,
+    tailFrom: () => readersAt,
+    ...extra,
+  });
+  const append = (from: number, n: number) => log!.append(Array.from({ length: n }, (_, i) => prepareRecord(`k${from + i}`, { n: from + i })), Date.now());
+  const readAll = async (from = 0) => {
+    const cursor = { offset: from, segmentBase: -1, pos: 0 };
+    const out: number[] = [];
+    for (;;) {
+      const batch = await log!.read(cursor, 4);
+      if (batch.length === 0) return out;
+      for (const r of batch) out.push((JSON.parse(r.json) as { n: number }).n);
+    }
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ganzhi-topic-log-'));
+    readersAt = 0;
+  });
+  afterEach(async () => {
+    await log?.close();
+    log = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drops, at each append, the records every reader has, and serves older ones from the file', async () => {
+    log = await TopicLog.open(options());
+    await append(0, 5);
+    expect(log.tailLength).toBe(5);
+    readersAt = 3;
+    await append(5, 1);
+    expect(log.tailLength).toBe(3); // offsets 3, 4, 5
+    expect(await readAll(3)).toEqual([3, 4, 5]);
+    readersAt = Infinity; // no reader (or all caught up)
+    await append(6, 2);
+    expect(log.tailLength).toBe(0);
+    expect(await readAll(0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // Later appends go to the tail again for a reader at the end.
+    readersAt = 8;
+    await append(8, 2);
+    expect(log.tailLength).toBe(2);
+    expect(await readAll(8)).toEqual([8, 9]);
+  });
+
+  it('still bounds the tail by tailRecords when a reader lags', async () => {
+    log = await TopicLog.open(options({ tailRecords: 4 }));
+    for (let i = 0; i < 20; i++) await append(i, 1);
+    expect(log.tailLength).toBeLessThanOrEqual(8);
+    expect(await readAll(0)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('in a log buffered until its sync, records dropped from the tail before they reach the file are read from it all the same', async () => {
+    log = await TopicLog.open(options({ deferSync: true, bufferUntilSync: true }));
+    readersAt = Infinity;
+    await append(0, 3);
+    expect(log.tailLength).toBe(0);
+    expect(log.sizeBytes).toBeGreaterThan(0);
+    expect(await readAll(0)).toEqual([0, 1, 2]);
+    await log.syncDirty();
+    await log.close();
+    log = await TopicLog.open(options({ deferSync: true, bufferUntilSync: true }));
+    expect(await readAll(0)).toEqual([0, 1, 2]);
+  });
+});

@@ -55,6 +55,15 @@ export interface TopicLogOptions {
   readonly bufferUntilSync?: boolean;
   /** Most recent records kept in memory for readers close to the end (no file read). Default 8192. */
   readonly tailRecords?: number;
+  /**
+   * The lowest offset an in-process reader may still want from memory (the lowest position of
+   * the consumers reading this log; Infinity when none does): each append drops the tail's records
+   * below it, so that a record lives only until its readers have it, not until `tailRecords` newer
+   * ones pushed it out (seconds at a city's rates: long enough to be promoted to V8's old space,
+   * whose collections then stall the event loop). A reader behind the tail reads the file.
+   * Default: keep `tailRecords`.
+   */
+  readonly tailFrom?: () => number;
   /** Called before every fdatasync of this log (fault injection: a test holds the disk back). */
   readonly beforeSync?: (log: string) => Promise<void> | void;
   /**
@@ -280,6 +289,11 @@ export class TopicLog {
       this.rate.since = now;
     }
     this.rate.count++;
+  }
+
+  /** Records kept in memory for readers near the end (see `tailFrom`). */
+  get tailLength(): number {
+    return this.tail.length;
   }
 
   /** Reads up to `max` durable records at the cursor and advances it past them. */
@@ -628,6 +642,17 @@ export class TopicLog {
     let offset = firstOffset;
     for (const call of batch) {
       for (const r of call.records) this.tail.push({ offset: offset++, timestamp: call.timestamp, key: r.key, json: r.json });
+    }
+    const end = this.tailStart + this.tail.length;
+    const wanted = this.opts.tailFrom ? Math.min(this.opts.tailFrom(), end) : -Infinity;
+    if (wanted >= end) {
+      // Every reader has it all (the usual case for a consumer keeping up): nothing to keep.
+      this.tail.length = 0;
+      this.tailStart = end;
+    } else if (wanted > this.tailStart) {
+      const drop = wanted - this.tailStart;
+      this.tail.splice(0, drop);
+      this.tailStart += drop;
     }
     if (this.tail.length > 2 * this.tailCap) {
       const drop = this.tail.length - this.tailCap;
