@@ -196,7 +196,7 @@ async function main(argv: readonly string[]): Promise<number> {
           await withFleet(start, fleetDevices, a, async (t, f) => {
             await warmUp(t, f, Math.max(100, ...rates), a.quick ? 5_000 : 15_000, log);
             for (const rate of rates) {
-              report.city!.push(await runCity(t, f, n, rate, { seconds: a.city.seconds, settleMs: 3000, spikesPerSec: 5, log, ...(t.counters ? { operator: reg!.operator } : {}) }));
+              report.city!.push(await runCity(t, f, n, rate, { seconds: a.city.seconds, settleMs: 3000, spikesPerSec: 5, alertSeconds: a.city.alertSeconds, log, ...(t.counters ? { operator: reg!.operator } : {}) }));
             }
           });
           await rm(join(dir, `data-city-${n}`), { recursive: true, force: true });

@@ -25,7 +25,7 @@ export interface BenchArgs {
   profileOut?: string;
   syncs: ('fsync' | 'write')[];
   /** City rates: seconds per CPU window, and the device counts with their offered rates. */
-  city: { seconds: number; fleets: { devices: number; rates: number[] }[] };
+  city: { seconds: number; alertSeconds: number; fleets: { devices: number; rates: number[] }[] };
   soak: { seconds: number; devices: number; rate: number; days: number };
 }
 
@@ -52,6 +52,7 @@ plus the vitest micro-benchmarks. Prints a table; see bench/README.md for what e
   --alert-rate <msgs/s>   offered rate for alert latency (default 10000, capped at 90 % of the
                           pipeline's sustained rate when that is lower)
   --city-seconds <s>      length of each city-rates CPU window (default 20; --quick 10)
+  --city-alert-seconds <s> length of each city-rates alert window, 5 red spikes a second (default 60; --quick 10)
   --city-devices <list>   city-rates fleets as devices:rate/rate..., comma-separated
                           (default 1000:0/100/1000,10000:0/100)
   --sync <list>           embedded bus sync modes for ingest: fsync,write (default both)
@@ -91,6 +92,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       'alert-rate': { type: 'string' },
       sync: { type: 'string' },
       'city-seconds': { type: 'string' },
+      'city-alert-seconds': { type: 'string' },
       'city-devices': { type: 'string' },
       'profile-rate': { type: 'string' },
       'profile-seconds': { type: 'string' },
@@ -142,6 +144,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     syncs: syncs as ('fsync' | 'write')[],
     city: {
       seconds: int(values['city-seconds'], 'city-seconds', quick ? 10 : 20, 2, 600),
+      alertSeconds: int(values['city-alert-seconds'], 'city-alert-seconds', quick ? 10 : 60, 2, 600),
       fleets: parseCityFleets(values['city-devices'] ?? '1000:0/100/1000,10000:0/100'),
     },
     soak: {

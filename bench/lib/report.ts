@@ -274,7 +274,7 @@ export function costTable(results: readonly CostResult[]): string {
 }
 
 export function cityTable(rows: readonly CityRow[]): string {
-  const out = [['target', 'devices', 'offered msg/s', 'acked msg/s', 'CPU cores', 'CPU ms/msg', 'vs Aedes', 'PUBACK p50/p99 ms', 'alert p50/p99 ms', 'alerts', 'RSS MB']];
+  const out = [['target', 'devices', 'offered msg/s', 'acked msg/s', 'CPU cores', 'CPU ms/msg', 'vs Aedes', 'PUBACK p50/p99 ms', 'alert p50/p99/max ms', 'alerts (> 50 ms)', 'RSS MB']];
   for (const r of rows) {
     const aedes = rows.find((b) => b.target === 'bare Aedes' && b.devices === r.devices && b.rate === r.rate);
     out.push([
@@ -286,8 +286,8 @@ export function cityTable(rows: readonly CityRow[]): string {
       r.msPerMsg === undefined ? '-' : r.msPerMsg.toFixed(2),
       r.target === 'bare Aedes' || !aedes || aedes.cores <= 0 ? '' : `${(r.cores / aedes.cores).toFixed(1)}x`,
       r.pubackP50 === undefined ? '-' : `${n1(r.pubackP50)} / ${n1(r.pubackP99)}`,
-      r.alertP50 === undefined ? '-' : `${n1(r.alertP50)} / ${n1(r.alertP99)}`,
-      r.spikes === undefined ? '-' : `${r.alertsReceived}/${r.spikes}`,
+      r.alertP50 === undefined ? '-' : `${n1(r.alertP50)} / ${n1(r.alertP99)}${r.alertMax === undefined ? '' : ` / ${n1(r.alertMax)}`}`,
+      r.spikes === undefined ? '-' : `${r.alertsReceived}/${r.spikes}${r.alertsOver50 === undefined ? '' : ` (${r.alertsOver50})`}`,
       n0(r.rssMb),
     ]);
   }

@@ -302,6 +302,9 @@ process.on('message', (msg: ToWorker) => {
         setRate(msg.rate, msg.window);
         break;
       case 'spikes':
+        // A random phase: each worker's spikes fall independently of the others' (in step, two
+        // workers' spikes left in the same millisecond and met the same pause: one event, two samples).
+        if (spikesPerSec === 0 && msg.perSec > 0) spikeDebt = Math.random();
         spikesPerSec = msg.perSec;
         ticker ??= setInterval(tick, TICK_MS);
         break;
