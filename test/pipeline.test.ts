@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter } from '@ganzhi/schemas';
 import { closed, collect, connect, end, publish, subscribe } from './helpers/mqtt';
@@ -35,6 +36,18 @@ describe('the pipeline over real MQTT connections', () => {
     } finally {
       await end(operator, device);
     }
+  });
+
+  it("writes MQTT packets without mqtt-packet's cache of 65,536 number Buffers (6 MB the major GCs would mark)", async () => {
+    const device = await connect(p.mqttUrl, 'gauge-002');
+    try {
+      // A QoS 1 publish: the broker writes a CONNACK and a PUBACK with its packet id.
+      await publish(device, 'devices/gauge-002/telemetry', JSON.stringify({ ts: Date.now(), waterLevel: 3.2 }));
+    } finally {
+      await end(device);
+    }
+    const numbers = createRequire(import.meta.url)('mqtt-packet/numbers.js') as { cache: Record<number, Buffer> };
+    expect(Object.keys(numbers.cache)).toHaveLength(0);
   });
 
   it('serves MQTT over WebSocket with the same authentication and the same pipeline', async () => {

@@ -15,6 +15,7 @@ import { createSecurity } from './security';
 import { startTlsListeners, type TlsListeners } from './tls';
 import type { GatewayConfig } from './config';
 import { forgetConnectPassword, frameGuard } from './frame-guard';
+import { writePacketNumbersUncached } from './packet-numbers';
 import { idSource, parseCommand, rawEnvelope } from './ingest';
 import { LoginThrottle } from './login-throttle';
 import { Outbound, type OutboundStats } from './outbound';
@@ -93,6 +94,7 @@ export async function buildGateway(config: GatewayConfig, deps: GatewayDeps): Pr
   // sessions bound to principals, refusals recorded, QoS 2 re-deliveries, TLS identities (security.ts)
   const security = createSecurity({ bus, registry, log, now, nextId });
 
+  writePacketNumbersUncached();
   const broker = await Aedes.createBroker({
     id: config.GANZHI_GATEWAY_ID,
     persistence: security.persistence,
