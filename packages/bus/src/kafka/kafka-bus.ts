@@ -16,6 +16,7 @@ import type { ProducerStats } from './producer';
 import { consumerLag, type GroupLag } from './lag';
 import { DecodeCache } from './decode-cache';
 import { DeferredStates } from './deferred-states';
+import { applyKafkajsFixes } from './kafkajs-fixes';
 import { RequestCounter } from './requests';
 import { StateTail, kafkaStateLog } from './state-log';
 import type { StateLogContext } from './state-log';
@@ -48,6 +49,7 @@ export interface KafkaBus extends Bus {
  * brokers cannot be reached.
  */
 export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus> {
+  applyKafkajsFixes();
   const o = resolveOptions(options);
   const log = (options.logger ?? silentLogger()).child({ component: 'bus-kafka' });
   const kafka = new Kafka(kafkaConfig(o, options, log));
