@@ -14,12 +14,13 @@ interface Queue extends RequestQueueInternals {
   destroy(): void;
 }
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (o: object) => Queue;
-const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => EncoderInternals & {
-  writeInt32(v: number): EncoderInternals;
-  writeString(v: string): EncoderInternals;
-  writeBytes(v: Buffer): EncoderInternals;
-  writeEncoder(v: EncoderInternals): EncoderInternals;
-};
+interface Writer extends EncoderInternals {
+  writeInt32(v: number): Writer;
+  writeString(v: string): Writer;
+  writeBytes(v: Buffer): Writer;
+  writeEncoder(v: EncoderInternals): Writer;
+}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => Writer;
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const queues: Queue[] = [];
