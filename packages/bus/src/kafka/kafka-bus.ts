@@ -1,3 +1,5 @@
+// First: kafkajs' own modules then load with the fixes in place (see kafkajs-fixes.ts).
+import { applyKafkajsFixes } from './kafkajs-fixes';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, KafkaConfig, LogEntry, Producer } from 'kafkajs';
 import { GanzhiError, TOPIC_NAMES } from '@ganzhi/schemas';
@@ -16,7 +18,6 @@ import type { ProducerStats } from './producer';
 import { consumerLag, type GroupLag } from './lag';
 import { DecodeCache } from './decode-cache';
 import { DeferredStates } from './deferred-states';
-import { applyKafkajsFixes } from './kafkajs-fixes';
 import { RequestCounter } from './requests';
 import { StateTail, kafkaStateLog } from './state-log';
 import type { StateLogContext } from './state-log';

@@ -91,5 +91,7 @@ describe('kafkajs fixes', () => {
     ]);
     expect(e.buffer.equals(expected)).toBe(true);
     expect(new Encoder().buffer.length).toBe(0);
+    // the class the protocol modules load now: no zero-filled 512-byte block per encoder
+    expect(new Encoder().buf.byteLength).toBe(0);
   });
 });

@@ -18,8 +18,8 @@ import { createRequire } from 'node:module';
  * per topic, partition, record batch and record of a produce or fetch request, each then copied
  * into its parent), and each starts with `Buffer.alloc(512)`: a zero-filled buffer with a memory
  * block of its own, about 5 % of the main thread's busy time in Kafka mode and garbage for the
- * collector. Here an encoder starts empty and grows with `Buffer.allocUnsafe` (small buffers are
- * slices of Node's shared pool), doubling from 64 bytes. Not zero-filling is safe: every write
+ * collector. Here an encoder starts empty and grows into buffers cut from a shared slab, not
+ * zero-filled, doubling from 64 bytes. Not zero-filling is safe: every write
  * goes at `offset`, which only grows, and `buffer` returns the bytes before it only.
  */
 export function applyKafkajsFixes(): void {
@@ -50,17 +50,50 @@ function fixEncoder(require: NodeJS.Require): void {
   const source = Encoder.toString();
   // the constructor and ensureAvailable are the only users of nextPowerOfTwo
   if (source.match(/nextPowerOfTwo\(/g)?.length !== 3 || !source.includes('this.buf = Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))')) return;
-  Encoder.nextPowerOfTwo = () => 0; // the constructor's Buffer.alloc: an empty buffer, no memory of its own
+  // An encoder starts on a shared empty buffer, not a new one: the class as required by the
+  // protocol modules loaded from now on (kafkajs requires a request version's module on its first
+  // use, after the bus applied this) constructs without allocating; modules loaded before keep
+  // the original constructor, whose buffers grow the same way below.
+  const cached = require.cache[require.resolve('kafkajs/src/protocol/encoder.js')];
+  if (cached?.exports === Encoder) {
+    const empty = Buffer.alloc(0);
+    const Pooled = function Encoder(this: EncoderInternals) {
+      this.buf = empty;
+      this.offset = 0;
+    } as unknown as EncoderClass;
+    Pooled.prototype = Encoder.prototype;
+    Object.setPrototypeOf(Pooled, Encoder); // statics (sizeOfVarInt...)
+    cached.exports = Pooled;
+  }
   Encoder.prototype.ensureAvailable = function ensureAvailable(this: EncoderInternals, length: number): void {
     const needed = this.offset + length;
     if (needed <= this.buf.length) return;
     let size = Math.max(64, this.buf.length);
     while (size < needed) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
+    const grown = slab(size);
     this.buf.copy(grown, 0, 0, this.offset);
     this.buf = grown;
   };
   fixed.encoderBuffers = true;
+}
+
+/**
+ * Encoder buffers are cut from 64-KiB slabs (Node's own pool is 8 KiB: a new slab every few
+ * requests); a slab is freed once no buffer cut from it is referenced (requests are encoded,
+ * written to the socket and dropped). Larger buffers get memory of their own.
+ */
+const SLAB = 64 * 1024;
+let current = Buffer.allocUnsafeSlow(0);
+let used = 0;
+function slab(size: number): Buffer {
+  if (size > SLAB / 8) return Buffer.allocUnsafeSlow(size);
+  if (used + size > current.length) {
+    current = Buffer.allocUnsafeSlow(SLAB);
+    used = 0;
+  }
+  const b = current.subarray(used, used + size);
+  used += (size + 7) & ~7;
+  return b;
 }
 
 let applied = false;
@@ -89,3 +122,7 @@ interface EncoderClass {
   nextPowerOfTwo(value: number): number;
   toString(): string;
 }
+
+// Applied when this module is loaded (kafka-bus.ts imports it before kafkajs), so that kafkajs'
+// own modules load with the encoder fix in place; createKafkaBus applies them again (a no-op).
+applyKafkajsFixes();
