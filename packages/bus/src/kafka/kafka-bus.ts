@@ -1,3 +1,5 @@
+// First: kafkajs' own modules then load with the fixes in place (see kafkajs-fixes.ts).
+import { applyKafkajsFixes } from './kafkajs-fixes';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import type { Admin, KafkaConfig, LogEntry, Producer } from 'kafkajs';
 import { GanzhiError, TOPIC_NAMES } from '@ganzhi/schemas';
@@ -48,6 +50,7 @@ export interface KafkaBus extends Bus {
  * brokers cannot be reached.
  */
 export async function createKafkaBus(options: KafkaBusOptions): Promise<KafkaBus> {
+  applyKafkajsFixes();
   const o = resolveOptions(options);
   const log = (options.logger ?? silentLogger()).child({ component: 'bus-kafka' });
   const kafka = new Kafka(kafkaConfig(o, options, log));
