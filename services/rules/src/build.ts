@@ -1,4 +1,5 @@
 import cron from 'node-cron';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { StateCache, createSerialQueue, type Bus, type Subscription } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Device, Registry } from '@ganzhi/registry';
@@ -55,6 +56,9 @@ interface States {
  * durable, then the batch is acknowledged. The engine updates state in place, so when a batch
  * fails the in-memory state is thrown away and reloaded from the logs before the batch is retried.
  */
+/** Devices per slice of the sweep (a few ms of the event loop each). */
+const SWEEP_SLICE = 500;
+
 export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceOptions = {}): RulesService {
   const { bus, registry, engine } = deps;
   const now = deps.now ?? Date.now;
@@ -111,18 +115,34 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
 
   const siteState = (device: Device) => (device.site ? states!.sites.get(device.site) : undefined);
 
-  const sweep = () =>
-    serial(async () => {
-      const signals: Signal[] = [];
-      const derived: Reading[] = [];
-      const t = now();
-      for (const device of registry.devices()) {
-        if (derivesMeans(device.kind)) keepMeans(device, tickMeans(device, states!.means.get(device.id), t), signals, derived);
-        keep(device, engine.tick(device, states!.devices.get(device.id), t, siteState(device)), signals);
-      }
-      await commit(signals, derived);
-      return signals.length;
-    });
+  /**
+   * The time-driven sweep (absence, composite windows, means' periods), in slices of
+   * SWEEP_SLICE devices, each a task of its own on the serial queue with its own clock and
+   * commit: the readings that arrive meanwhile are evaluated between two slices rather than after
+   * the whole registry (at 10,000 devices one pass held the event loop ~35 ms every 10 s, and an
+   * alert in flight with it).
+   */
+  const sweep = async (): Promise<number> => {
+    const devices = registry.devices();
+    let count = 0;
+    for (let from = 0; from < devices.length; from += SWEEP_SLICE) {
+      // A turn of the event loop first: sockets and the bus's deliveries get in (a slice's own
+      // awaits may all be promise jobs, which would chain the slices without one).
+      if (from > 0) await nextTurn();
+      count += await serial(async () => {
+        const signals: Signal[] = [];
+        const derived: Reading[] = [];
+        const t = now();
+        for (const device of devices.slice(from, from + SWEEP_SLICE)) {
+          if (derivesMeans(device.kind)) keepMeans(device, tickMeans(device, states!.means.get(device.id), t), signals, derived);
+          keep(device, engine.tick(device, states!.devices.get(device.id), t, siteState(device)), signals);
+        }
+        await commit(signals, derived);
+        return signals.length;
+      });
+    }
+    return count;
+  };
 
   return {
     sweep,
