@@ -144,10 +144,10 @@ export async function createEmbeddedBus(options: EmbeddedBusOptions): Promise<Em
   const stats: LogStats = { publishCalls: 0, records: 0, writes: 0, fsyncs: 0, bytes: 0, segmentsDeleted: 0, tornBytesDropped: 0, corruptRegions: 0, recordsSkipped: 0, recordsKeptAfterCorruption: 0, quarantinedBytes: 0, recordsLostToRetention: 0 };
   const byTopic = options.retentionByTopic ?? {};
   const deferred = new Set<string>(options.deferSyncTopics ?? DERIVED_TOPICS);
-  // Topics synced per publish (retained, not deferred) get the group-commit window; state logs
-  // synced per put (the MQTT retained store) do not: they sit on the path of alerts to operators.
   // Before the logs: their tails keep only what the consumers registered here have yet to read.
   const gate = new LagGate(maxLag, (topic) => topics.get(topic)?.log.nextOffset ?? 0);
+  // Topics synced per publish (retained, not deferred) get the group-commit window; state logs
+  // synced per put (the MQTT retained store) do not: they sit on the path of alerts to operators.
   const logOptions = (logDir: string, name: string, retained: boolean, deferSync = deferred.has(name), bufferUntilSync = deferSync && BUFFERED_TOPICS.includes(name as TopicName)): TopicLogOptions => ({
     dir: logDir,
     name,
