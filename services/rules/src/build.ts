@@ -68,6 +68,7 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
   let states: States | undefined;
   let sub: Subscription | undefined;
   let task: { stop(): void } | undefined;
+  let closing = false;
 
   const open = async (): Promise<States> => ({
     devices: await StateCache.open(bus, 'rules.devices', (v) => DeviceRuleStateSchema.parse(v) as DeviceRuleState, { derived: true }),
@@ -129,6 +130,7 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
       // A turn of the event loop first: sockets and the bus's deliveries get in (a slice's own
       // awaits may all be promise jobs, which would chain the slices without one).
       if (from > 0) await nextTurn();
+      if (closing) break; // the rest is swept by the next run, after a restart
       count += await serial(async () => {
         const signals: Signal[] = [];
         const derived: Reading[] = [];
@@ -181,6 +183,7 @@ export function buildRulesService(deps: RulesServiceDeps, options: RulesServiceO
       log.info({ rules: engine.ruleIds.length }, 'rules started');
     },
     async close() {
+      closing = true;
       task?.stop();
       await sub?.close();
       await serial(async () => undefined);

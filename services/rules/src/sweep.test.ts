@@ -62,4 +62,28 @@ describe('the rule sweep (absence, composite windows) over a large registry', ()
       await rules.close();
     }
   });
+
+  it('stops between slices when the service closes mid-sweep (no slice runs on a closed bus)', async () => {
+    bus = await createEmbeddedBus({ dir, logger: createLogger({ level: 'silent' }) });
+    const list = devices(DEVICES);
+    const ticked: string[] = [];
+    let closing: Promise<void> | undefined;
+    const engine = {
+      ruleIds: ['river-absence'],
+      evaluate: () => {
+        throw new Error('no readings in this test');
+      },
+      tick: (device: Device, state: unknown) => {
+        if (ticked.length === 0) closing = rules.close();
+        ticked.push(device.id);
+        return { signals: [], state: state ?? {}, unchanged: true, siteState: undefined, siteUnchanged: true };
+      },
+    } as unknown as RuleEngine;
+    const rules = buildRulesService({ bus, registry: registryOf(list), engine, logger: createLogger({ level: 'silent' }) }, { sweepCron: '' });
+    await rules.start();
+    await expect(rules.sweep()).resolves.toBe(0);
+    await closing;
+    expect(ticked.length).toBeGreaterThan(0);
+    expect(ticked.length).toBeLessThan(DEVICES);
+  });
 });
