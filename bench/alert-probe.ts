@@ -6,12 +6,7 @@
  *
  *   npx tsx bench/alert-probe.ts [rate=1000] [seconds=60] [spikesPerSec=20] [devices=1000]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writeBenchRegistry } from './lib/registry';
-import { startPipeline } from './lib/targets';
-import { startFleet } from './load/fleet';
+import { withProbePipeline } from './lib/probe-run';
 import { runAlertLatency } from './scenarios/alerts';
 import { warmUp } from './scenarios/city';
 
@@ -21,27 +16,13 @@ async function main(): Promise<void> {
   const spikesPerSec = Number(process.argv[4] ?? 20);
   const n = Number(process.argv[5] ?? 1000);
   const log = (line: string) => console.log(line);
-  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-alert-probe-'));
-  try {
-    const reg = await writeBenchRegistry(dir, n);
-    const env = process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {};
-    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env });
-    const fleet = await startFleet(reg.devices.slice(0, n), 2);
-    try {
-      await fleet.connect(target, 4);
-      await warmUp(target, fleet, Math.max(rate, 1000), 15_000, log);
-      const r = await runAlertLatency(target, fleet, reg.operator, { rate, spikesPerSec, seconds, settleMs: 1000, graceMs: 3000, log, keepLatencies: true });
-      const all = [...(r.latencies ?? [])].sort((a, b) => a - b);
-      const at = (q: number) => all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)] ?? NaN;
-      console.log(`${rate} msg/s, ${r.received}/${r.spikes} alerts: p50 ${at(0.5).toFixed(1)} p90 ${at(0.9).toFixed(1)} p99 ${at(0.99).toFixed(1)} p99.9 ${at(0.999).toFixed(1)} max ${at(1).toFixed(1)} ms; over 50 ms: ${all.filter((x) => x > 50).length}, over 30 ms: ${all.filter((x) => x > 30).length}`);
-      fleet.setRate(0);
-    } finally {
-      await fleet.close();
-      await target.stop();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withProbePipeline({ devices: n }, async ({ target, fleet, operator }) => {
+    await warmUp(target, fleet, Math.max(rate, 1000), 15_000, log);
+    const r = await runAlertLatency(target, fleet, operator, { rate, spikesPerSec, seconds, settleMs: 1000, graceMs: 3000, log, keepLatencies: true });
+    const all = [...(r.latencies ?? [])].sort((a, b) => a - b);
+    const at = (q: number) => all[Math.min(all.length - 1, Math.ceil(q * all.length) - 1)] ?? NaN;
+    console.log(`${rate} msg/s, ${r.received}/${r.spikes} alerts: p50 ${at(0.5).toFixed(1)} p90 ${at(0.9).toFixed(1)} p99 ${at(0.99).toFixed(1)} p99.9 ${at(0.999).toFixed(1)} max ${at(1).toFixed(1)} ms; over 50 ms: ${all.filter((x) => x > 50).length}, over 30 ms: ${all.filter((x) => x > 30).length}`);
+  });
 }
 
 await main();

@@ -9,15 +9,10 @@
  * `survivors` leaves out what scavenges collected: what is left is what lived long enough to be
  * promoted to old space (or was still young at the end), the work of the major GCs.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { areaOf } from './lib/cpuprofile';
 import { openInspector } from './lib/inspector';
 import { freePort, sleep } from './lib/proc';
-import { writeBenchRegistry } from './lib/registry';
-import { startPipeline } from './lib/targets';
-import { startFleet } from './load/fleet';
+import { withProbePipeline } from './lib/probe-run';
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -53,46 +48,32 @@ async function main(): Promise<void> {
   const n = Number(process.argv[4] ?? 1000);
   const top = Number(process.argv[5] ?? 30);
   const survivors = process.argv[6] === 'survivors';
-  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-alloc-'));
-  try {
-    const reg = await writeBenchRegistry(dir, n);
-    const inspectPort = await freePort();
-    const env = process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {};
-    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', inspectPort, env });
-    const fleet = await startFleet(reg.devices.slice(0, n), 2);
+  const inspectPort = await freePort();
+  await withProbePipeline({ devices: n, inspectPort }, async ({ fleet }) => {
+    fleet.setRate(rate);
+    await sleep(10_000);
+    const inspector = await openInspector(inspectPort);
     try {
-      await fleet.connect(target, 4);
-      fleet.setRate(rate);
-      await sleep(10_000);
-      const inspector = await openInspector(inspectPort);
-      try {
-        await inspector.call('HeapProfiler.enable');
-        // One sample per 16 KiB allocated on average; collected objects are kept in the profile.
-        await inspector.call('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
-        const m0 = await fleet.mark();
-        const start = performance.now();
-        await sleep(seconds * 1000);
-        const { profile } = (await inspector.call('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
-        const m1 = await fleet.mark();
-        const secs = (performance.now() - start) / 1000;
-        const msgs = Math.max(1, m1.acked - m0.acked);
-        const s = summariseAllocations(profile.head);
-        console.log(`${rate} msg/s offered, ${(msgs / secs).toFixed(0)} acked/s: ${(s.total / secs / 1e6).toFixed(1)} MB/s ${survivors ? 'surviving a scavenge' : 'allocated'} on the main thread, ${(s.total / msgs / 1024).toFixed(1)} KiB per message`);
-        console.log('\nby area (KiB per message):');
-        for (const [a, b] of [...s.areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${(b / msgs / 1024).toFixed(2).padStart(7)}  ${((100 * b) / s.total).toFixed(1).padStart(5)} %  ${a}`);
-        console.log('\nby function (KiB per message):');
-        for (const [f, e] of [...s.fns].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top)) console.log(`  ${(e.bytes / msgs / 1024).toFixed(2).padStart(7)}  ${((100 * e.bytes) / s.total).toFixed(1).padStart(5)} %  ${f}  [${e.area}]`);
-      } finally {
-        inspector.close();
-      }
-      fleet.setRate(0);
+      await inspector.call('HeapProfiler.enable');
+      // One sample per 16 KiB allocated on average; collected objects are kept in the profile.
+      await inspector.call('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !survivors });
+      const m0 = await fleet.mark();
+      const start = performance.now();
+      await sleep(seconds * 1000);
+      const { profile } = (await inspector.call('HeapProfiler.stopSampling')) as { profile: { head: SamplingNode } };
+      const m1 = await fleet.mark();
+      const secs = (performance.now() - start) / 1000;
+      const msgs = Math.max(1, m1.acked - m0.acked);
+      const s = summariseAllocations(profile.head);
+      console.log(`${rate} msg/s offered, ${(msgs / secs).toFixed(0)} acked/s: ${(s.total / secs / 1e6).toFixed(1)} MB/s ${survivors ? 'surviving a scavenge' : 'allocated'} on the main thread, ${(s.total / msgs / 1024).toFixed(1)} KiB per message`);
+      console.log('\nby area (KiB per message):');
+      for (const [a, b] of [...s.areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) console.log(`  ${(b / msgs / 1024).toFixed(2).padStart(7)}  ${((100 * b) / s.total).toFixed(1).padStart(5)} %  ${a}`);
+      console.log('\nby function (KiB per message):');
+      for (const [f, e] of [...s.fns].sort((x, y) => y[1].bytes - x[1].bytes).slice(0, top)) console.log(`  ${(e.bytes / msgs / 1024).toFixed(2).padStart(7)}  ${((100 * e.bytes) / s.total).toFixed(1).padStart(5)} %  ${f}  [${e.area}]`);
     } finally {
-      await fleet.close();
-      await target.stop();
+      inspector.close();
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();

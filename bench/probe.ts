@@ -6,13 +6,9 @@
  *
  *   npx tsx bench/probe.ts [rates=100,1000] [seconds=15] [devices=1000]
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startFleet } from './load/fleet';
+import { readdir, readFile } from 'node:fs/promises';
 import { sleep } from './lib/proc';
-import { writeBenchRegistry } from './lib/registry';
-import { startPipeline } from './lib/targets';
+import { withProbePipeline } from './lib/probe-run';
 
 interface ThreadSample {
   name: string;
@@ -49,57 +45,44 @@ async function main(): Promise<void> {
   const rates = (process.argv[2] ?? '100,1000').split(',').map(Number);
   const seconds = Number(process.argv[3] ?? 15);
   const n = Number(process.argv[4] ?? 1000);
-  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-probe-'));
-  try {
-    const reg = await writeBenchRegistry(dir, n);
-    const target = await startPipeline({ name: 'pipeline', dataDir: join(dir, 'data'), registryFile: reg.file, operator: reg.operator, sync: 'fsync', env: process.env.PROBE_ENV ? Object.fromEntries(process.env.PROBE_ENV.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])) : {} });
-    const fleet = await startFleet(reg.devices.slice(0, n), 2);
-    try {
-      await fleet.connect(target, 4);
-      for (const rate of rates) {
-        fleet.setRate(rate);
-        await sleep(3000);
-        const b0 = await busCounters(target);
-        const t0 = await threads(target.pid);
-        const m0 = await fleet.mark();
-        const start = performance.now();
-        await sleep(seconds * 1000);
-        const t1 = await threads(target.pid);
-        const m1 = await fleet.mark();
-        const b1 = await busCounters(target);
-        const secs = (performance.now() - start) / 1000;
-        const acked = (m1.acked - m0.acked) / secs;
-        const byName = new Map<string, { cores: number; wakeups: number; n: number }>();
-        for (const [tid, s1] of t1) {
-          const s0 = t0.get(tid) ?? { ticks: 0, wakeups: 0 };
-          const e = byName.get(s1.name) ?? { cores: 0, wakeups: 0, n: 0 };
-          e.cores += (s1.ticks - s0.ticks) / HZ / secs;
-          e.wakeups += (s1.wakeups - s0.wakeups) / secs;
-          e.n++;
-          byName.set(s1.name, e);
-        }
-        let cores = 0;
-        let wake = 0;
-        for (const e of byName.values()) {
-          cores += e.cores;
-          wake += e.wakeups;
-        }
-        console.log(`\n${rate} msg/s offered, ${acked.toFixed(0)} acked/s: ${cores.toFixed(3)} cores (${((cores / Math.max(acked, 1)) * 1e6).toFixed(0)} us/msg), ${wake.toFixed(0)} wakeups/s (${(wake / Math.max(acked, 1)).toFixed(1)}/msg)`);
-        const per = (k: 'writes' | 'fsyncs' | 'records') => (b1[k] - b0[k]) / secs;
-        console.log(`  bus: ${per('records').toFixed(0)} records, ${per('writes').toFixed(0)} writes, ${per('fsyncs').toFixed(0)} fsyncs a second (${(per('fsyncs') / Math.max(acked, 1)).toFixed(2)} fsyncs/msg)`);
-        for (const [name, e] of [...byName].sort((a, b) => b[1].cores - a[1].cores)) {
-          if (e.cores < 0.001 && e.wakeups < 1) continue;
-          console.log(`  ${name.padEnd(18)} x${String(e.n).padEnd(3)} ${e.cores.toFixed(3)} cores  ${e.wakeups.toFixed(0).padStart(6)} wakeups/s  ${(e.wakeups / Math.max(acked, 1)).toFixed(2)}/msg`);
-        }
+  await withProbePipeline({ devices: n }, async ({ target, fleet }) => {
+    for (const rate of rates) {
+      fleet.setRate(rate);
+      await sleep(3000);
+      const b0 = await busCounters(target);
+      const t0 = await threads(target.pid);
+      const m0 = await fleet.mark();
+      const start = performance.now();
+      await sleep(seconds * 1000);
+      const t1 = await threads(target.pid);
+      const m1 = await fleet.mark();
+      const b1 = await busCounters(target);
+      const secs = (performance.now() - start) / 1000;
+      const acked = (m1.acked - m0.acked) / secs;
+      const byName = new Map<string, { cores: number; wakeups: number; n: number }>();
+      for (const [tid, s1] of t1) {
+        const s0 = t0.get(tid) ?? { ticks: 0, wakeups: 0 };
+        const e = byName.get(s1.name) ?? { cores: 0, wakeups: 0, n: 0 };
+        e.cores += (s1.ticks - s0.ticks) / HZ / secs;
+        e.wakeups += (s1.wakeups - s0.wakeups) / secs;
+        e.n++;
+        byName.set(s1.name, e);
       }
-      fleet.setRate(0);
-    } finally {
-      await fleet.close();
-      await target.stop();
+      let cores = 0;
+      let wake = 0;
+      for (const e of byName.values()) {
+        cores += e.cores;
+        wake += e.wakeups;
+      }
+      console.log(`\n${rate} msg/s offered, ${acked.toFixed(0)} acked/s: ${cores.toFixed(3)} cores (${((cores / Math.max(acked, 1)) * 1e6).toFixed(0)} us/msg), ${wake.toFixed(0)} wakeups/s (${(wake / Math.max(acked, 1)).toFixed(1)}/msg)`);
+      const per = (k: 'writes' | 'fsyncs' | 'records') => (b1[k] - b0[k]) / secs;
+      console.log(`  bus: ${per('records').toFixed(0)} records, ${per('writes').toFixed(0)} writes, ${per('fsyncs').toFixed(0)} fsyncs a second (${(per('fsyncs') / Math.max(acked, 1)).toFixed(2)} fsyncs/msg)`);
+      for (const [name, e] of [...byName].sort((a, b) => b[1].cores - a[1].cores)) {
+        if (e.cores < 0.001 && e.wakeups < 1) continue;
+        console.log(`  ${name.padEnd(18)} x${String(e.n).padEnd(3)} ${e.cores.toFixed(3)} cores  ${e.wakeups.toFixed(0).padStart(6)} wakeups/s  ${(e.wakeups / Math.max(acked, 1)).toFixed(2)}/msg`);
+      }
     }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 await main();
