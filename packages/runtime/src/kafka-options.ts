@@ -17,6 +17,7 @@ export async function kafkaBusOptions(config: RuntimeConfig, clientId: string, l
     clientId,
     partitions: config.KAFKA_PARTITIONS,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    batch: { lingerMs: config.KAFKA_LINGER_MS },
     consumer: { sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS, heartbeatIntervalMs: Math.max(500, Math.floor(config.KAFKA_SESSION_TIMEOUT_MS / 10)) },
     logger,
   };

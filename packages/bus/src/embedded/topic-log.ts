@@ -5,6 +5,7 @@ import type { Logger } from '@ganzhi/log';
 import { GanzhiError } from '@ganzhi/schemas';
 import { frameBytes, writeFrame, type LogRecord, type PreparedRecord } from './frame';
 import { Segment, parseSegmentFileName, segmentFileName, type Hole } from './segment';
+import { PreviousSecondRate } from '../rate-window';
 
 /** Counters shared by every log of one bus (see `EmbeddedBus.stats`). */
 export interface LogStats {
@@ -148,7 +149,7 @@ export class TopicLog {
   /** The newest visible records, `tail[i]` at offset `tailStart + i`. */
   private tail: LogRecord[] = [];
   /** Appends (calls) counted per second, for `lingerNow`. */
-  private readonly rate = { since: 0, count: 0, previous: 0 };
+  private readonly rate = new PreviousSecondRate();
   private tailStart = 0;
   private readonly tailCap: number;
   /** The group-commit window (0 for a deferSync log, which is not synced per append). */
@@ -261,7 +262,7 @@ export class TopicLog {
       let bytes = 0;
       for (const r of records) bytes += frameBytes(r);
       this.pending.push({ records, bytes, timestamp, resolve, reject });
-      if (this.lingerMs > 0) this.countAppend();
+      if (this.lingerMs > 0) this.rate.add();
       if (!this.flushing) {
         this.flushing = true;
         // At least a microtask, so that every append made in the current tick joins the first write.
@@ -277,18 +278,6 @@ export class TopicLog {
   private lingerNow(): number {
     if (this.lingerMs <= 0) return 0;
     return this.rate.previous >= (this.opts.lingerFromRate ?? 500 / this.lingerMs) ? this.lingerMs : 0;
-  }
-
-  /** Counts an append in the current second (the previous second's count is the rate). */
-  private countAppend(): void {
-    const now = Date.now();
-    if (now - this.rate.since >= 1000) {
-      // After a longer pause than a second, the previous second had none.
-      this.rate.previous = now - this.rate.since < 2000 ? this.rate.count : 0;
-      this.rate.count = 0;
-      this.rate.since = now;
-    }
-    this.rate.count++;
   }
 
   /** Records kept in memory for readers near the end (see `tailFrom`). */

@@ -22,11 +22,12 @@ async function drain(b: Batcher, batches: { ack(): void }[]): Promise<void> {
     await tick();
   }
 }
-/** Limits with a linger long enough never to fire during a test: batches leave when full or flushed. */
+/** Limits with a linger long enough never to fire during a test, used at any rate: batches leave when full or flushed. */
 const limits = (over: Partial<BatcherLimits> = {}): BatcherLimits => ({
   maxRecords: 500,
   maxBytes: 1 << 20,
   lingerMs: 60_000,
+  lingerFromRate: 0,
   maxQueuedRecords: 10_000,
   maxQueuedBytes: 1 << 30,
   ...over,
@@ -99,6 +100,37 @@ describe('Batcher', () => {
   describe('with a fake clock', () => {
     afterEach(() => {
       vi.useRealTimers();
+    });
+
+    it('lingers only while records came often enough in the previous second to join it', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance', 'Date'] });
+      const { batches, send } = manualSend();
+      const b = new Batcher({ ...limits({ lingerMs: 10 }), lingerFromRate: undefined }, send); // default: 500 / 10 = 50 records/s
+      const quiet = b.add([rec(0)]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toHaveLength(1); // nobody would join: it leaves at once
+      batches[0]?.ack();
+      await quiet;
+      // 60 records within one second: the next second lingers
+      const busy = b.add(Array.from({ length: 60 }, (_, i) => rec(i)));
+      await vi.advanceTimersByTimeAsync(0);
+      batches[1]?.ack();
+      await busy;
+      await vi.advanceTimersByTimeAsync(1_000);
+      const lingering = b.add([rec(1)]);
+      await vi.advanceTimersByTimeAsync(9);
+      expect(batches).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(batches).toHaveLength(3);
+      batches[2]?.ack();
+      await lingering;
+      // a quiet second after that: no linger again
+      await vi.advanceTimersByTimeAsync(2_500);
+      const again = b.add([rec(2)]);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(batches).toHaveLength(4);
+      batches[3]?.ack();
+      await again;
     });
 
     it('sends records that lingered through the round trip at the ack, and later ones once their own linger is over', async () => {

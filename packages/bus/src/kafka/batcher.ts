@@ -4,7 +4,9 @@
  * function (one produce request for a batch) and decides when to call it.
  *
  * - A batch leaves when it holds `maxRecords` records or `maxBytes` bytes, or once its oldest
- *   record has waited `lingerMs`, whichever comes first (Kafka's linger.ms).
+ *   record has waited `lingerMs`, whichever comes first (Kafka's linger.ms). The linger is only
+ *   used while records come often enough to join it (`lingerFromRate`): at a few records a
+ *   second a record would wait alone.
  * - One batch is in flight at a time, so records keep their order per key even across retries;
  *   records that arrive meanwhile form the next batch, which leaves once the previous one is
  *   acknowledged and its oldest record has lingered (batches grow with the round trip and the
@@ -14,6 +16,8 @@
  * - Each caller's promise settles when every one of its records is acknowledged, or with the
  *   first failure among them.
  */
+
+import { PreviousSecondRate } from '../rate-window';
 
 export interface OutRecord {
   readonly topic: string;
@@ -26,6 +30,12 @@ export interface BatcherLimits {
   readonly maxRecords: number;
   readonly maxBytes: number;
   readonly lingerMs: number;
+  /**
+   * Records per second (added in the previous second) from which the linger is used; below it a
+   * batch leaves as soon as nothing is in flight. Default: the rate at which half a record is
+   * expected within the linger (500 / lingerMs: 50/s for 10 ms), as the embedded log's window.
+   */
+  readonly lingerFromRate?: number;
   readonly maxQueuedRecords: number;
   readonly maxQueuedBytes: number;
 }
@@ -85,6 +95,7 @@ export class Batcher {
   #timer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
   #stats = { calls: 0, records: 0, batches: 0, failedBatches: 0 };
+  readonly #rate = new PreviousSecondRate();
 
   constructor(limits: BatcherLimits, send: SendBatch) {
     this.#limits = limits;
@@ -105,6 +116,7 @@ export class Batcher {
       });
       this.#stats.calls += 1;
       this.#stats.records += records.length;
+      this.#rate.add(records.length);
       this.#waiters.push({ entries, bytes });
       this.#admit();
     });
@@ -155,7 +167,7 @@ export class Batcher {
     }
     const full = this.#queue.length >= this.#limits.maxRecords || this.#queuedBytes >= this.#limits.maxBytes;
     // The oldest queued record's linger (it may have waited through the previous round trip).
-    const wait = this.#limits.lingerMs - (performance.now() - this.#queue[0]!.at);
+    const wait = this.#lingerNow() - (performance.now() - this.#queue[0]!.at);
     if (force || full || wait <= 0) {
       this.#clearTimer();
       void this.#sendNext();
@@ -165,6 +177,12 @@ export class Batcher {
       this.#timer = undefined;
       this.#pump(true);
     }, wait);
+  }
+
+  #lingerNow(): number {
+    const { lingerMs, lingerFromRate } = this.#limits;
+    if (lingerMs <= 0) return 0;
+    return this.#rate.previous >= (lingerFromRate ?? 500 / lingerMs) ? lingerMs : 0;
   }
 
   #clearTimer(): void {

