@@ -5,7 +5,7 @@ import type { Logger } from '@ganzhi/log';
 import { GanzhiError } from '@ganzhi/schemas';
 import { frameBytes, writeFrame, type LogRecord, type PreparedRecord } from './frame';
 import { Segment, parseSegmentFileName, segmentFileName, type Hole } from './segment';
-import { PreviousSecondRate } from '../rate-window';
+import { RateGatedLinger } from '../rate-window';
 
 /** Counters shared by every log of one bus (see `EmbeddedBus.stats`). */
 export interface LogStats {
@@ -148,12 +148,10 @@ export class TopicLog {
   private syncing: Promise<void> = Promise.resolve();
   /** The newest visible records, `tail[i]` at offset `tailStart + i`. */
   private tail: LogRecord[] = [];
-  /** Appends (calls) counted per second, for `lingerNow`. */
-  private readonly rate = new PreviousSecondRate();
   private tailStart = 0;
   private readonly tailCap: number;
-  /** The group-commit window (0 for a deferSync log, which is not synced per append). */
-  private readonly lingerMs: number;
+  /** The group-commit window, counting appends (none for a deferSync log, which is not synced per append). */
+  private readonly linger: RateGatedLinger;
   /** Appends are kept in memory until the sync (`bufferUntilSync`, with fsync and a tail). */
   private readonly bufferWrites: boolean;
 
@@ -167,7 +165,7 @@ export class TopicLog {
     this.next = this.active.nextOffset as number;
     this.tailStart = this.next;
     this.tailCap = opts.tailRecords ?? 8192;
-    this.lingerMs = opts.deferSync ? 0 : Math.max(0, opts.lingerMs ?? 0);
+    this.linger = new RateGatedLinger(opts.deferSync ? 0 : (opts.lingerMs ?? 0), opts.lingerFromRate);
     this.bufferWrites = opts.sync === 'fsync' && opts.deferSync === true && opts.bufferUntilSync === true && this.tailCap > 0;
   }
 
@@ -262,22 +260,16 @@ export class TopicLog {
       let bytes = 0;
       for (const r of records) bytes += frameBytes(r);
       this.pending.push({ records, bytes, timestamp, resolve, reject });
-      if (this.lingerMs > 0) this.rate.add();
+      this.linger.count();
       if (!this.flushing) {
         this.flushing = true;
         // At least a microtask, so that every append made in the current tick joins the first write.
-        const linger = this.lingerNow();
+        const linger = this.linger.ms;
         if (linger > 0) setTimeout(() => void this.flushLoop(), linger);
         // (a resolved promise's job rather than queueMicrotask, which makes an AsyncResource per call)
         else void Promise.resolve().then(() => this.flushLoop());
       }
     });
-  }
-
-  /** The group-commit window for an append now: the configured one while appends come often enough. */
-  private lingerNow(): number {
-    if (this.lingerMs <= 0) return 0;
-    return this.rate.previous >= (this.opts.lingerFromRate ?? 500 / this.lingerMs) ? this.lingerMs : 0;
   }
 
   /** Records kept in memory for readers near the end (see `tailFrom`). */

@@ -106,11 +106,15 @@ describe('Batcher', () => {
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'performance', 'Date'] });
       const { batches, send } = manualSend();
       const b = new Batcher({ ...limits({ lingerMs: 10 }), lingerFromRate: undefined }, send); // default: 500 / 10 = 50 records/s
-      const quiet = b.add([rec(0)]);
-      await vi.advanceTimersByTimeAsync(0);
-      expect(batches).toHaveLength(1); // nobody would join: it leaves at once
-      batches[0]?.ack();
-      await quiet;
+      /** Adds one record and checks that it leaves without waiting (as batch number `n`), then acknowledges it. */
+      const leavesAtOnce = async (r: OutRecord, n: number) => {
+        const sent = b.add([r]);
+        await vi.advanceTimersByTimeAsync(0);
+        expect(batches).toHaveLength(n);
+        batches[n - 1]?.ack();
+        await sent;
+      };
+      await leavesAtOnce(rec(0), 1); // nobody would join
       // 60 records within one second: the next second lingers
       const busy = b.add(Array.from({ length: 60 }, (_, i) => rec(i)));
       await vi.advanceTimersByTimeAsync(0);
@@ -126,11 +130,7 @@ describe('Batcher', () => {
       await lingering;
       // a quiet second after that: no linger again
       await vi.advanceTimersByTimeAsync(2_500);
-      const again = b.add([rec(2)]);
-      await vi.advanceTimersByTimeAsync(0);
-      expect(batches).toHaveLength(4);
-      batches[3]?.ack();
-      await again;
+      await leavesAtOnce(rec(2), 4);
     });
 
     it('sends records that lingered through the round trip at the ack, and later ones once their own linger is over', async () => {

@@ -17,7 +17,7 @@
  *   first failure among them.
  */
 
-import { PreviousSecondRate } from '../rate-window';
+import { RateGatedLinger } from '../rate-window';
 
 export interface OutRecord {
   readonly topic: string;
@@ -33,7 +33,7 @@ export interface BatcherLimits {
   /**
    * Records per second (added in the previous second) from which the linger is used; below it a
    * batch leaves as soon as nothing is in flight. Default: the rate at which half a record is
-   * expected within the linger (500 / lingerMs: 50/s for 10 ms), as the embedded log's window.
+   * expected within the linger (500 / lingerMs: 50/s for 10 ms); see `RateGatedLinger`.
    */
   readonly lingerFromRate?: number;
   readonly maxQueuedRecords: number;
@@ -95,10 +95,12 @@ export class Batcher {
   #timer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
   #stats = { calls: 0, records: 0, batches: 0, failedBatches: 0 };
-  readonly #rate = new PreviousSecondRate();
+  /** The linger, counting records. */
+  readonly #linger: RateGatedLinger;
 
   constructor(limits: BatcherLimits, send: SendBatch) {
     this.#limits = limits;
+    this.#linger = new RateGatedLinger(limits.lingerMs, limits.lingerFromRate);
     this.#send = send;
   }
 
@@ -116,7 +118,7 @@ export class Batcher {
       });
       this.#stats.calls += 1;
       this.#stats.records += records.length;
-      this.#rate.add(records.length);
+      this.#linger.count(records.length);
       this.#waiters.push({ entries, bytes });
       this.#admit();
     });
@@ -167,7 +169,7 @@ export class Batcher {
     }
     const full = this.#queue.length >= this.#limits.maxRecords || this.#queuedBytes >= this.#limits.maxBytes;
     // The oldest queued record's linger (it may have waited through the previous round trip).
-    const wait = this.#lingerNow() - (performance.now() - this.#queue[0]!.at);
+    const wait = this.#linger.ms - (performance.now() - this.#queue[0]!.at);
     if (force || full || wait <= 0) {
       this.#clearTimer();
       void this.#sendNext();
@@ -177,12 +179,6 @@ export class Batcher {
       this.#timer = undefined;
       this.#pump(true);
     }, wait);
-  }
-
-  #lingerNow(): number {
-    const { lingerMs, lingerFromRate } = this.#limits;
-    if (lingerMs <= 0) return 0;
-    return this.#rate.previous >= (lingerFromRate ?? 500 / lingerMs) ? lingerMs : 0;
   }
 
   #clearTimer(): void {

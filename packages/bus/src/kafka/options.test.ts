@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveOptions } from './options';
 
 describe('resolveOptions', () => {
-  it("lingers 5 ms by default (Kafka's linger.ms) and lets the state readers wait 4x the consumers' empty-fetch wait", () => {
+  it("lingers 10 ms by default (Kafka's linger.ms is 5) and lets the state readers wait 4x the consumers' empty-fetch wait", () => {
     const o = resolveOptions({ brokers: ['127.0.0.1:9092'] });
     expect(o.limits.lingerMs).toBe(10);
     expect(o.maxWaitMs).toBe(500);
