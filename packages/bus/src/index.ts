@@ -7,3 +7,6 @@ export { StateCache, createSerialQueue } from './state-cache';
 export { createKafkaBus, type KafkaBus, type KafkaBusOptions, type KafkaBusStats } from './kafka';
 export { openKeyedView } from './keyed-view';
 export type { KeyedView, KeyedViewOptions } from './keyed-view';
+export { connectBus } from './remote/client';
+export { serveBus, type BusHost } from './remote/host';
+export type { BusEndpoint } from './remote/protocol';

@@ -104,3 +104,32 @@ export function isGanzhiError(err: unknown, code?: ErrorCode): err is GanzhiErro
 export function isRetryable(err: unknown): boolean {
   return isGanzhiError(err) && ERRORS[err.code].retryable;
 }
+
+/** An error as it crosses a thread (structured clone keeps only an Error's message): a GanzhiError keeps its code, message and details. */
+export interface WireError {
+  code?: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export function toWireError(err: unknown): WireError {
+  if (isGanzhiError(err)) {
+    const cause = (err as { cause?: unknown }).cause;
+    const details = err.details ?? (cause instanceof Error ? { cause: cause.message } : undefined);
+    return { code: err.code, message: err.message, ...(details ? { details } : {}) };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * The error again on the receiving thread: a GanzhiError with the code and the full message it was
+ * thrown with, or, for an untyped one, what `untyped` makes of its message (by default a plain Error,
+ * so that it stays untyped: not retryable).
+ */
+export function fromWireError(w: WireError, untyped: (message: string) => Error = (m) => new Error(m)): Error {
+  if (!w.code || !(w.code in ERRORS)) return untyped(w.message);
+  const err = new GanzhiError(w.code as ErrorCode, undefined, w.details ? { details: w.details } : undefined);
+  // the sender's message already carries the catalogue's text and the detail
+  Object.defineProperty(err, 'message', { value: w.message, enumerable: false, writable: true, configurable: true });
+  return err;
+}
