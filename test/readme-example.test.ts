@@ -46,7 +46,7 @@ describe.skipIf(!hasMosquitto)('the README example', () => {
     // 'close', not 'exit': on a busy machine the process can exit before its stdout is read
     const exited = new Promise<number | null>((resolve) => sub.once('close', (code) => resolve(code)));
     // give the subscriber time to connect and subscribe before the device publishes
-    for (let i = 0; i < 100 && p.pipeline.gateway.broker.connectedClients < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && p.pipeline.gateway.broker!.connectedClients < 1; i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 300));
 
     // asynchronously: the broker runs in this process and must keep answering

@@ -76,7 +76,7 @@ describe('TLS listeners', () => {
     const port = String(ports().mqtts);
     const tls = ['-h', '127.0.0.1', '-p', port, '--cafile', join(certs, 'ca.crt')];
     const subscribed = new Promise<void>((resolve) =>
-      p.pipeline.gateway.broker.on('subscribe', (_subs, client) => {
+      p.pipeline.gateway.broker!.on('subscribe', (_subs, client) => {
         if (client?.id === 'op-alice-tls') resolve();
       }),
     );

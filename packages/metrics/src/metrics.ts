@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** Seconds buckets for things that take about a millisecond (an fsync'd append, a PUBACK). */
 export const FAST_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -16,6 +16,9 @@ export interface MetricsOptions {
   /** Node.js process metrics (CPU, memory, event loop lag, GC, handles); default true. */
   readonly processMetrics?: boolean;
 }
+
+/** Another thread's series, as its registry's `getMetricsAsJSON()` gives them. */
+export type ThreadMetricsSource = () => Promise<unknown[]>;
 
 export type LagSource = () => Promise<readonly { group: string; topic: string; lag: number }[]>;
 
@@ -35,9 +38,24 @@ export function createMetrics(options: MetricsOptions) {
   let busSource: (() => { recordsSkipped: number; recordsLostToRetention: number } | undefined) | undefined;
   let notifyOutboxSource: (() => Iterable<{ receiverType: string; status: string }>) | undefined;
   let readyNow = false;
+  const threadSources: ThreadMetricsSource[] = [];
 
   const m = {
     registry,
+    /**
+     * Series kept by another thread of this process (the gateway thread's own registry, made with
+     * `processMetrics: false`): read at every scrape and summed with this registry's (a series
+     * this thread never moved is zero here).
+     */
+    addThreadSource(source: ThreadMetricsSource): void {
+      threadSources.push(source);
+    },
+    /** The Prometheus text of this process: this registry's series and every thread's. */
+    async exposition(): Promise<{ contentType: string; text: string }> {
+      if (threadSources.length === 0) return { contentType: registry.contentType, text: await registry.metrics() };
+      const parts = await Promise.all([registry.getMetricsAsJSON(), ...threadSources.map((s) => s())]);
+      return { contentType: registry.contentType, text: await AggregatorRegistry.aggregate(parts as MetricObjectWithValues<MetricValue<string>>[][]).metrics() };
+    },
     info: new Gauge({ name: 'ganzhi_info', help: 'Always 1; labels name the service and the version.', labelNames: ['version'], registers }),
     ready: new Gauge({ name: 'ganzhi_ready', help: '1 when this process is ready (bus, store and listeners up, store reachable), else 0.', registers, collect() { this.set(readyNow ? 1 : 0); } }),
 

@@ -36,8 +36,8 @@ export async function startOps(options: OpsOptions): Promise<OpsServer> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'application/json', JSON.stringify({ error: 'GET only' }));
     switch (path) {
       case '/metrics':
-        metrics.registry.metrics().then(
-          (text) => send(200, metrics.registry.contentType, text),
+        metrics.exposition().then(
+          ({ contentType, text }) => send(200, contentType, text),
           (err: unknown) => {
             options.logger.error({ err }, 'metrics collection failed');
             send(500, 'text/plain', 'metrics collection failed\n');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envCron, envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
+import { envBool, envCron, envInt, envPort, envString, loadConfig, type Env } from '@ganzhi/config';
 import { GatewayConfigSchema, checkListeners, envListenPort } from '@ganzhi/gateway';
 import { NotifierSettingsSchema } from '@ganzhi/notifier';
 import { ApiHttpConfigShape, checkApiHttp } from '@ganzhi/api';
@@ -19,6 +19,9 @@ export const PipelineConfigSchema = GatewayConfigSchema.extend(RuntimeConfigSche
     GANZHI_RULES_SWEEP_CRON: envCron('*/10 * * * * *').describe('node-cron schedule of the absence / composite-window sweep'),
     GANZHI_ALERTS_SWEEP_CRON: envCron('*/15 * * * * *').describe('node-cron schedule of the escalation sweep'),
     GANZHI_AUDIT_CHECKPOINT_CRON: envCron('*/10 * * * * *').describe("node-cron schedule of audit checkpoints: the devices' signed chain heads to the bus and to <data>/audit/checkpoints.ndjson"),
+    GANZHI_GATEWAY_THREAD: envBool(false).describe(
+      "the MQTT gateway (Aedes, its sockets and PUBACKs, the protocol listeners) on a thread of its own beside the bus and the stages, so that the process uses two cores; a PUBACK still follows the record's durable append",
+    ),
     GANZHI_SILENCE_MAX_MINUTES: envInt(7 * 24 * 60, 1, 366 * 24 * 60).describe('longest silence a supervisor may set (admins are not limited)'),
     ...ApiHttpConfigShape,
   })

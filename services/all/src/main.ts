@@ -2,7 +2,7 @@ import { createAlertsCore } from '@ganzhi/alerts';
 import { instrumentEngine } from '@ganzhi/metrics';
 import { readTls } from '@ganzhi/api';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { DEMO_REGISTRY_FILE, buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -39,6 +39,18 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
       silenceMaxMinutes: config.GANZHI_SILENCE_MAX_MINUTES,
       httpPort: config.GANZHI_HTTP_PORT,
       notify: { settings: config, env: process.env },
+      ...(config.GANZHI_GATEWAY_THREAD
+        ? {
+            gatewayThread: {
+              registryFile: config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE,
+              // devices can no longer connect: exit, so that a supervisor starts the process again
+              onExit: (err: Error) => {
+                logger.fatal({ err }, 'the gateway thread ended: exiting');
+                process.exit(1);
+              },
+            },
+          }
+        : {}),
       api: {
         ...(readTls(config) ? { tls: readTls(config)! } : {}),
         ...(config.GANZHI_HTTP_SESSION_SECRET ? { sessionSecret: config.GANZHI_HTTP_SESSION_SECRET } : {}),

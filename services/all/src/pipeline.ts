@@ -3,7 +3,7 @@ import type { Bus } from '@ganzhi/bus';
 import { join } from 'node:path';
 import type { AlertsCore, AuditKeyring } from '@ganzhi/alerts';
 import { buildAlertsService, type AlertsService } from '@ganzhi/alerts-service';
-import { buildGateway, type Gateway, type GatewayConfig } from '@ganzhi/gateway';
+import { buildGateway, buildGatewayThread, type GatewayConfig, type GatewayHandle } from '@ganzhi/gateway';
 import type { Logger } from '@ganzhi/log';
 import type { Metrics } from '@ganzhi/metrics';
 import { buildNormalizer, type Normalizer } from '@ganzhi/normalizer';
@@ -48,6 +48,11 @@ export interface PipelineOptions {
   httpPort?: number;
   /** The notifier's settings (routing file, templates, SMTP…) and the env its secrets come from; undefined = no notifier. */
   notify?: { settings: NotifierSettings; env: Readonly<Record<string, string | undefined>>; tickMs?: number };
+  /**
+   * The gateway on a thread of its own (GANZHI_GATEWAY_THREAD), loading the registry from this
+   * file (the one `deps.registry` was loaded from); `onExit` hears of the thread ending unasked.
+   */
+  gatewayThread?: { registryFile: string; onExit?: (err: Error) => void };
   /** The API's HTTPS, session and console settings. */
   api?: Pick<ApiOptions, 'tls' | 'sessionSecret' | 'sessionTtlMs' | 'consoleDir' | 'mqtt'>;
 }
@@ -55,7 +60,7 @@ export interface PipelineOptions {
 export interface Pipeline {
   start(): Promise<void>;
   close(): Promise<void>;
-  readonly gateway: Gateway;
+  readonly gateway: GatewayHandle;
   readonly normalizer: Normalizer;
   readonly rules: RulesService;
   readonly alerts: AlertsService;
@@ -102,7 +107,16 @@ export async function buildPipeline(config: GatewayConfig, deps: PipelineDeps, o
         { ...notifierOptions(notify.settings), ...(notify.tickMs === undefined ? {} : { tickMs: notify.tickMs }) },
       )
     : undefined;
-  const gateway = await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics, ...(deps.disk ? { ingestGate: deps.disk } : {}) });
+  const gateway: GatewayHandle = options.gatewayThread
+    ? await buildGatewayThread(config, {
+        bus,
+        logger,
+        registryFile: options.gatewayThread.registryFile,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+        ...(deps.disk ? { ingestGate: deps.disk } : {}),
+        ...(options.gatewayThread.onExit ? { onExit: options.gatewayThread.onExit } : {}),
+      })
+    : await buildGateway(config, { bus, registry: deps.registry, logger, now, metrics: deps.metrics, ...(deps.disk ? { ingestGate: deps.disk } : {}) });
   if (deps.disk) deps.metrics?.setDiskSource(() => deps.disk!.snapshot());
   if ('stats' in bus && typeof bus.stats === 'function') deps.metrics?.setBusLossSource(() => (bus.stats as () => { recordsSkipped: number; recordsLostToRetention: number })());
   const stats = () => ({
