@@ -35,6 +35,8 @@ const entryPoints = [
   // the DuckDB store's thread (GANZHI_DUCKDB_THREAD), beside each service's bundle: the threaded
   // store starts it as new URL('./store-worker.js', import.meta.url)
   ...services.map((s) => ({ in: 'packages/store/src/duckdb/thread/worker.ts', out: `services/${s}/store-worker` })),
+  // the gateway thread (GANZHI_GATEWAY_THREAD) of the all-in-one: new URL('./gateway-worker.js', import.meta.url)
+  { in: 'services/gateway/src/thread/worker.ts', out: 'services/all/gateway-worker' },
 ];
 
 rmSync(join(root, 'dist'), { recursive: true, force: true });
@@ -55,7 +57,7 @@ const result = await build({
 });
 // Worker threads load their module by file name, relative to the bundle that starts them (the
 // registry's scrypt thread: new URL('./scrypt-worker.mjs', import.meta.url)): put it beside each.
-for (const e of entryPoints.filter((e) => !e.out.endsWith('/store-worker'))) copyFileSync(join(root, 'packages/registry/src/scrypt-worker.mjs'), join(root, 'dist', dirname(e.out), 'scrypt-worker.mjs'));
+for (const e of entryPoints.filter((e) => !e.out.endsWith('/store-worker') && !e.out.endsWith('/gateway-worker'))) copyFileSync(join(root, 'packages/registry/src/scrypt-worker.mjs'), join(root, 'dist', dirname(e.out), 'scrypt-worker.mjs'));
 const outputs = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
 for (const [file, { bytes }] of outputs) process.stdout.write(`${file}  ${(bytes / 1024).toFixed(0)} KiB\n`);
 process.stdout.write(`built ${outputs.length} entries into dist/ (external: ${externals().join(', ')})\n`);

@@ -9,6 +9,7 @@ import { silentLogger } from '@ganzhi/log';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
 import { keyringOf, newKeyringFile, type DiskWatch } from '@ganzhi/runtime';
+import type { Metrics } from '@ganzhi/metrics';
 import type { Store } from '@ganzhi/store';
 
 /** The protocol listeners (on by default in the all-in-one process) on ports the OS picks. */
@@ -39,7 +40,7 @@ export interface RunningPipeline {
  * (tests call `sweep()` with their own clock).
  */
 export async function startPipeline(
-  options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch; keyring?: AuditKeyring; consoleDir?: string } = {},
+  options: { dir?: string; env?: Record<string, string>; now?: () => number; disk?: DiskWatch; keyring?: AuditKeyring; consoleDir?: string; metrics?: Metrics } = {},
 ): Promise<RunningPipeline> {
   const keyring = options.keyring ?? keyringOf(newKeyringFile('test-key'));
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ganzhi-test-')));
@@ -61,7 +62,19 @@ export async function startPipeline(
   const store = await openStore(config, logger);
   const pipeline = await buildPipeline(
     config,
-    { bus, store, registry, engine, ruleFiles, alerts: createAlertsCore({}, { keyring }), logger, keyring, ...(options.now ? { now: options.now } : {}), ...(options.disk ? { disk: options.disk } : {}) },
+    {
+      bus,
+      store,
+      registry,
+      engine,
+      ruleFiles,
+      alerts: createAlertsCore({}, { keyring }),
+      logger,
+      keyring,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.disk ? { disk: options.disk } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    },
     {
       rulesSweepCron: '',
       alertsSweepCron: '',
@@ -70,6 +83,8 @@ export async function startPipeline(
       httpPort: 0,
       notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 },
       api: { ...(readTls(config) ? { tls: readTls(config)! } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) },
+      // GANZHI_GATEWAY_THREAD as `npm start` reads it: the gateway on a thread of its own
+      ...(config.GANZHI_GATEWAY_THREAD ? { gatewayThread: { registryFile: config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE } } : {}),
     },
   );
   await pipeline.start();

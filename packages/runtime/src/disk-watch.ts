@@ -103,6 +103,13 @@ export interface DiskWatch {
   refusal(): GanzhiError | undefined;
   /** The last sample, and how many publishes were refused for disk space. */
   snapshot(): (DiskSnapshot & { refused: number }) | undefined;
+  /**
+   * For a gateway on another thread: `listener` hears the gate now and at every change (the error
+   * to refuse with, or undefined once ingest is allowed again), never per message; that gateway
+   * reports what it refused through `countRefused`.
+   */
+  watchGate(listener: (refusal: GanzhiError | undefined) => void): void;
+  countRefused(n: number): void;
 }
 
 /**
@@ -118,6 +125,8 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
   let refused = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<DiskSnapshot> | undefined;
+  const gateListeners: ((refusal: GanzhiError | undefined) => void)[] = [];
+  const gateNow = () => (last && !last.ingestAllowed ? new GanzhiError('GANZHI_ERR_GW_DISK_FULL', last.reason) : undefined);
 
   /** The volume of the data directory, or of its nearest existing parent (a service that has not made it yet). */
   async function volume(): Promise<VolumeStats> {
@@ -162,6 +171,7 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
       log.error({ code: 'GANZHI_ERR_GW_DISK_FULL', freeBytes: snap.freeBytes, minFreeBytes: config.minFreeBytes, areas }, `ingest paused: ${snap.reason}; publishes get no PUBACK until space is freed`);
     }
     if (snap.ingestAllowed && before?.ingestAllowed === false) log.info({ freeBytes: snap.freeBytes }, 'ingest resumed: free space is above the floor again');
+    if (snap.ingestAllowed !== before?.ingestAllowed || snap.reason !== before?.reason) for (const l of gateListeners) l(gateNow());
     return snap;
   }
 
@@ -187,11 +197,18 @@ export function buildDiskWatch(config: DiskWatchConfig, deps: DiskWatchDeps): Di
     ingestAllowed: () => last?.ingestAllowed ?? true,
     reason: () => (last && !last.ingestAllowed ? last.reason : undefined),
     refusal() {
-      if (!last || last.ingestAllowed) return undefined;
-      refused++;
-      return new GanzhiError('GANZHI_ERR_GW_DISK_FULL', last.reason);
+      const err = gateNow();
+      if (err) refused++;
+      return err;
     },
     snapshot: () => (last ? { ...last, refused } : undefined),
+    watchGate(listener) {
+      gateListeners.push(listener);
+      listener(gateNow());
+    },
+    countRefused(n) {
+      refused += n;
+    },
   };
 }
 

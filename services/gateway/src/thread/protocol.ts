@@ -29,5 +29,7 @@ export type FromGatewayThread =
   | { t: 'started'; ports: ReturnType<Gateway['ports']> }
   | { t: 'stats'; stats: GatewayThreadStats }
   | { t: 'closed' }
+  /** A publish was refused for the disk floor (counted where the disk watch is). */
+  | { t: 'refused' }
   | { t: 'failed'; op: 'build' | 'start' | 'close'; error: WireError }
   | { t: 'metrics'; id: number; series: unknown[] };

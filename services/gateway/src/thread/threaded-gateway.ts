@@ -2,7 +2,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import { serveBus, type Bus } from '@ganzhi/bus';
 import type { Logger } from '@ganzhi/log';
 import type { Metrics } from '@ganzhi/metrics';
-import { GanzhiError, fromWireError, toWireError, type WireError } from '@ganzhi/schemas';
+import { GanzhiError, fromWireError, toWireError } from '@ganzhi/schemas';
 import type { Gateway } from '../build';
 import type { GatewayConfig } from '../config';
 import type { FromGatewayThread, GatewayThreadInit, GatewayThreadStats, ToGatewayThread } from './protocol';
@@ -12,9 +12,6 @@ import type { FromGatewayThread, GatewayThreadInit, GatewayThreadStats, ToGatewa
  * a small loader; from the production build the bundle built beside the service's own.
  */
 const WORKER_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./gateway-worker.js', import.meta.url);
-
-/** How often the disk floor is looked at for the thread (it changes on the disk watch's own period). */
-const GATE_MS = 250;
 
 /** A gateway as the pipeline holds it: its broker object only when it runs on this thread. */
 export type GatewayHandle = Omit<Gateway, 'broker'> & { readonly broker?: Gateway['broker'] };
@@ -27,7 +24,8 @@ export interface GatewayThreadDeps {
   logger: Logger;
   /** The process's metrics: the thread's series are added to its scrapes. */
   metrics?: Metrics;
-  ingestGate?: { refusal(): Error | undefined };
+  /** The disk floor (the disk watch): its changes are told to the thread, which reports what it refused. */
+  ingestGate?: { watchGate(listener: (refusal: Error | undefined) => void): void; countRefused(n: number): void };
   /** The thread ended without being closed (a crash): the process can no longer take devices. */
   onExit?: (err: Error) => void;
 }
@@ -64,6 +62,7 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
   worker.on('message', (m: FromGatewayThread) => {
     if (m.t === 'stats' || m.t === 'ready') stats = m.stats;
     if (m.t === 'started') ports = m.ports;
+    if (m.t === 'refused') deps.ingestGate?.countRefused(1);
     if (m.t === 'metrics') {
       scrapes.get(m.id)?.(m.series);
       scrapes.delete(m.id);
@@ -102,19 +101,10 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
     throw err;
   }
 
-  // the disk floor, told to the thread when it changes
-  let gate: string | undefined;
-  const gateTimer = deps.ingestGate
-    ? setInterval(() => {
-        const refusal = deps.ingestGate!.refusal();
-        const wire: WireError | undefined = refusal ? toWireError(refusal) : undefined;
-        const key = wire ? JSON.stringify(wire) : undefined;
-        if (key === gate) return;
-        gate = key;
-        worker.postMessage({ t: 'gate', refusal: wire } satisfies ToGatewayThread);
-      }, GATE_MS)
-    : undefined;
-  gateTimer?.unref();
+  // the disk floor, told to the thread as it changes
+  deps.ingestGate?.watchGate((refusal) => {
+    if (!exited) worker.postMessage({ t: 'gate', refusal: refusal ? toWireError(refusal) : undefined } satisfies ToGatewayThread);
+  });
 
   deps.metrics?.addThreadSource(
     () =>
@@ -126,16 +116,21 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
       }),
   );
 
-  return {
+  const handle: GatewayHandle = {
     stats: () => stats!,
     ports: () => ports,
     async start() {
-      await request('start', 'started', { t: 'start' });
+      try {
+        await request('start', 'started', { t: 'start' });
+      } catch (err) {
+        // a gateway that could not listen is of no use: its thread ends with the failure
+        await handle.close();
+        throw err;
+      }
     },
     async close() {
       if (closing) return;
       closing = true;
-      clearInterval(gateTimer);
       if (!exited) {
         await request('close', 'closed', { t: 'close' }).catch((err: unknown) => log.warn({ err }, 'gateway thread did not close cleanly'));
         await new Promise<void>((resolve) => (exited ? resolve() : worker.once('exit', () => resolve())));
@@ -144,6 +139,7 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
       channel.port1.close();
     },
   };
+  return handle;
 }
 
 function serviceName(logger: Logger): string {

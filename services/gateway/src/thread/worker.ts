@@ -26,7 +26,13 @@ let gateway: Gateway;
 let statsTimer: NodeJS.Timeout | undefined;
 try {
   const registry = await loadRegistryFile(init.registryFile);
-  gateway = await buildGateway(init.config, { bus, registry, logger, metrics, ingestGate: { refusal: () => refusal } });
+  const ingestGate = {
+    refusal() {
+      if (refusal) post({ t: 'refused' });
+      return refusal;
+    },
+  };
+  gateway = await buildGateway(init.config, { bus, registry, logger, metrics, ingestGate });
   const close = async () => {
     clearInterval(statsTimer);
     await gateway.close();
