@@ -3,6 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Worker } from 'node:worker_threads';
+import { createEmbeddedBus } from '@ganzhi/bus';
+import { DEMO_REGISTRY_FILE } from '@ganzhi/all';
+import { GATEWAY_THREAD, buildGatewayThread, loadGatewayConfig } from '@ganzhi/gateway';
 import { silentLogger } from '@ganzhi/log';
 import { createMetrics } from '@ganzhi/metrics';
 import { buildDiskWatch, dataDirAreas, type VolumeStats } from '@ganzhi/runtime';
@@ -113,6 +117,28 @@ describe('the gateway on a thread of its own', () => {
       await expect(startPipeline({ env: { ...THREAD, GANZHI_MQTT_PORT: String(port) } })).rejects.toMatchObject({ code: 'GANZHI_ERR_CFG_INVALID', message: expect.stringContaining('GANZHI_MQTT_PORT') });
     } finally {
       taken.close();
+    }
+  });
+
+  it('tells its owner when the thread dies unasked, and still closes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-thread-crash-'));
+    const bus = await createEmbeddedBus({ dir });
+    const config = loadGatewayConfig({ GANZHI_MQTT_HOST: '127.0.0.1', GANZHI_MQTT_PORT: '0', GANZHI_MQTT_WS_PORT: '0' });
+    let ended: Error | undefined;
+    const gateway = await buildGatewayThread(config, { bus, registryFile: DEMO_REGISTRY_FILE, logger: silentLogger(), onExit: (err) => (ended = err) });
+    try {
+      await gateway.start();
+      const device = await connect(`mqtt://127.0.0.1:${gateway.ports().mqtt}`, 'gauge-001');
+      await publish(device, 'devices/gauge-001/telemetry', JSON.stringify({ ts: Date.now(), waterLevel: 1 }));
+      const lost = new Promise<void>((resolve) => device.once('close', () => resolve()));
+      await (gateway as unknown as { [GATEWAY_THREAD]: Worker })[GATEWAY_THREAD].terminate();
+      await lost; // its sockets went with it
+      device.end(true);
+      await eventually(() => ended, 10_000, 'onExit');
+      expect(ended).toMatchObject({ code: 'GANZHI_ERR_BUS_UNAVAILABLE' });
+    } finally {
+      await gateway.close();
+      await bus.close();
     }
   });
 });

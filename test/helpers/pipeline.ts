@@ -51,6 +51,9 @@ export async function startPipeline(
     GANZHI_MQTT_WS_PORT: '0',
     GANZHI_HTTP_PORT: '0',
     GANZHI_BUS_SYNC: 'write',
+    // the gateway on this thread (its broker object and its stats at hand); tests of the
+    // default, the gateway on a thread of its own, ask for it (test/gateway-thread.test.ts)
+    GANZHI_GATEWAY_THREAD: 'false',
     ...PROTOCOL_PORTS_ANY,
     ...options.env,
   });

@@ -6,5 +6,5 @@ export type { ProtocolLinks, ProtocolPorts, LinkStats } from './protocols';
 export type { GatewayConfig } from './config';
 export { routePublish, maySubscribe, COMMAND_TOPIC, replyTopic, deviceTelemetryTopic, deviceStatusTopic } from './acl';
 export { alertTopic } from './notify';
-export { buildGatewayThread } from './thread/threaded-gateway';
+export { buildGatewayThread, GATEWAY_THREAD } from './thread/threaded-gateway';
 export type { GatewayHandle, GatewayThreadDeps } from './thread/threaded-gateway';

@@ -13,6 +13,9 @@ import type { FromGatewayThread, GatewayThreadInit, GatewayThreadStats, ToGatewa
  */
 const WORKER_ENTRY = import.meta.url.endsWith('.ts') ? new URL('./worker-entry.mjs', import.meta.url) : new URL('./gateway-worker.js', import.meta.url);
 
+/** The thread of a threaded gateway (for fault tests: terminating it is the thread dying). */
+export const GATEWAY_THREAD = Symbol('ganzhi.gatewayThread');
+
 /** A gateway as the pipeline holds it: its broker object only when it runs on this thread. */
 export type GatewayHandle = Omit<Gateway, 'broker'> & { readonly broker?: Gateway['broker'] };
 
@@ -116,7 +119,8 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
       }),
   );
 
-  const handle: GatewayHandle = {
+  const handle: GatewayHandle & { [GATEWAY_THREAD]: Worker } = {
+    [GATEWAY_THREAD]: worker,
     stats: () => stats!,
     ports: () => ports,
     async start() {
