@@ -61,4 +61,18 @@ describe('CPU profile summary', () => {
     expect(areaOf('file:///x/node_modules/@duckdb/node-api/lib/DuckDBAppender.js', 'flushSync')).toBe('@duckdb/node-api');
     expect(areaOf('', 'writev')).toBe('(native)');
   });
+
+  it("names a worker thread's module without the query tsx adds to its URL", () => {
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2] },
+        { id: 2, callFrame: frame('publish', 'file:///repo/packages/bus/src/remote/client.ts?tsx-namespace=4a58709c-45fb', 99) },
+      ],
+      startTime: 0,
+      endTime: 2_000,
+      samples: [2, 1],
+      timeDeltas: [0, 1000],
+    };
+    expect(summariseProfile(p).functions[0]!.name).toBe('publish (packages/bus/src/remote/client.ts:100)');
+  });
 });

@@ -44,7 +44,9 @@ export function areaOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
 }
 
-function shortUrl(url: string): string {
+function shortUrl(fullUrl: string): string {
+  // tsx loads a worker thread's modules with a query naming its loader instance: not part of the file's name
+  const url = fullUrl.replace(/\?tsx-namespace=[^:]*/, '');
   const nm = /node_modules\/(.*)$/.exec(url);
   if (nm) return nm[1]!;
   const repo = /\/((?:packages|services|simulators|bench)\/.*)$/.exec(url);

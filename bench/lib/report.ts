@@ -142,9 +142,13 @@ export function microTable(results: readonly MicroResult[]): string {
 }
 
 export function profileText(p: ProfileResult): string {
-  const s = p.summary;
+  const main = threadProfileText('pipeline main thread', p.summary, p);
+  return p.gatewayThread ? `${main}\n\n${threadProfileText('gateway thread (GANZHI_GATEWAY_THREAD), same window', p.gatewayThread, p)}` : main;
+}
+
+function threadProfileText(thread: string, s: ProfileResult['summary'], p: ProfileResult): string {
   const head =
-    `pipeline main thread, ${(s.totalMs / 1000).toFixed(1)} s sampled at ${n0(p.window.acked)} msg/s acknowledged (offered ${n0(p.rate)}), ` +
+    `${thread}, ${(s.totalMs / 1000).toFixed(1)} s sampled at ${n0(p.window.acked)} msg/s acknowledged (offered ${n0(p.rate)}), ` +
     `busy ${((s.busyMs / Math.max(1, s.totalMs)) * 100).toFixed(0)} %; self time as a share of busy time` +
     (p.savedTo ? `; profile saved to ${p.savedTo}` : '');
   const areas = table([['area (nearest package on the stack)', 'self ms', 'share'], ...s.areas.slice(0, 15).map((a) => [a.name, n0(a.ms), `${(a.share * 100).toFixed(1)}%`])]);

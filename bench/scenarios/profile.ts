@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { summariseProfile, type ProfileSummary } from '../lib/cpuprofile';
-import { startProfiler } from '../lib/inspector';
+import { startProfiler, startWorkerProfiler, type Profiler } from '../lib/inspector';
 import { freePort } from '../lib/proc';
 import { startPipeline, type PipelineTargetOptions } from '../lib/targets';
 import type { DeviceSpec } from '../load/devices';
@@ -13,6 +13,8 @@ export interface ProfileResult {
   rate: number;
   window: Window;
   summary: ProfileSummary;
+  /** The gateway's thread (GANZHI_GATEWAY_THREAD), over the same window, when the pipeline has one. */
+  gatewayThread?: ProfileSummary;
   savedTo?: string;
 }
 
@@ -37,14 +39,21 @@ export async function runProfile(
     fleet.setRate(o.rate);
     await new Promise((r) => setTimeout(r, o.settleMs));
     const profiler = await startProfiler(inspectPort);
+    const gateway: Profiler | undefined = await startWorkerProfiler(inspectPort, /gateway/).catch((err: unknown) => {
+      o.log(`  no gateway thread profiled: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    });
     const window = await measure(target, fleet, o.rate, 0, o.seconds * 1000);
     const profile = await profiler.stop();
+    const gatewayProfile = await gateway?.stop();
     profiler.close();
+    gateway?.close();
     o.log(`  profile window: ${describeWindow(window)}`);
     await drain(target, fleet, 10_000);
-    const result: ProfileResult = { rate: o.rate, window, summary: summariseProfile(profile, 30) };
+    const result: ProfileResult = { rate: o.rate, window, summary: summariseProfile(profile, 30), ...(gatewayProfile ? { gatewayThread: summariseProfile(gatewayProfile, 30) } : {}) };
     if (o.out) {
       await writeFile(o.out, JSON.stringify(profile));
+      if (gatewayProfile) await writeFile(o.out.replace(/(\.cpuprofile)?$/, '.gateway.cpuprofile'), JSON.stringify(gatewayProfile));
       result.savedTo = o.out;
     }
     return result;
