@@ -48,11 +48,14 @@ export function connectBus(endpoint: BusEndpoint): Bus {
       (err: unknown) => post({ t: 'handled', call: callId, error: toWireError(err) }),
     );
 
+  /** Set by `close` while publishes are still in flight: called once the last is answered. */
+  let drained: (() => void) | undefined;
   const settle = (map: Map<number, Pending>, id: number, error: Error | undefined, value?: unknown) => {
     const p = map.get(id);
     map.delete(id);
     if (error) p?.reject(error);
     else p?.resolve(value);
+    if (map === publishes && map.size === 0) drained?.();
   };
 
   const onMessage = (m: ToClient) => {
@@ -137,12 +140,8 @@ export function connectBus(endpoint: BusEndpoint): Bus {
       await Promise.all([...subs.keys()].map((sub) => call({ op: 'unsubscribe', sub }).catch(() => undefined)));
       subs.clear();
       closed = true;
-      // publishes already sent are answered before this (messages keep their order)
-      await Promise.allSettled([...publishes.values()].map((p) => new Promise<void>((r) => {
-        const { resolve, reject } = p;
-        p.resolve = (v) => (resolve(v), r());
-        p.reject = (e) => (reject(e), r());
-      })));
+      // publishes in flight still get their answers (the host answers each once its bus did)
+      if (publishes.size > 0) await new Promise<void>((resolve) => (drained = resolve));
       endpoint.off('message', onMessage);
     },
   };

@@ -118,6 +118,16 @@ describe('the bus served across threads', () => {
     served.channel.port1.close();
   });
 
+  it('closes only once the publishes it sent are answered, each resolved, and refuses new ones', async () => {
+    const { client } = await start();
+    let done = 0;
+    const inFlight = Array.from({ length: 20 }, (_, i) => client.publish('ganzhi.readings.v1', [{ key: 'd1', value: reading('close', 'd1', i) }]).then(() => void done++));
+    await client.close();
+    expect(done).toBe(20);
+    await Promise.all(inFlight);
+    await expect(client.publish('ganzhi.readings.v1', [{ key: 'd1', value: reading('close', 'd1', 99) }])).rejects.toMatchObject({ code: 'GANZHI_ERR_BUS_CLOSED' });
+  });
+
   it('carries a typed error across: a publish refused by the owning bus rejects with its code', async () => {
     const { client, served } = await start();
     await served.owner.close();
