@@ -12,25 +12,28 @@ import { join } from 'node:path';
  * injected statfs (this machine's disk is not to be filled), everything else is real.
  */
 const GiB = 1024 ** 3;
-let free = 50 * GiB;
-const statfs = async (): Promise<VolumeStats> => ({ bsize: 4096, blocks: (100 * GiB) / 4096, bavail: Math.floor(free / 4096) });
+/** Both placements of the gateway: on the stages' thread, and on a thread of its own (the default). */
+describe.each([
+  { placement: 'the gateway on the main thread', env: { GANZHI_GATEWAY_THREAD: 'false' } },
+  { placement: 'the gateway on its own thread', env: { GANZHI_GATEWAY_THREAD: 'true' } },
+])('the disk floor, $placement', ({ env }) => {
+  let free = 50 * GiB;
+  const statfs = async (): Promise<VolumeStats> => ({ bsize: 4096, blocks: (100 * GiB) / 4096, bavail: Math.floor(free / 4096) });
+  let p: RunningPipeline;
+  let disk: DiskWatch;
 
-let p: RunningPipeline;
-let disk: DiskWatch;
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-disk-'));
+    disk = buildDiskWatch(
+      { dir, areas: dataDirAreas(dir), warnPercent: 80, minFreeBytes: 2 * GiB, intervalMs: 3_600_000 },
+      { logger: silentLogger(), statfs },
+    );
+    p = await startPipeline({ dir, disk, env });
+  });
+  afterAll(async () => {
+    await p?.stop();
+  });
 
-beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'ganzhi-disk-'));
-  disk = buildDiskWatch(
-    { dir, areas: dataDirAreas(dir), warnPercent: 80, minFreeBytes: 2 * GiB, intervalMs: 3_600_000 },
-    { logger: silentLogger(), statfs },
-  );
-  p = await startPipeline({ dir, disk });
-});
-afterAll(async () => {
-  await p?.stop();
-});
-
-describe('the disk floor', () => {
   it('refuses publishes without a PUBACK below the free-space floor, and takes the resent message once space is back', async () => {
     const device = await connect(p.mqttUrl, 'gauge-001', undefined, { reconnectPeriod: 100 });
     try {
@@ -50,6 +53,8 @@ describe('the disk floor', () => {
       });
       await closed; // the broker refused the publish: connection closed, no PUBACK
       expect(pubacked).toBe(false);
+      // counted where the disk watch is (a gateway thread reports its refusal by message)
+      await eventually(() => (disk.snapshot()?.refused ?? 0) >= 1, 10_000, 'the refusal counted');
       const stats = (await (await fetch(`${p.httpUrl}/api/stats`, { headers: { authorization: `Basic ${Buffer.from('op-admin:demo-op-admin').toString('base64')}` } })).json()) as { disk: { ingestAllowed: boolean; refused: number; warn: boolean; areas: Record<string, number> } };
       expect(stats.disk).toMatchObject({ ingestAllowed: false, warn: true });
       expect(stats.disk.refused).toBeGreaterThanOrEqual(1);

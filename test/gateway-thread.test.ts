@@ -9,7 +9,6 @@ import { DEMO_REGISTRY_FILE } from '@ganzhi/all';
 import { GATEWAY_THREAD, buildGatewayThread, loadGatewayConfig } from '@ganzhi/gateway';
 import { silentLogger } from '@ganzhi/log';
 import { createMetrics } from '@ganzhi/metrics';
-import { buildDiskWatch, dataDirAreas, type VolumeStats } from '@ganzhi/runtime';
 import { collect, connect, end, publish, subscribe } from './helpers/mqtt';
 import { eventually, startPipeline, type RunningPipeline } from './helpers/pipeline';
 
@@ -17,7 +16,8 @@ import { eventually, startPipeline, type RunningPipeline } from './helpers/pipel
  * GANZHI_GATEWAY_THREAD: the gateway (Aedes and its sockets) on a worker thread, the bus, the
  * stages and the store on the main thread. Real MQTT clients over TCP; what crosses between the
  * threads (publishes and their durability, the gateway's alert subscription, its retained-alert
- * state log, the disk floor, metrics and stats) is what these tests look at.
+ * state log, metrics and stats) is what these tests look at; the disk floor's test runs in both
+ * placements (disk-floor.test.ts).
  */
 const THREAD = { GANZHI_GATEWAY_THREAD: 'true' };
 const running: RunningPipeline[] = [];
@@ -72,40 +72,6 @@ describe('the gateway on a thread of its own', () => {
       expect(JSON.parse((await retained).find((m) => m.topic.startsWith('alerts/red/'))!.payload)).toMatchObject({ deviceId: 'gauge-001', level: 'red' });
     } finally {
       await end(late);
-    }
-  });
-
-  it('refuses publishes without a PUBACK below the disk floor, counted by the disk watch, and takes the resent one once space is back', async () => {
-    const GiB = 1024 ** 3;
-    let free = 50 * GiB;
-    const statfs = async (): Promise<VolumeStats> => ({ bsize: 4096, blocks: (100 * GiB) / 4096, bavail: Math.floor(free / 4096) });
-    const dir = await mkdtemp(join(tmpdir(), 'ganzhi-thread-disk-'));
-    const disk = buildDiskWatch({ dir, areas: dataDirAreas(dir), warnPercent: 80, minFreeBytes: 2 * GiB, intervalMs: 3_600_000 }, { logger: silentLogger(), statfs });
-    const p = await startPipeline({ env: THREAD, dir, disk });
-    running.push(p);
-    const device = await connect(p.mqttUrl, 'gauge-001', undefined, { reconnectPeriod: 100 });
-    try {
-      const acked = (level: number) =>
-        new Promise<void>((resolve, reject) =>
-          device.publish('devices/gauge-001/telemetry', JSON.stringify({ ts: Date.now(), waterLevel: level }), { qos: 1 }, (err) => (err ? reject(err) : resolve())),
-        );
-      await acked(1.25);
-      await eventually(async () => (await p.store.latest({ deviceId: 'gauge-001', metric: 'waterLevel' }))[0]?.value === 1.25, 20_000, 'the first reading');
-      free = 1 * GiB;
-      expect((await disk.check()).ingestAllowed).toBe(false);
-      const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
-      let pubacked = false;
-      const second = acked(2.5).then(() => (pubacked = true));
-      await closed; // refused on the gateway thread: no PUBACK, connection closed
-      expect(pubacked).toBe(false);
-      await eventually(() => (disk.snapshot()?.refused ?? 0) >= 1, 10_000, 'the refusal counted by the disk watch');
-      expect((await p.store.latest({ deviceId: 'gauge-001', metric: 'waterLevel' }))[0]?.value).toBe(1.25);
-      free = 50 * GiB;
-      expect((await disk.check()).ingestAllowed).toBe(true);
-      await second;
-      await eventually(async () => (await p.store.latest({ deviceId: 'gauge-001', metric: 'waterLevel' }))[0]?.value === 2.5, 20_000, 'the resent reading');
-    } finally {
-      device.end(true);
     }
   });
 

@@ -61,6 +61,11 @@ export async function openInspector(inspectPort: number): Promise<InspectorSessi
 
 export async function startProfiler(inspectPort: number, samplingIntervalUs = 1000): Promise<Profiler> {
   const { call, close } = await openInspector(inspectPort);
+  return sample(call, close, samplingIntervalUs);
+}
+
+/** Starts V8's sampling profiler through `call` (a thread's protocol session); `stop` returns its profile. */
+async function sample(call: (method: string, params?: Record<string, unknown>) => Promise<unknown>, close: () => void, samplingIntervalUs: number): Promise<Profiler> {
   await call('Profiler.enable');
   await call('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
   await call('Profiler.start');
@@ -108,14 +113,5 @@ export async function startWorkerProfiler(inspectPort: number, matchUrl: RegExp,
       pending.set(id, { resolve, reject });
       session.call('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
     });
-  await call('Profiler.enable');
-  await call('Profiler.setSamplingInterval', { interval: samplingIntervalUs });
-  await call('Profiler.start');
-  return {
-    async stop() {
-      const r = (await call('Profiler.stop')) as { profile: CpuProfile };
-      return r.profile;
-    },
-    close: () => session.close(),
-  };
+  return sample(call, () => session.close(), samplingIntervalUs);
 }

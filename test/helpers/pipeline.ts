@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAlertsCore, type AuditKeyring } from '@ganzhi/alerts';
 import { readTls } from '@ganzhi/api';
-import { buildPipeline, loadPipelineConfig, openBus, openStore, DEMO_REGISTRY_FILE, type Pipeline } from '@ganzhi/all';
+import { buildPipeline, loadPipelineConfig, openBus, openStore, type Pipeline } from '@ganzhi/all';
 import type { Bus } from '@ganzhi/bus';
 import { silentLogger } from '@ganzhi/log';
 import { loadRegistryFile, type Registry } from '@ganzhi/registry';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { keyringOf, newKeyringFile, type DiskWatch } from '@ganzhi/runtime';
+import { keyringOf, newKeyringFile, registryFileOf, type DiskWatch } from '@ganzhi/runtime';
 import type { Metrics } from '@ganzhi/metrics';
 import type { Store } from '@ganzhi/store';
 
@@ -58,7 +58,7 @@ export async function startPipeline(
     ...options.env,
   });
   const logger = silentLogger();
-  const registry = await loadRegistryFile(config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE);
+  const registry = await loadRegistryFile(registryFileOf(config));
   const ruleFiles = await loadRuleFiles(config.GANZHI_RULES_DIR);
   const engine = createRuleEngine(ruleFiles);
   const bus = await openBus(config, logger);
@@ -87,7 +87,7 @@ export async function startPipeline(
       notify: { settings: config, env: { ...process.env, ...options.env }, tickMs: options.now ? 0 : 200 },
       api: { ...(readTls(config) ? { tls: readTls(config)! } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}) },
       // GANZHI_GATEWAY_THREAD as `npm start` reads it: the gateway on a thread of its own
-      ...(config.GANZHI_GATEWAY_THREAD ? { gatewayThread: { registryFile: config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE } } : {}),
+      ...(config.GANZHI_GATEWAY_THREAD ? { gatewayThread: { registryFile: registryFileOf(config) } } : {}),
     },
   );
   await pipeline.start();

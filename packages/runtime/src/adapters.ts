@@ -75,9 +75,14 @@ async function openPlainStore(config: RuntimeConfig, logger: Logger): Promise<St
   }
 }
 
+/** The registry file the config names (GANZHI_REGISTRY_FILE), or the demo one. */
+export function registryFileOf(config: Pick<RuntimeConfig, 'GANZHI_REGISTRY_FILE'>): string {
+  return config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE;
+}
+
 /** The registry the config names, warning loudly when it is the public demo one. */
 export async function openRegistry(config: RuntimeConfig, logger: Logger): Promise<Registry> {
-  const file = config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE;
+  const file = registryFileOf(config);
   const registry = await loadRegistryFile(file);
   if (registry.demo) logger.warn({ registry: file }, 'DEMO REGISTRY: its credentials are public. Set GANZHI_REGISTRY_FILE for anything but a demo.');
   return registry;

@@ -1,6 +1,6 @@
 export { RuntimeConfigSchema, OpsConfigSchema, checkRuntime, duckdbLingerMs, retentionOf, DEMO_REGISTRY_FILE, DEFAULT_RULES_DIR, DEFAULT_NOTIFY_ROUTES_FILE } from './config';
 export type { RuntimeConfig } from './config';
-export { openBus, openStore, openRegistry, retentionClasses } from './adapters';
+export { openBus, openStore, openRegistry, registryFileOf, retentionClasses } from './adapters';
 export { kafkaBusOptions } from './kafka-options';
 export { runMain, closeAll } from './run';
 export type { Running, OpsContext } from './run';

@@ -2,7 +2,7 @@ import { createAlertsCore } from '@ganzhi/alerts';
 import { instrumentEngine } from '@ganzhi/metrics';
 import { readTls } from '@ganzhi/api';
 import { createRuleEngine, loadRuleFiles } from '@ganzhi/rules';
-import { DEMO_REGISTRY_FILE, buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, runMain } from '@ganzhi/runtime';
+import { buildDiskWatch, buildStoreMaintenance, closeAll, diskWatchConfig, openAuditKeyring, openBus, openRegistry, openStore, registryFileOf, runMain } from '@ganzhi/runtime';
 import { loadPipelineConfig } from './config';
 import { buildPipeline } from './pipeline';
 
@@ -42,7 +42,7 @@ runMain('ganzhi', async (logger, { metrics, check }) => {
       ...(config.GANZHI_GATEWAY_THREAD
         ? {
             gatewayThread: {
-              registryFile: config.GANZHI_REGISTRY_FILE ?? DEMO_REGISTRY_FILE,
+              registryFile: registryFileOf(config),
               // devices can no longer connect: exit, so that a supervisor starts the process again
               onExit: (err: Error) => {
                 logger.fatal({ err }, 'the gateway thread ended: exiting');

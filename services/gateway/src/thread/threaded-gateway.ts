@@ -65,8 +65,9 @@ export async function buildGatewayThread(config: GatewayConfig, deps: GatewayThr
   worker.on('message', (m: FromGatewayThread) => {
     if (m.t === 'stats' || m.t === 'ready') stats = m.stats;
     if (m.t === 'started') ports = m.ports;
-    if (m.t === 'refused') deps.ingestGate?.countRefused(1);
-    if (m.t === 'metrics') {
+    if (m.t === 'refused') {
+      deps.ingestGate?.countRefused(1);
+    } else if (m.t === 'metrics') {
       scrapes.get(m.id)?.(m.series);
       scrapes.delete(m.id);
     } else if (m.t === 'failed') {
