@@ -1,6 +1,5 @@
 import { DuckDBTimestampValue, type DuckDBAppender } from '@duckdb/node-api';
-import type { Reading } from '@ganzhi/schemas';
-import { flattenReadings, type StagedRow } from './rows';
+import { flattenReadings, type StagedRow, type StoredReading } from './rows';
 
 /**
  * Readings into DuckDB's Appender, row by row in the column order of `readings` (schema.ts):
@@ -10,7 +9,7 @@ import { flattenReadings, type StagedRow } from './rows';
  */
 
 /** True when some (device, ts) appears twice: then rows collapse to the last occurrence first. */
-function hasRepeats(readings: readonly Reading[]): boolean {
+function hasRepeats(readings: readonly StoredReading[]): boolean {
   if (readings.length < 2) return false;
   const seen = new Set<string>();
   for (const r of readings) {
@@ -45,7 +44,7 @@ function appendRow(a: DuckDBAppender, r: StagedRow, ts: DuckDBTimestampValue): v
  * flushes commit nothing: the caller's COMMIT does. A (device, metric, ts) that repeats keeps
  * its last occurrence, as writing the readings one after the other would. Returns the rows.
  */
-export async function appendReadings(a: DuckDBAppender, readings: readonly Reading[], chunkRows: number, between: () => Promise<void>): Promise<number> {
+export async function appendReadings(a: DuckDBAppender, readings: readonly StoredReading[], chunkRows: number, between: () => Promise<void>): Promise<number> {
   let rows = 0;
   let pending = 0;
   if (hasRepeats(readings)) {

@@ -1,5 +1,4 @@
-import type { Reading } from '@ganzhi/schemas';
-import { flattenReadings, type StagedRow } from './rows';
+import { flattenReadings, type StagedRow, type StoredReading } from './rows';
 
 /**
  * A batch of readings as one JSON text that DuckDB unpacks itself (UPSERT_JSON in schema.ts), so the
@@ -62,7 +61,7 @@ function stringify(c: Columns): string {
  * the last occurrence, exactly as flattenReadings does: a batch in which a (device, ts) repeats
  * (rare: re-delivery inside one batch) is encoded row by row from flattenReadings.
  */
-export function encodeReadings(readings: readonly Reading[]): EncodedBatch {
+export function encodeReadings(readings: readonly StoredReading[]): EncodedBatch {
   const c = columns();
   const seen = readings.length > 1 ? new Set<string>() : undefined;
   let rows = 0;

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '@ganzhi/log';
-import { GanzhiError, type AlertChange, type Reading, type StoredAlertEvent } from '@ganzhi/schemas';
+import { GanzhiError, type AlertChange, type StoredAlertEvent } from '@ganzhi/schemas';
 import { DEFAULT_RETENTION, checkRetention, mergeBuckets, planRange } from '../lifecycle/plan';
 import type {
   AlertHistoryQuery,
@@ -30,6 +30,7 @@ import {
   toRollupRow,
   toStoredAlertEvent,
   type SqlParam,
+  type StoredReading,
 } from './rows';
 import { DEFAULT_WRITE_GROUP, createWriteGroups } from './groups';
 import { createReadingsWriter, type ReadingsWriter } from './readings-writer';
@@ -78,7 +79,12 @@ const ALERT_ROWS_PER_STATEMENT = 100;
  * Each query runs on a short-lived connection of its own and sees every write that resolved
  * before it started.
  */
-export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<Store> {
+/** The DuckDB store: a `Store` whose writes need only the fields it keeps of a reading. */
+export interface DuckDbStore extends Store {
+  writeReadings(readings: readonly StoredReading[]): Promise<void>;
+}
+
+export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<DuckDbStore> {
   const log = options.logger;
   const { path } = options;
   let instance: DuckDBInstance | undefined;
@@ -126,7 +132,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
     });
   }
 
-  const groups = createWriteGroups<Reading>(
+  const groups = createWriteGroups<StoredReading>(
     { lingerMs: options.lingerMs ?? DEFAULT_WRITE_GROUP.lingerMs, maxRows: options.maxRows ?? DEFAULT_WRITE_GROUP.maxRows },
     (group, rows) => queueWrite('writing readings', () => readingWriter.write(group, rows)),
   );
@@ -182,7 +188,7 @@ export async function createDuckDbStore(options: DuckDbStoreOptions): Promise<St
   }
 
   return {
-    async writeReadings(readings: readonly Reading[]): Promise<void> {
+    async writeReadings(readings: readonly StoredReading[]): Promise<void> {
       ensureOpen();
       const rows = rowCount(readings);
       if (rows === 0) return;

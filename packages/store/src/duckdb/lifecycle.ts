@@ -1,5 +1,4 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Reading } from '@ganzhi/schemas';
 import { HOUR_MS, MINUTE_MS, alignDown, maintenanceWindow } from '../lifecycle/plan';
 import type { MaintenanceReport, RetentionPolicy } from '../store';
 import {
@@ -15,7 +14,7 @@ import {
 import type { Sql } from './queries';
 
 const EARLIEST = 'SELECT epoch_ms(min(ts)) AS t FROM readings';
-import { toNumber } from './rows';
+import { toNumber, type StoredReading } from './rows';
 
 /**
  * The DuckDB store's rollups and retention, run by the store's own writer connection (so in
@@ -26,7 +25,7 @@ export interface DuckDbLifecycle {
   /** Minute buckets of this device before the instant returned are complete in readings_1m. */
   rolledThrough(deviceId: string): number;
   /** Before a readings write: records devices that wrote behind the rollups (crash-safe). */
-  markLate(conn: DuckDBConnection, readings: readonly Reading[]): Promise<void>;
+  markLate(conn: DuckDBConnection, readings: readonly StoredReading[]): Promise<void>;
   maintain(conn: DuckDBConnection, now: number): Promise<MaintenanceReport>;
 }
 

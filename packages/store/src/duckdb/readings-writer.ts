@@ -1,9 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { DuckDBAppender, DuckDBConnection, DuckDBPreparedStatement } from '@duckdb/node-api';
-import type { Reading } from '@ganzhi/schemas';
 import { appendReadings } from './appender';
 import { encodeReadings } from './batch-json';
 import type { DuckDbLifecycle } from './lifecycle';
+import type { StoredReading } from './rows';
 import { UPSERT_JSON } from './schema';
 
 /**
@@ -16,7 +16,7 @@ const noWait = (): Promise<void> => Promise.resolve();
 
 export interface ReadingsWriter {
   /** Writes one group of `rows` rows; resolves once it is committed (durable in the WAL). Not re-entrant. */
-  write(readings: readonly Reading[], rows: number): Promise<void>;
+  write(readings: readonly StoredReading[], rows: number): Promise<void>;
   close(): void;
 }
 
@@ -52,7 +52,7 @@ export async function createReadingsWriter(conn: DuckDBConnection, lifecycle: Du
     appender = await conn.createAppender('readings');
   }
 
-  async function upsertJson(readings: readonly Reading[]): Promise<void> {
+  async function upsertJson(readings: readonly StoredReading[]): Promise<void> {
     const batch = encodeReadings(readings);
     if (batch.rows === 0) return;
     upsert.bindVarchar(1, batch.json);

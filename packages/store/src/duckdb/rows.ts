@@ -1,6 +1,12 @@
 import type { AlertChange, AlertColumns, DeviceKind, Reading, StoredAlertEvent } from '@ganzhi/schemas';
 import type { BucketRow, ReadingRow, RollupRow } from '../store';
 
+/**
+ * What the DuckDB store keeps of a Reading (its `readings` columns). Every internal write path takes
+ * this, so the store thread can write readings rebuilt from their packed form (thread/packed-readings.ts).
+ */
+export type StoredReading = Pick<Reading, 'deviceId' | 'kind' | 'site' | 'ts' | 'metrics'>;
+
 /** One (device, metric, ts) value as it goes into the staging table. */
 export interface StagedRow {
   deviceId: string;
@@ -18,13 +24,13 @@ export interface StagedRow {
  * batch collapse to the last occurrence, as they would if written one after the other.
  */
 /** Rows (one per metric) the readings become, before in-batch duplicates collapse. */
-export function rowCount(readings: readonly Reading[]): number {
+export function rowCount(readings: readonly StoredReading[]): number {
   let n = 0;
   for (const r of readings) for (const m in r.metrics) if (r.metrics[m] !== undefined) n++;
   return n;
 }
 
-export function flattenReadings(readings: readonly Reading[]): StagedRow[] {
+export function flattenReadings(readings: readonly StoredReading[]): StagedRow[] {
   const byKey = new Map<string, StagedRow>();
   for (const r of readings) {
     for (const metric in r.metrics) {

@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '@ganzhi/log';
-import { createDuckDbStore } from '../duckdb-store';
-import type { Store } from '../../store';
+import { createDuckDbStore, type DuckDbStore } from '../duckdb-store';
 import type { FromStoreThread, StoreThreadInit, ToStoreThread } from './protocol';
 import { toWire } from './protocol';
+import { unpackReadings, type PackedReadings } from './packed-readings';
 
 /**
  * The DuckDB store's own thread: it opens the store and answers the calls the main thread's
@@ -23,7 +23,7 @@ const logger = createLogger({
   },
 });
 
-let store: Store;
+let store: DuckDbStore;
 try {
   store = await createDuckDbStore({ ...init.options, logger });
 } catch (err) {
@@ -35,8 +35,8 @@ post({ ready: true });
 
 port.on('message', (m: ToStoreThread) => {
   const method = store[m.method] as (...args: unknown[]) => Promise<unknown>;
-  // Readings come as JSON text (see threaded-store.ts); everything else as structured clones.
-  const args = m.method === 'writeReadings' && typeof m.args[0] === 'string' ? [JSON.parse(m.args[0])] : m.args;
+  // Readings come packed (packed-readings.ts); everything else as structured clones.
+  const args = m.method === 'writeReadings' ? [unpackReadings(m.args[0] as PackedReadings)] : m.args;
   method.apply(store, args).then(
     (value) => {
       post({ id: m.id, value });
